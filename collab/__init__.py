@@ -1,0 +1,1 @@
+"""Command line, settings and the local runtime of collab-lifecycle."""

@@ -1,0 +1,26 @@
+"""Who acts: every event records an actor (id and role); automatic steps act as `system`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    REVIEWER = "reviewer"
+    INSTITUTE_OFFICER = "institute_officer"
+    DERCI_OFFICER = "derci_officer"
+    AUDITOR = "auditor"
+    SYSTEM = "system"
+
+
+class Actor(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=200)
+    role: Role
+
+
+SYSTEM = Actor(id="system", role=Role.SYSTEM)

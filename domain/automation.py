@@ -1,0 +1,267 @@
+"""What the system does on its own, and when: tranches, reminders, term starts and ends.
+
+The workflow asks for the next step, sleeps until it falls due, and executes it. Every step
+is derived from the state alone, so a replayed or restarted workflow computes the same ones,
+and a step already taken (a reminder sent, a tranche released) is never offered again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from domain.actors import SYSTEM
+from domain.calendar import add_months
+from domain.commands import (
+    CheckEligibility,
+    CloseProject,
+    Command,
+    RecordReminder,
+    ReleaseTranche,
+    StartTerm,
+    WithholdTranche,
+)
+from domain.events import ReminderKind
+from domain.policy import Policy
+from domain.state import (
+    FINAL_REPORT_ID,
+    Phase,
+    ProjectState,
+    RenewalStatus,
+    ReportStatus,
+    TrancheStatus,
+)
+
+Builder = Callable[[UUID, datetime], Command]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    due_at: datetime
+    label: str
+    build: Builder  # (command id, now) -> the command to execute
+
+
+def _reminder(
+    due_at: datetime,
+    kind: ReminderKind,
+    key: str,
+    deadline: datetime,
+    recipients: tuple[str, ...],
+    subject: str,
+) -> Step:
+    def build(command_id: UUID, now: datetime) -> Command:
+        return RecordReminder(
+            command_id=command_id,
+            actor=SYSTEM,
+            at=now,
+            reminder=kind,
+            key=key,
+            due_at=deadline,
+            recipients=recipients,
+            subject=subject,
+        )
+
+    return Step(due_at=due_at, label=f"reminder {key}", build=build)
+
+
+def _release(year: int) -> Builder:
+    def build(command_id: UUID, now: datetime) -> Command:
+        return ReleaseTranche(command_id=command_id, actor=SYSTEM, at=now, year=year)
+
+    return build
+
+
+def _withhold(year: int, reason: str) -> Builder:
+    def build(command_id: UUID, now: datetime) -> Command:
+        return WithholdTranche(
+            command_id=command_id, actor=SYSTEM, at=now, year=year, reason=reason
+        )
+
+    return build
+
+
+def _evaluation_steps(s: ProjectState, policy: Policy) -> list[Step]:
+    assert s.evaluation_deadline is not None
+    steps = []
+    for a in s.assignments:
+        if s.reviewed_by(a.reviewer.id):
+            continue
+        for days in policy.review_reminder_days_before_deadline:
+            due = s.evaluation_deadline - timedelta(days=days)
+            key = f"review:{a.reviewer.id}:{days}d"
+            if due >= a.assigned_at and not s.reminder_sent(key):
+                steps.append(
+                    _reminder(
+                        due,
+                        ReminderKind.REVIEW_DUE,
+                        key,
+                        s.evaluation_deadline,
+                        (a.reviewer.id,),
+                        f"Your review of {s.project_id} is due on "
+                        f"{s.evaluation_deadline.date().isoformat()}",
+                    )
+                )
+    return steps
+
+
+def _tranche_steps(s: ProjectState, policy: Policy) -> list[Step]:
+    assert s.term is not None and s.application is not None
+    coordinator = (s.application.coordinator.id,)
+    steps: list[Step] = []
+    for t in s.term.tranches:
+        if t.status is TrancheStatus.RELEASED:
+            continue
+        prerequisite = s.report(f"term{s.term.number}-year{t.year - 1}") if t.year > 1 else None
+        ready = prerequisite is None or prerequisite.status is ReportStatus.ACCEPTED
+        year = t.year
+        if ready:
+            steps.append(Step(t.due_at, f"release tranche {year}", _release(year)))
+        elif t.status is TrancheStatus.PLANNED:
+            assert prerequisite is not None
+            reason = (
+                f"report {prerequisite.report_id} not accepted by the tranche's due date "
+                f"{t.due_at.date().isoformat()}"
+            )
+            steps.append(Step(t.due_at, f"withhold tranche {year}", _withhold(year, reason)))
+        elif t.withheld_at is not None and t.awaiting_report_id is not None:
+            for k in range(policy.overdue_reminders_max):
+                key = f"overdue:{t.awaiting_report_id}:{k}"
+                if not s.reminder_sent(key):
+                    due = t.withheld_at + timedelta(days=k * policy.overdue_reminder_every_days)
+                    steps.append(
+                        _reminder(
+                            due,
+                            ReminderKind.REPORT_OVERDUE,
+                            key,
+                            t.due_at,
+                            coordinator,
+                            f"Tranche {year} ({t.amount_eur} EUR) of {s.project_id} is withheld "
+                            f"until report {t.awaiting_report_id} is accepted",
+                        )
+                    )
+                    break  # one pending overdue reminder at a time
+    return steps
+
+
+def _report_steps(s: ProjectState, policy: Policy) -> list[Step]:
+    assert s.application is not None
+    coordinator = (s.application.coordinator.id,)
+    steps = []
+    for r in s.reports:
+        if r.status not in (ReportStatus.DUE, ReportStatus.REJECTED):
+            continue
+        final = r.report_id == FINAL_REPORT_ID
+        if final != (s.phase is Phase.CLOSED):
+            continue  # annual reports are chased while active, the final one once closed
+        kind = ReminderKind.FINAL_REPORT_DUE if final else ReminderKind.REPORT_DUE
+        for days in policy.report_reminder_days_before_due:
+            key = f"report:{r.report_id}:{days}d"
+            due = r.due_at - timedelta(days=days)
+            if due >= r.opens_at and not s.reminder_sent(key):
+                steps.append(
+                    _reminder(
+                        due,
+                        kind,
+                        key,
+                        r.due_at,
+                        coordinator,
+                        f"Report {r.report_id} of {s.project_id} is due on "
+                        f"{r.due_at.date().isoformat()}",
+                    )
+                )
+    return steps
+
+
+def _term_end_steps(s: ProjectState, policy: Policy) -> list[Step]:
+    assert s.term is not None and s.application is not None
+    inst = s.instrument
+    term = s.term
+    coordinator = (s.application.coordinator.id,)
+    steps = []
+    renewal_open = (
+        inst.renewable
+        and s.renewals_granted < policy.funding_for(inst.code).max_renewals
+        and (s.renewal is None or s.renewal.term_number != term.number)
+    )
+    for months in policy.renewal_reminder_months_before_end:
+        due = add_months(term.ends_at, -months)
+        end = term.ends_at.date().isoformat()
+        if renewal_open:
+            key = f"renewal:term{term.number}:{months}m"
+            kind = ReminderKind.RENEWAL_WINDOW
+            subject = f"{s.project_id} ends on {end}: request its renewal before then"
+        elif s.renewal is None or s.renewal.term_number != term.number:
+            key = f"term-ending:term{term.number}:{months}m"
+            kind = ReminderKind.TERM_ENDING
+            follow = f"; it may be followed by an {inst.successor}" if inst.successor else ""
+            subject = f"{s.project_id} ends on {end} and is not renewable{follow}"
+        else:
+            continue
+        if not s.reminder_sent(key):
+            steps.append(_reminder(due, kind, key, term.ends_at, coordinator, subject))
+
+    if s.renewal is not None and s.renewal.status is RenewalStatus.GRANTED:
+        steps.append(
+            Step(
+                term.ends_at,
+                f"start term {term.number + 1}",
+                lambda cid, now: StartTerm(command_id=cid, actor=SYSTEM, at=now),
+            )
+        )
+    else:
+        reason = f"{inst.code} term {term.number} ended" + (
+            "; not renewable" if not inst.renewable else " without a granted renewal"
+        )
+        steps.append(
+            Step(
+                term.ends_at,
+                "close at term end",
+                lambda cid, now: CloseProject(command_id=cid, actor=SYSTEM, at=now, reason=reason),
+            )
+        )
+    return steps
+
+
+def scheduled_steps(state: ProjectState, policy: Policy) -> list[Step]:
+    """Every automatic step the project is waiting for, earliest first."""
+    s = state
+    steps: list[Step] = []
+    if s.phase is Phase.SUBMITTED and s.eligibility_check_at is not None:
+        steps.append(
+            Step(
+                s.eligibility_check_at,
+                "check eligibility",
+                lambda cid, now: CheckEligibility(
+                    command_id=cid,
+                    actor=SYSTEM,
+                    at=now,
+                    reason="automatic check of the instrument's rules",
+                ),
+            )
+        )
+    elif s.phase is Phase.UNDER_EVALUATION:
+        steps.extend(_evaluation_steps(s, policy))
+    elif s.phase is Phase.APPROVED and s.next_term_starts_at is not None:
+        steps.append(
+            Step(
+                s.next_term_starts_at,
+                "start term 1",
+                lambda cid, now: StartTerm(command_id=cid, actor=SYSTEM, at=now),
+            )
+        )
+    elif s.phase is Phase.ACTIVE:
+        steps.extend(_tranche_steps(s, policy))
+        steps.extend(_report_steps(s, policy))
+        steps.extend(_term_end_steps(s, policy))
+    elif s.phase is Phase.CLOSED:
+        steps.extend(_report_steps(s, policy))
+    steps.sort(key=lambda step: step.due_at)
+    return steps
+
+
+def next_step(state: ProjectState, policy: Policy) -> Step | None:
+    steps = scheduled_steps(state, policy)
+    return steps[0] if steps else None

@@ -1,0 +1,337 @@
+"""Domain events: the record of every business fact in a project's life.
+
+Each event is an envelope (id, project, version, business time, actor, reason, schema
+version) around a typed payload. They form a pydantic discriminated union on `type`, so a
+stored event round-trips through JSON without loss.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+from domain.actors import Actor
+from domain.application import Application, Reviewer
+from domain.instruments import InstrumentCode
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Recommendation(StrEnum):
+    FUND = "fund"
+    FUND_WITH_CHANGES = "fund_with_changes"
+    DO_NOT_FUND = "do_not_fund"
+
+
+class ReminderKind(StrEnum):
+    REVIEW_DUE = "review_due"
+    REPORT_DUE = "report_due"
+    REPORT_OVERDUE = "report_overdue"  # a tranche is withheld until the report is accepted
+    RENEWAL_WINDOW = "renewal_window"
+    TERM_ENDING = "term_ending"  # IEA: not renewable, a successor IRP may follow
+    FINAL_REPORT_DUE = "final_report_due"
+
+
+class TranchePlan(_Frozen):
+    year: int
+    due_at: AwareDatetime
+    amount_eur: int
+
+
+class ReportPlan(_Frozen):
+    report_id: str
+    year: int | None  # None for the final report
+    due_at: AwareDatetime
+
+
+# --- payloads ---------------------------------------------------------------------------
+
+
+class ApplicationSubmittedData(_Frozen):
+    application: Application
+    call_id: str | None = None
+    call_closes_at: AwareDatetime | None = None  # eligibility is checked when the call closes
+    term_starts_at: AwareDatetime | None = None  # fixed by the IEA call
+
+
+class EligibilityConfirmedData(_Frozen):
+    evaluation_deadline: AwareDatetime
+
+
+class ApplicationDeclaredIneligibleData(_Frozen):
+    findings: tuple[str, ...]
+
+
+class ReviewerAssignedData(_Frozen):
+    reviewer: Reviewer
+
+
+class ReviewSubmittedData(_Frozen):
+    reviewer_id: str
+    scores: dict[str, Annotated[int, Field(ge=1, le=5)]]
+    recommendation: Recommendation
+
+
+class ReminderSentData(_Frozen):
+    kind: ReminderKind
+    key: str  # identifies the reminder so it is sent once
+    due_at: AwareDatetime
+    recipients: tuple[str, ...]
+    subject: str
+
+
+class ApplicationApprovedData(_Frozen):
+    awarded_eur: int
+    term_starts_at: AwareDatetime
+
+
+class ApplicationRejectedData(_Frozen):
+    pass
+
+
+class TermStartedData(_Frozen):
+    term_number: int
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    awarded_eur: int
+    tranches: tuple[TranchePlan, ...]
+    reports: tuple[ReportPlan, ...]
+
+
+class TrancheReleasedData(_Frozen):
+    term_number: int
+    year: int
+    amount_eur: int
+
+
+class TrancheWithheldData(_Frozen):
+    term_number: int
+    year: int
+    amount_eur: int
+    awaiting_report_id: str
+
+
+class ReportSubmittedData(_Frozen):
+    report_id: str
+    summary: str
+
+
+class ReportAcceptedData(_Frozen):
+    report_id: str
+
+
+class ReportRejectedData(_Frozen):
+    report_id: str
+
+
+class RenewalRequestedData(_Frozen):
+    term_number: int
+    requested_eur: int
+
+
+class RenewalGrantedData(_Frozen):
+    term_number: int  # the term being renewed
+    awarded_eur: int  # for the next term
+
+
+class RenewalRefusedData(_Frozen):
+    term_number: int
+
+
+class ProjectClosedData(_Frozen):
+    final_report_due_at: AwareDatetime
+
+
+class ProjectTerminatedData(_Frozen):
+    pass
+
+
+class SuccessorLinkedData(_Frozen):
+    successor_project_id: str
+    successor_instrument: InstrumentCode
+
+
+# --- envelopes --------------------------------------------------------------------------
+
+
+class EventEnvelope(_Frozen):
+    event_id: UUID
+    project_id: str
+    version: int = Field(ge=1)
+    occurred_at: AwareDatetime
+    actor: Actor
+    reason: str | None = None
+    schema_version: int = 1
+
+
+class ApplicationSubmitted(EventEnvelope):
+    type: Literal["ApplicationSubmitted"] = "ApplicationSubmitted"
+    data: ApplicationSubmittedData
+
+
+class EligibilityConfirmed(EventEnvelope):
+    type: Literal["EligibilityConfirmed"] = "EligibilityConfirmed"
+    data: EligibilityConfirmedData
+
+
+class ApplicationDeclaredIneligible(EventEnvelope):
+    type: Literal["ApplicationDeclaredIneligible"] = "ApplicationDeclaredIneligible"
+    data: ApplicationDeclaredIneligibleData
+
+
+class ReviewerAssigned(EventEnvelope):
+    type: Literal["ReviewerAssigned"] = "ReviewerAssigned"
+    data: ReviewerAssignedData
+
+
+class ReviewSubmitted(EventEnvelope):
+    type: Literal["ReviewSubmitted"] = "ReviewSubmitted"
+    data: ReviewSubmittedData
+
+
+class ReminderSent(EventEnvelope):
+    type: Literal["ReminderSent"] = "ReminderSent"
+    data: ReminderSentData
+
+
+class ApplicationApproved(EventEnvelope):
+    type: Literal["ApplicationApproved"] = "ApplicationApproved"
+    data: ApplicationApprovedData
+
+
+class ApplicationRejected(EventEnvelope):
+    type: Literal["ApplicationRejected"] = "ApplicationRejected"
+    data: ApplicationRejectedData = ApplicationRejectedData()
+
+
+class TermStarted(EventEnvelope):
+    type: Literal["TermStarted"] = "TermStarted"
+    data: TermStartedData
+
+
+class TrancheReleased(EventEnvelope):
+    type: Literal["TrancheReleased"] = "TrancheReleased"
+    data: TrancheReleasedData
+
+
+class TrancheWithheld(EventEnvelope):
+    type: Literal["TrancheWithheld"] = "TrancheWithheld"
+    data: TrancheWithheldData
+
+
+class ReportSubmitted(EventEnvelope):
+    type: Literal["ReportSubmitted"] = "ReportSubmitted"
+    data: ReportSubmittedData
+
+
+class ReportAccepted(EventEnvelope):
+    type: Literal["ReportAccepted"] = "ReportAccepted"
+    data: ReportAcceptedData
+
+
+class ReportRejected(EventEnvelope):
+    type: Literal["ReportRejected"] = "ReportRejected"
+    data: ReportRejectedData
+
+
+class RenewalRequested(EventEnvelope):
+    type: Literal["RenewalRequested"] = "RenewalRequested"
+    data: RenewalRequestedData
+
+
+class RenewalGranted(EventEnvelope):
+    type: Literal["RenewalGranted"] = "RenewalGranted"
+    data: RenewalGrantedData
+
+
+class RenewalRefused(EventEnvelope):
+    type: Literal["RenewalRefused"] = "RenewalRefused"
+    data: RenewalRefusedData
+
+
+class ProjectClosed(EventEnvelope):
+    type: Literal["ProjectClosed"] = "ProjectClosed"
+    data: ProjectClosedData
+
+
+class ProjectTerminated(EventEnvelope):
+    type: Literal["ProjectTerminated"] = "ProjectTerminated"
+    data: ProjectTerminatedData = ProjectTerminatedData()
+
+
+class SuccessorLinked(EventEnvelope):
+    type: Literal["SuccessorLinked"] = "SuccessorLinked"
+    data: SuccessorLinkedData
+
+
+DomainEvent = Annotated[
+    ApplicationSubmitted
+    | EligibilityConfirmed
+    | ApplicationDeclaredIneligible
+    | ReviewerAssigned
+    | ReviewSubmitted
+    | ReminderSent
+    | ApplicationApproved
+    | ApplicationRejected
+    | TermStarted
+    | TrancheReleased
+    | TrancheWithheld
+    | ReportSubmitted
+    | ReportAccepted
+    | ReportRejected
+    | RenewalRequested
+    | RenewalGranted
+    | RenewalRefused
+    | ProjectClosed
+    | ProjectTerminated
+    | SuccessorLinked,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[DomainEvent] = TypeAdapter(DomainEvent)
+EVENT_LIST_ADAPTER: TypeAdapter[list[DomainEvent]] = TypeAdapter(list[DomainEvent])
+
+EVENT_TYPES: tuple[str, ...] = tuple(
+    cls.model_fields["type"].default
+    for cls in EventEnvelope.__subclasses__()
+    if "type" in cls.model_fields
+)
+
+# The payload schema version each event type is written with today. Stored events of older
+# versions are upcast on read (see domain.upcasters); they are never rewritten.
+CURRENT_SCHEMA_VERSION: dict[str, int] = dict.fromkeys(EVENT_TYPES, 1)
+
+
+def event_from_record(
+    *,
+    event_id: UUID,
+    project_id: str,
+    version: int,
+    type: str,
+    schema_version: int,
+    occurred_at: datetime,
+    actor_id: str,
+    actor_role: str,
+    reason: str | None,
+    data: dict[str, object],
+) -> DomainEvent:
+    """Rebuild a typed event from the store's columns."""
+    return EVENT_ADAPTER.validate_python(
+        {
+            "event_id": event_id,
+            "project_id": project_id,
+            "version": version,
+            "type": type,
+            "schema_version": schema_version,
+            "occurred_at": occurred_at,
+            "actor": {"id": actor_id, "role": actor_role},
+            "reason": reason,
+            "data": data,
+        }
+    )

@@ -1,0 +1,272 @@
+"""evolve(state, event) -> state: how each fact changes a project. Never refuses: events are
+facts already decided and recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from domain.calendar import add_years
+from domain.events import (
+    ApplicationApproved,
+    ApplicationDeclaredIneligible,
+    ApplicationRejected,
+    ApplicationSubmitted,
+    DomainEvent,
+    EligibilityConfirmed,
+    ProjectClosed,
+    ProjectTerminated,
+    ReminderSent,
+    RenewalGranted,
+    RenewalRefused,
+    RenewalRequested,
+    ReportAccepted,
+    ReportRejected,
+    ReportSubmitted,
+    ReviewerAssigned,
+    ReviewSubmitted,
+    SuccessorLinked,
+    TermStarted,
+    TrancheReleased,
+    TrancheWithheld,
+)
+from domain.state import (
+    FINAL_REPORT_ID,
+    Assignment,
+    Phase,
+    ProjectState,
+    Renewal,
+    RenewalStatus,
+    Report,
+    ReportStatus,
+    Review,
+    Term,
+    Tranche,
+    TrancheStatus,
+)
+
+
+def _with_report_status(s: ProjectState, report_id: str, status: ReportStatus) -> dict[str, Any]:
+    return {
+        "reports": tuple(
+            r.model_copy(update={"status": status}) if r.report_id == report_id else r
+            for r in s.reports
+        )
+    }
+
+
+def _with_tranche(s: ProjectState, year: int, **changes: Any) -> dict[str, Any]:
+    assert s.term is not None
+    tranches = tuple(t.model_copy(update=changes) if t.year == year else t for t in s.term.tranches)
+    return {"term": s.term.model_copy(update={"tranches": tranches})}
+
+
+def _submitted(s: ProjectState, e: ApplicationSubmitted) -> dict[str, Any]:
+    return {
+        "project_id": e.project_id,
+        "phase": Phase.SUBMITTED,
+        "application": e.data.application,
+        "call_id": e.data.call_id,
+        "next_term_starts_at": e.data.term_starts_at,
+        "submitted_at": e.occurred_at,
+        "eligibility_check_at": e.data.call_closes_at or e.occurred_at,
+    }
+
+
+def _eligible(s: ProjectState, e: EligibilityConfirmed) -> dict[str, Any]:
+    return {"phase": Phase.UNDER_EVALUATION, "evaluation_deadline": e.data.evaluation_deadline}
+
+
+def _ineligible(s: ProjectState, e: ApplicationDeclaredIneligible) -> dict[str, Any]:
+    return {"phase": Phase.INELIGIBLE}
+
+
+def _reviewer(s: ProjectState, e: ReviewerAssigned) -> dict[str, Any]:
+    return {
+        "assignments": (
+            *s.assignments,
+            Assignment(reviewer=e.data.reviewer, assigned_at=e.occurred_at),
+        )
+    }
+
+
+def _review(s: ProjectState, e: ReviewSubmitted) -> dict[str, Any]:
+    review = Review(
+        reviewer_id=e.data.reviewer_id,
+        scores=e.data.scores,
+        recommendation=e.data.recommendation,
+        submitted_at=e.occurred_at,
+    )
+    return {"reviews": (*s.reviews, review)}
+
+
+def _reminder(s: ProjectState, e: ReminderSent) -> dict[str, Any]:
+    return {"reminders_sent": (*s.reminders_sent, e.data.key)}
+
+
+def _approved(s: ProjectState, e: ApplicationApproved) -> dict[str, Any]:
+    return {
+        "phase": Phase.APPROVED,
+        "awarded_eur": e.data.awarded_eur,
+        "next_term_starts_at": e.data.term_starts_at,
+    }
+
+
+def _rejected(s: ProjectState, e: ApplicationRejected) -> dict[str, Any]:
+    return {"phase": Phase.REJECTED}
+
+
+def _term_started(s: ProjectState, e: TermStarted) -> dict[str, Any]:
+    d = e.data
+    term = Term(
+        number=d.term_number,
+        starts_at=d.starts_at,
+        ends_at=d.ends_at,
+        awarded_eur=d.awarded_eur,
+        tranches=tuple(
+            Tranche(year=t.year, due_at=t.due_at, amount_eur=t.amount_eur) for t in d.tranches
+        ),
+    )
+    reports = tuple(
+        Report(
+            report_id=p.report_id,
+            term_number=d.term_number,
+            year=p.year,
+            opens_at=add_years(d.starts_at, (p.year or 1) - 1),
+            due_at=p.due_at,
+        )
+        for p in d.reports
+    )
+    return {
+        "phase": Phase.ACTIVE,
+        "term": term,
+        "awarded_eur": d.awarded_eur,
+        "next_term_starts_at": None,
+        "renewal": None,
+        "reports": (*s.reports, *reports),
+    }
+
+
+def _released(s: ProjectState, e: TrancheReleased) -> dict[str, Any]:
+    return {
+        **_with_tranche(s, e.data.year, status=TrancheStatus.RELEASED),
+        "released_eur": s.released_eur + e.data.amount_eur,
+    }
+
+
+def _withheld(s: ProjectState, e: TrancheWithheld) -> dict[str, Any]:
+    return _with_tranche(
+        s,
+        e.data.year,
+        status=TrancheStatus.WITHHELD,
+        withheld_at=e.occurred_at,
+        awaiting_report_id=e.data.awaiting_report_id,
+    )
+
+
+def _report_submitted(s: ProjectState, e: ReportSubmitted) -> dict[str, Any]:
+    return _with_report_status(s, e.data.report_id, ReportStatus.SUBMITTED)
+
+
+def _report_accepted(s: ProjectState, e: ReportAccepted) -> dict[str, Any]:
+    return _with_report_status(s, e.data.report_id, ReportStatus.ACCEPTED)
+
+
+def _report_rejected(s: ProjectState, e: ReportRejected) -> dict[str, Any]:
+    return _with_report_status(s, e.data.report_id, ReportStatus.REJECTED)
+
+
+def _renewal_requested(s: ProjectState, e: RenewalRequested) -> dict[str, Any]:
+    renewal = Renewal(
+        term_number=e.data.term_number,
+        status=RenewalStatus.REQUESTED,
+        requested_eur=e.data.requested_eur,
+    )
+    return {"renewal": renewal}
+
+
+def _renewal_granted(s: ProjectState, e: RenewalGranted) -> dict[str, Any]:
+    assert s.renewal is not None and s.term is not None
+    return {
+        "renewal": s.renewal.model_copy(
+            update={"status": RenewalStatus.GRANTED, "awarded_eur": e.data.awarded_eur}
+        ),
+        "renewals_granted": s.renewals_granted + 1,
+        "awarded_eur": e.data.awarded_eur,
+        "next_term_starts_at": s.term.ends_at,
+    }
+
+
+def _renewal_refused(s: ProjectState, e: RenewalRefused) -> dict[str, Any]:
+    assert s.renewal is not None
+    return {"renewal": s.renewal.model_copy(update={"status": RenewalStatus.REFUSED})}
+
+
+def _closed(s: ProjectState, e: ProjectClosed) -> dict[str, Any]:
+    assert s.term is not None
+    final = Report(
+        report_id=FINAL_REPORT_ID,
+        term_number=s.term.number,
+        year=None,
+        opens_at=s.term.starts_at,
+        due_at=e.data.final_report_due_at,
+    )
+    return {
+        "phase": Phase.CLOSED,
+        "closed_at": e.occurred_at,
+        "final_report_due_at": e.data.final_report_due_at,
+        "reports": (*s.reports, final),
+    }
+
+
+def _terminated(s: ProjectState, e: ProjectTerminated) -> dict[str, Any]:
+    return {"phase": Phase.TERMINATED, "closed_at": e.occurred_at}
+
+
+def _successor(s: ProjectState, e: SuccessorLinked) -> dict[str, Any]:
+    return {
+        "successor_project_id": e.data.successor_project_id,
+        "successor_instrument": e.data.successor_instrument,
+    }
+
+
+_APPLIERS: dict[type[Any], Callable[[ProjectState, Any], dict[str, Any]]] = {
+    ApplicationSubmitted: _submitted,
+    EligibilityConfirmed: _eligible,
+    ApplicationDeclaredIneligible: _ineligible,
+    ReviewerAssigned: _reviewer,
+    ReviewSubmitted: _review,
+    ReminderSent: _reminder,
+    ApplicationApproved: _approved,
+    ApplicationRejected: _rejected,
+    TermStarted: _term_started,
+    TrancheReleased: _released,
+    TrancheWithheld: _withheld,
+    ReportSubmitted: _report_submitted,
+    ReportAccepted: _report_accepted,
+    ReportRejected: _report_rejected,
+    RenewalRequested: _renewal_requested,
+    RenewalGranted: _renewal_granted,
+    RenewalRefused: _renewal_refused,
+    ProjectClosed: _closed,
+    ProjectTerminated: _terminated,
+    SuccessorLinked: _successor,
+}
+
+
+def evolve(state: ProjectState, event: DomainEvent) -> ProjectState:
+    if event.version != state.version + 1:
+        raise ValueError(
+            f"event {event.type} v{event.version} does not follow project version {state.version}"
+        )
+    changes = _APPLIERS[type(event)](state, event)
+    return state.model_copy(
+        update={**changes, "version": event.version, "last_event_at": event.occurred_at}
+    )
+
+
+def fold(events: Iterable[DomainEvent], state: ProjectState | None = None) -> ProjectState:
+    current = state if state is not None else ProjectState()
+    for event in events:
+        current = evolve(current, event)
+    return current

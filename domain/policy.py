@@ -1,0 +1,111 @@
+"""Policy values CNRS changes from year to year: data with defaults, never code.
+
+A running project keeps the policy it was started with (it travels in the workflow input),
+so a change of policy applies to new projects unless an operator migrates old ones.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.errors import RuleViolation
+from domain.instruments import CATALOG, Instrument, InstrumentCode
+
+
+class FundingPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    funding_min_eur: int = Field(gt=0)
+    funding_max_eur: int = Field(gt=0)
+    max_renewals: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> FundingPolicy:
+        if self.funding_min_eur > self.funding_max_eur:
+            raise ValueError("funding_min_eur must not exceed funding_max_eur")
+        return self
+
+
+def _default_funding() -> dict[InstrumentCode, FundingPolicy]:
+    return {
+        code: FundingPolicy(
+            funding_min_eur=inst.funding_min_eur,
+            funding_max_eur=inst.funding_max_eur,
+            max_renewals=inst.max_renewals,
+        )
+        for code, inst in CATALOG.items()
+    }
+
+
+class CallCalendar(BaseModel):
+    """The IEA annual call: opens in June, closes at the September deadline, and the
+    selected projects start on 1 January of the next year."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    opens_month: int = Field(default=6, ge=1, le=12)
+    opens_day: int = Field(default=1, ge=1, le=28)
+    closes_month: int = Field(default=9, ge=1, le=12)
+    closes_day: int = Field(default=15, ge=1, le=28)
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    funding: dict[InstrumentCode, FundingPolicy] = Field(default_factory=_default_funding)
+    evaluation_period_days: int = Field(default=60, gt=0)
+    review_reminder_days_before_deadline: tuple[int, ...] = (14, 3)
+    min_reviews_to_approve: int = Field(default=1, ge=0)
+    report_due_days_before_anniversary: int = Field(default=30, ge=0)
+    report_reminder_days_before_due: tuple[int, ...] = (30, 7)
+    overdue_reminder_every_days: int = Field(default=30, gt=0)
+    overdue_reminders_max: int = Field(default=6, ge=0)
+    renewal_window_months_before_end: int = Field(default=12, gt=0)
+    renewal_reminder_months_before_end: tuple[int, ...] = (6, 3)
+    final_report_due_months_after_end: int = Field(default=3, ge=0)
+    coi_refuse_partner_country: bool = False
+    iea_call: CallCalendar = Field(default_factory=CallCalendar)
+
+    def funding_for(self, code: InstrumentCode) -> FundingPolicy:
+        return self.funding[code]
+
+    def check_amount(self, instrument: Instrument, amount_eur: int, what: str) -> None:
+        rng = self.funding_for(instrument.code)
+        if not rng.funding_min_eur <= amount_eur <= rng.funding_max_eur:
+            raise RuleViolation(
+                "funding.range",
+                f"{what} {amount_eur} EUR outside {instrument.code} range "
+                f"{rng.funding_min_eur}–{rng.funding_max_eur}",
+            )
+
+
+class CallWindow(BaseModel):
+    """One year's IEA call, as announced by the call workflow."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    call_id: str
+    year: int
+    opens_at: datetime
+    closes_at: datetime
+    term_starts_at: datetime
+
+    def is_open_at(self, moment: datetime) -> bool:
+        return self.opens_at <= moment <= self.closes_at
+
+
+def iea_call_window(year: int, policy: Policy) -> CallWindow:
+    cal = policy.iea_call
+    return CallWindow(
+        call_id=f"IEA-{year}",
+        year=year,
+        opens_at=datetime(year, cal.opens_month, cal.opens_day, tzinfo=UTC),
+        # the deadline is the end of the closing day
+        closes_at=datetime(year, cal.closes_month, cal.closes_day, 23, 59, 59, tzinfo=UTC),
+        term_starts_at=datetime(year + 1, 1, 1, tzinfo=UTC),
+    )
+
+
+DEFAULT_POLICY = Policy()

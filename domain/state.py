@@ -1,0 +1,160 @@
+"""The state of one project, as folded from its events."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from domain.application import Application, Reviewer
+from domain.events import Recommendation
+from domain.instruments import CATALOG, Instrument, InstrumentCode
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Phase(StrEnum):
+    NEW = "new"
+    SUBMITTED = "submitted"
+    INELIGIBLE = "ineligible"
+    UNDER_EVALUATION = "under_evaluation"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ACTIVE = "active"
+    CLOSED = "closed"  # term over, no renewal; the final report is still due
+    TERMINATED = "terminated"
+
+
+FINAL_PHASES = frozenset({Phase.INELIGIBLE, Phase.REJECTED, Phase.TERMINATED})
+
+
+class TrancheStatus(StrEnum):
+    PLANNED = "planned"
+    RELEASED = "released"
+    WITHHELD = "withheld"
+
+
+class ReportStatus(StrEnum):
+    DUE = "due"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class RenewalStatus(StrEnum):
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+class Tranche(_Frozen):
+    year: int
+    due_at: AwareDatetime
+    amount_eur: int
+    status: TrancheStatus = TrancheStatus.PLANNED
+    withheld_at: AwareDatetime | None = None
+    awaiting_report_id: str | None = None
+
+
+class Report(_Frozen):
+    report_id: str
+    term_number: int
+    year: int | None  # None: the final report
+    opens_at: AwareDatetime
+    due_at: AwareDatetime
+    status: ReportStatus = ReportStatus.DUE
+
+
+class Term(_Frozen):
+    number: int
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    awarded_eur: int
+    tranches: tuple[Tranche, ...]
+
+
+class Assignment(_Frozen):
+    reviewer: Reviewer
+    assigned_at: AwareDatetime
+
+
+class Review(_Frozen):
+    reviewer_id: str
+    scores: dict[str, int]
+    recommendation: Recommendation
+    submitted_at: AwareDatetime
+
+
+class Renewal(_Frozen):
+    term_number: int
+    status: RenewalStatus
+    requested_eur: int
+    awarded_eur: int | None = None
+
+
+class ProjectState(_Frozen):
+    project_id: str | None = None
+    version: int = 0
+    phase: Phase = Phase.NEW
+    application: Application | None = None
+    call_id: str | None = None
+    submitted_at: AwareDatetime | None = None
+    eligibility_check_at: AwareDatetime | None = None
+    evaluation_deadline: AwareDatetime | None = None
+    assignments: tuple[Assignment, ...] = ()
+    reviews: tuple[Review, ...] = ()
+    awarded_eur: int | None = None  # the award of the current (or next) term
+    next_term_starts_at: AwareDatetime | None = None
+    term: Term | None = None
+    reports: tuple[Report, ...] = ()
+    renewals_granted: int = 0
+    renewal: Renewal | None = None
+    released_eur: int = 0
+    closed_at: AwareDatetime | None = None
+    final_report_due_at: AwareDatetime | None = None
+    successor_project_id: str | None = None
+    successor_instrument: InstrumentCode | None = None
+    reminders_sent: tuple[str, ...] = ()
+    last_event_at: AwareDatetime | None = None
+
+    @property
+    def instrument(self) -> Instrument:
+        if self.application is None:
+            raise ValueError("project has no application yet")
+        return CATALOG[self.application.instrument]
+
+    def report(self, report_id: str) -> Report | None:
+        return next((r for r in self.reports if r.report_id == report_id), None)
+
+    def tranche(self, year: int) -> Tranche | None:
+        if self.term is None:
+            return None
+        return next((t for t in self.term.tranches if t.year == year), None)
+
+    def reviewer_ids(self) -> tuple[str, ...]:
+        return tuple(a.reviewer.id for a in self.assignments)
+
+    def reviewed_by(self, reviewer_id: str) -> bool:
+        return any(r.reviewer_id == reviewer_id for r in self.reviews)
+
+    def reminder_sent(self, key: str) -> bool:
+        return key in self.reminders_sent
+
+    @property
+    def lifecycle_complete(self) -> bool:
+        """Nothing more can happen: a final phase, or closed with the final report accepted."""
+        if self.phase in FINAL_PHASES:
+            return True
+        if self.phase is Phase.CLOSED:
+            final = self.report(FINAL_REPORT_ID)
+            return final is not None and final.status is ReportStatus.ACCEPTED
+        return False
+
+
+FINAL_REPORT_ID = "final"
+
+
+def annual_report_id(term_number: int, year: int) -> str:
+    return f"term{term_number}-year{year}"

@@ -1,0 +1,1 @@
+"""Append-only PostgreSQL event store: the only package that knows SQL."""

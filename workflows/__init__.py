@@ -1,0 +1,1 @@
+"""Temporal workflows: orchestration only; rules live in `domain`."""
