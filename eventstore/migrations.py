@@ -1,0 +1,130 @@
+"""Versioned schema migrations, applied at start-up.
+
+Migrations are the SQL files ``eventstore/migrations/NNNN_name.sql``, applied in order,
+each in its own transaction together with its row in ``schema_migrations``: a failing
+file leaves no trace and the next start-up retries it. Every transaction first takes
+``pg_advisory_xact_lock`` on one fixed key, so several processes starting at once
+serialise: the first applies, the others then see the row and skip. A file's checksum
+is recorded; editing an already applied file is refused rather than silently ignored.
+
+Migrations run as the connecting user (the schema owner), not as the application role.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeAlias
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from eventstore.errors import MigrationError
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+APP_ROLE = "collab_app"  # created by 0003_app_role.sql
+
+# Any constant works as long as every start-up of this schema uses the same one.
+_LOCK_KEY = int.from_bytes(b"evstore", "big")
+_FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+_CREATE_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+# A plain connection or one acquired from a pool (the stubs' generics do not exist at
+# runtime, hence the string).
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+    checksum: str
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.version:04d}_{self.name}.sql"
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The migration files of ``directory`` in version order."""
+    migrations = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _FILE_NAME.match(path.name)
+        if match is None:
+            raise MigrationError(f"{path.name}: migration files are named NNNN_name.sql")
+        raw = path.read_bytes()
+        migrations.append(
+            Migration(
+                version=int(match[1]),
+                name=match[2],
+                sql=raw.decode("utf-8"),
+                checksum=hashlib.sha256(raw).hexdigest(),
+            )
+        )
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"duplicate migration versions in {directory}: {versions}")
+    return migrations
+
+
+async def migrate(
+    target: asyncpg.Pool[asyncpg.Record] | Connection, *, directory: Path = MIGRATIONS_DIR
+) -> list[int]:
+    """Apply the pending migrations; return the versions applied by this call.
+
+    Idempotent and safe to run concurrently from several processes.
+    """
+    migrations = load_migrations(directory)
+    if isinstance(target, asyncpg.Pool):
+        async with target.acquire() as conn:
+            return await _apply_all(conn, migrations)
+    return await _apply_all(target, migrations)
+
+
+async def _apply_all(conn: Connection, migrations: list[Migration]) -> list[int]:
+    applied = []
+    for migration in migrations:
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+            await conn.execute(_CREATE_TABLE)
+            checksum = await conn.fetchval(
+                "SELECT checksum FROM schema_migrations WHERE version = $1", migration.version
+            )
+            if checksum is not None:
+                if checksum != migration.checksum:
+                    raise MigrationError(
+                        f"migration {migration.file_name} was edited after it was applied; "
+                        "add a new migration instead"
+                    )
+                continue
+            await conn.execute(migration.sql)  # no arguments: simple protocol, many statements
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                migration.version,
+                migration.name,
+                migration.checksum,
+            )
+            applied.append(migration.version)
+    return applied
+
+
+async def usable_app_role(conn: Connection) -> str | None:
+    """``APP_ROLE`` if it exists and the connected user may switch to it, else None."""
+    privilege = "SET" if conn.get_server_version().major >= 16 else "MEMBER"
+    usable = await conn.fetchval(
+        "SELECT pg_has_role(current_user, oid, $2) FROM pg_roles WHERE rolname = $1",
+        APP_ROLE,
+        privilege,
+    )
+    return APP_ROLE if usable else None

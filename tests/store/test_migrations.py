@@ -1,0 +1,129 @@
+"""The migration runner: ordered, idempotent, safe under concurrent start-ups."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+from uuid import uuid4
+
+import asyncpg
+import pytest
+
+from eventstore.embedded import with_database
+from eventstore.errors import MigrationError
+from eventstore.migrations import load_migrations, migrate, usable_app_role
+from eventstore.postgres import PostgresEventStore
+
+ALL = [m.version for m in load_migrations()]
+
+
+async def test_migrating_twice_applies_once(database_url: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await migrate(conn) == ALL == [1, 2, 3]
+        assert await migrate(conn) == []
+        rows = await conn.fetch("SELECT version, name, checksum FROM schema_migrations")
+        assert [(r["version"], r["name"]) for r in rows] == [
+            (1, "events"),
+            (2, "append_function"),
+            (3, "app_role"),
+        ]
+        assert all(len(r["checksum"]) == 64 for r in rows)
+    finally:
+        await conn.close()
+
+
+async def test_three_concurrent_startups_apply_each_migration_once(database_url: str) -> None:
+    conns = [await asyncpg.connect(database_url) for _ in range(3)]
+    try:
+        applied = await asyncio.gather(*(migrate(conn) for conn in conns))
+
+        assert sorted(v for versions in applied for v in versions) == ALL
+        assert await conns[0].fetchval("SELECT count(*) FROM schema_migrations") == len(ALL)
+    finally:
+        for conn in conns:
+            await conn.close()
+
+
+async def test_a_pool_can_be_migrated(database_url: str) -> None:
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+    try:
+        assert await migrate(pool) == ALL
+        assert await migrate(pool) == []
+    finally:
+        await pool.close()
+
+
+async def test_new_files_apply_in_order_and_edited_ones_are_refused(
+    database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "0001_a.sql").write_text("CREATE TABLE a (x int);")
+    (tmp_path / "0002_b.sql").write_text("INSERT INTO a VALUES (2);")
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await migrate(conn, directory=tmp_path) == [1, 2]
+
+        (tmp_path / "0010_c.sql").write_text("INSERT INTO a VALUES (10);")
+        assert await migrate(conn, directory=tmp_path) == [10]
+        assert [r["x"] for r in await conn.fetch("SELECT x FROM a ORDER BY x")] == [2, 10]
+
+        (tmp_path / "0002_b.sql").write_text("INSERT INTO a VALUES (3);")
+        with pytest.raises(MigrationError, match=r"0002_b\.sql was edited after it was applied"):
+            await migrate(conn, directory=tmp_path)
+    finally:
+        await conn.close()
+
+
+async def test_a_failing_migration_leaves_no_trace_and_is_retried(
+    database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "0001_ok.sql").write_text("CREATE TABLE ok (x int);")
+    (tmp_path / "0002_bad.sql").write_text("CREATE TABLE half (x int);\nSELECT 1/0;")
+    conn = await asyncpg.connect(database_url)
+    try:
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await migrate(conn, directory=tmp_path)
+        assert await conn.fetchval("SELECT max(version) FROM schema_migrations") == 1
+        assert await conn.fetchval("SELECT to_regclass('half')") is None
+
+        (tmp_path / "0002_bad.sql").write_text("CREATE TABLE half (x int);")
+        assert await migrate(conn, directory=tmp_path) == [2]
+    finally:
+        await conn.close()
+
+
+def test_badly_named_files_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "1_first.sql").write_text("SELECT 1;")
+
+    with pytest.raises(MigrationError, match=r"NNNN_name\.sql"):
+        load_migrations(tmp_path)
+
+
+async def test_without_the_right_to_create_roles_the_store_runs_as_its_user(
+    postgres_url: str,
+) -> None:
+    user, database = f"limited_{uuid4().hex[:8]}", f"test_{uuid4().hex[:16]}"
+    admin = await asyncpg.connect(postgres_url)
+    await admin.execute(f'CREATE ROLE "{user}" LOGIN NOCREATEROLE')
+    await admin.execute(f'CREATE DATABASE "{database}" OWNER "{user}"')
+    parts = urlsplit(with_database(postgres_url, database))
+    url = urlunsplit(parts._replace(netloc=f"{user}@{parts.hostname or ''}"))
+    try:
+        conn = await asyncpg.connect(url)
+        try:
+            assert await migrate(conn) == ALL  # no error: the role part is skipped
+            assert await usable_app_role(conn) is None
+        finally:
+            await conn.close()
+
+        store = await PostgresEventStore.connect(url)
+        try:
+            async with store.connection() as conn:
+                assert await conn.fetchval("SELECT current_user") == user
+        finally:
+            await store.close()
+    finally:
+        await admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+        await admin.execute(f'DROP ROLE "{user}"')
+        await admin.close()
