@@ -1,0 +1,92 @@
+"""The application service every front end uses (tests, CLI, API): submit a project, apply
+a human step, read a project's live state. It speaks to Temporal; it never decides."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.commands import Command, SubmitApplication
+from domain.instruments import CATALOG, EntryRoute
+from domain.policy import DEFAULT_POLICY, CallWindow, Policy
+from domain.state import ProjectState
+from workflows.iea_call import IeaCallWorkflow
+from workflows.messages import (
+    IeaCallStatus,
+    PlannedStep,
+    ProjectInput,
+    StepResult,
+    iea_call_workflow_id,
+    project_workflow_id,
+)
+from workflows.project import ProjectWorkflow
+
+
+class ProjectService:
+    def __init__(self, client: Client, task_queue: str, policy: Policy = DEFAULT_POLICY) -> None:
+        self._client = client
+        self.task_queue = task_queue
+        self._policy = policy
+
+    def handle(self, project_id: str) -> WorkflowHandle[ProjectWorkflow, object]:
+        return self._client.get_workflow_handle_for(
+            ProjectWorkflow.run, project_workflow_id(project_id)
+        )
+
+    async def current_call(self, at: datetime) -> CallWindow | None:
+        """The IEA call of `at`'s year, if the Schedule has opened one; the domain then
+        checks that `at` falls within it."""
+        try:
+            status: IeaCallStatus = await self._client.get_workflow_handle_for(
+                IeaCallWorkflow.run, iea_call_workflow_id(at.year)
+            ).query(IeaCallWorkflow.status)
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                return None
+            raise
+        return status.window
+
+    async def submit(self, command: SubmitApplication) -> StepResult:
+        """Create the project's workflow and submit the application in one call. A retry
+        (same command id) reaches the same workflow and never makes a second project."""
+        if CATALOG[command.application.instrument].entry is EntryRoute.ANNUAL_CALL:
+            command = command.model_copy(update={"call": await self.current_call(command.at)})
+        start = WithStartWorkflowOperation(
+            ProjectWorkflow.run,
+            ProjectInput(project_id=command.project_id, policy=self._policy),
+            id=project_workflow_id(command.project_id),
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        result: StepResult = await self._client.execute_update_with_start_workflow(
+            ProjectWorkflow.execute,
+            command,
+            start_workflow_operation=start,
+            id=_update_id(command.command_id),
+        )
+        return result
+
+    async def execute(self, project_id: str, command: Command) -> StepResult:
+        result: StepResult = await self.handle(project_id).execute_update(
+            ProjectWorkflow.execute, command, id=_update_id(command.command_id)
+        )
+        return result
+
+    async def state(self, project_id: str) -> ProjectState:
+        state: ProjectState = await self.handle(project_id).query(ProjectWorkflow.state)
+        return state
+
+    async def planned_steps(self, project_id: str) -> list[PlannedStep]:
+        steps: list[PlannedStep] = await self.handle(project_id).query(
+            ProjectWorkflow.planned_steps
+        )
+        return steps
+
+
+def _update_id(command_id: UUID) -> str:
+    # the same command sent twice is one update: Temporal deduplicates by update id
+    return f"cmd-{command_id}"

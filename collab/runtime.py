@@ -1,0 +1,56 @@
+"""`collab up`: everything on one machine. Embedded PostgreSQL and the Temporal dev server
+start only where no external server is configured; the worker runs in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+
+from collab.embedded_temporal import start_dev_server
+from collab.logging_setup import configure_logging
+from collab.schedules import ensure_iea_call_schedule
+from collab.settings import Settings
+from worker import build_worker, connect_client, open_store
+
+log = structlog.get_logger("collab.up")
+
+
+async def run_service(settings: Settings) -> None:
+    configure_logging(settings.log_format, settings.log_level)
+    data_dir = settings.data_dir
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+    temporal = None
+    if settings.temporal_address is None:
+        temporal = await start_dev_server(
+            data_dir / "temporal",
+            settings.embedded_temporal_port,
+            settings.embedded_temporal_ui_port,
+            data_dir / "temporal.log",
+        )
+    try:
+        async with open_store(settings) as store:
+            client = await connect_client(settings)
+            await ensure_iea_call_schedule(client, settings.task_queue)
+            worker = build_worker(client, store, settings.task_queue)
+            print(f"collab-lifecycle is up (data in {data_dir})", flush=True)
+            print(f"  PostgreSQL : {_where_db(settings)}", flush=True)
+            print(f"  Temporal   : {settings.temporal_target}", flush=True)
+            if temporal is not None:
+                print(f"  Web UI     : http://127.0.0.1:{settings.embedded_temporal_ui_port}")
+            print(f"  worker     : task queue {settings.task_queue}", flush=True)
+            print("Ctrl-C stops everything.", flush=True)
+            await worker.run()
+    finally:
+        if temporal is not None:
+            temporal.terminate()
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(temporal.wait, 15)
+        log.info("stopped")
+
+
+def _where_db(settings: Settings) -> str:
+    if settings.database_url:
+        return "configured COLLAB_DATABASE_URL"
+    return f"embedded, cluster in {settings.data_dir / 'postgres'}"

@@ -1,0 +1,35 @@
+"""One settings object for the CLI, the worker and compose: environment variables
+prefixed COLLAB_ (see docker-compose.yml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "collab-lifecycle"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COLLAB_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # unset: an embedded PostgreSQL under data_dir
+    database_url: str | None = None
+    # unset: an embedded Temporal dev server (SQLite file under data_dir)
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    task_queue: str = "collab-lifecycle"
+    log_format: str = Field(default="console", pattern="^(console|json)$")
+    log_level: str = "INFO"
+    db_pool_max: int = Field(default=10, ge=1)
+    # where the embedded dev server listens when temporal_address is unset
+    embedded_temporal_port: int = 7233
+    embedded_temporal_ui_port: int = 8233
+
+    @property
+    def temporal_target(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.embedded_temporal_port}"

@@ -1,0 +1,228 @@
+"""Against the real Temporal dev server: the yearly Schedule, and a worker process killed
+mid-life (SIGKILL) and restarted while projects move on."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.event_records import from_record
+from collab.projects import ProjectService
+from collab.schedules import IEA_CALL_SCHEDULE_ID, ensure_iea_call_schedule
+from domain.commands import (
+    AssignReviewer,
+    DecideApplication,
+    SubmitApplication,
+    SubmitReview,
+    TerminateProject,
+)
+from domain.events import Recommendation
+from domain.policy import DEFAULT_POLICY, iea_call_window
+from domain.state import Phase, TrancheStatus
+from tests.builders import DERCI, INSTITUTE, application, pi_actor, reviewer, reviewer_actor
+from tests.workflows.conftest import binary
+from workflows.iea_call import IeaCallWorkflow
+from workflows.messages import iea_call_workflow_id
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+async def dev_env(tmp_path_factory) -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=binary("temporal"),
+        dev_server_database_filename=str(tmp_path_factory.mktemp("temporal") / "t.db"),
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+class WorkerProcess:
+    """`python worker.py` as operators run it, configured by environment variables."""
+
+    def __init__(self, address: str, database_url: str, task_queue: str, log: Path) -> None:
+        self.env = {
+            **os.environ,
+            "COLLAB_TEMPORAL_ADDRESS": address,
+            "COLLAB_DATABASE_URL": database_url,
+            "COLLAB_TASK_QUEUE": task_queue,
+            "COLLAB_LOG_FORMAT": "json",
+        }
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.kills = 0
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, str(ROOT / "worker.py")],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=out,
+            )
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.kills += 1
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+def address_of(env: WorkflowEnvironment) -> str:
+    return env.client.service_client.config.target_host
+
+
+async def test_schedule_opens_the_iea_call_each_june(dev_env, event_store, database_url, tmp_path):
+    queue = f"tq-{uuid.uuid4()}"
+    worker = WorkerProcess(address_of(dev_env), database_url, queue, tmp_path / "worker.log")
+    worker.start()
+    try:
+        client = dev_env.client
+        handle = await ensure_iea_call_schedule(client, queue)
+        again = await ensure_iea_call_schedule(client, queue)  # idempotent at every start-up
+        assert again.id == handle.id == IEA_CALL_SCHEDULE_ID
+        desc = await handle.describe()
+        cal = desc.schedule.spec.calendars[0]
+        assert [r.start for r in cal.month] == [6] and [r.start for r in cal.day_of_month] == [1]
+        next_run = desc.info.next_action_times[0]
+        assert (next_run.month, next_run.day) == (6, 1)
+
+        await handle.trigger()  # what the schedule does each June, now
+        year = datetime.now(UTC).year
+        call = client.get_workflow_handle_for(IeaCallWorkflow.run, iea_call_workflow_id(year))
+        for _ in range(100):
+            try:
+                status = await call.query(IeaCallWorkflow.status)
+                break
+            except Exception:
+                await asyncio.sleep(0.1)
+        assert status.window == iea_call_window(year, DEFAULT_POLICY)
+
+        # an IEA application is taken only while that call is open
+        service = ProjectService(client, queue)
+        now = datetime.now(UTC)
+        command = SubmitApplication(
+            command_id=uuid.uuid4(),
+            actor=pi_actor(),
+            at=now,
+            project_id=f"IEA-{uuid.uuid4().hex[:6]}",
+            application=application("IEA"),
+        )
+        if status.window.is_open_at(now):
+            assert (await service.submit(command)).phase is Phase.SUBMITTED
+        else:
+            with pytest.raises(WorkflowUpdateFailedError) as err:
+                await service.submit(command)
+            assert f"call IEA-{year} accepts applications from {year}-06-01 to {year}-09-15" in str(
+                err.value.cause
+            )
+            assert await event_store.read_stream(command.project_id) == []
+    finally:
+        worker.stop()
+
+
+async def test_worker_killed_mid_life_loses_and_duplicates_nothing(
+    dev_env, event_store, database_url, tmp_path
+):
+    queue = f"tq-{uuid.uuid4()}"
+    worker = WorkerProcess(address_of(dev_env), database_url, queue, tmp_path / "worker.log")
+    worker.start()
+    service = ProjectService(dev_env.client, queue)
+    projects = [f"IRP-kill-{i}-{uuid.uuid4().hex[:4]}" for i in range(6)]
+    stop = asyncio.Event()
+
+    async def chaos() -> None:
+        while not stop.is_set() and worker.kills < 6:
+            await asyncio.sleep(1.2)
+            worker.kill()
+            await asyncio.sleep(0.3)
+            worker.start()
+
+    async def life(pid: str) -> None:
+        def cmd(cls, actor, **fields):
+            return cls(command_id=uuid.uuid4(), actor=actor, at=datetime.now(UTC), **fields)
+
+        await service.submit(
+            SubmitApplication(
+                command_id=uuid.uuid4(),
+                actor=pi_actor(),
+                at=datetime.now(UTC),
+                project_id=pid,
+                application=application("IRP"),
+            )
+        )
+        while (await service.state(pid)).phase is not Phase.UNDER_EVALUATION:
+            await asyncio.sleep(0.2)
+        await service.execute(pid, cmd(AssignReviewer, INSTITUTE, reviewer=reviewer()))
+        await service.execute(
+            pid,
+            cmd(
+                SubmitReview, reviewer_actor(), scores={"s": 5}, recommendation=Recommendation.FUND
+            ),
+        )
+        starts = datetime.now(UTC) + timedelta(seconds=3)
+        await service.execute(
+            pid,
+            cmd(
+                DecideApplication,
+                INSTITUTE,
+                approve=True,
+                awarded_eur=60_000,
+                term_starts_at=starts,
+                reason="fund",
+            ),
+        )
+        while True:  # the term starts and tranche 1 is paid by timers, across kills
+            state = await service.state(pid)
+            if state.term and state.tranche(1).status is TrancheStatus.RELEASED:
+                break
+            await asyncio.sleep(0.3)
+        await service.execute(pid, cmd(TerminateProject, DERCI, reason="end of test"))
+        outcome = await service.handle(pid).result()
+        assert outcome.phase is Phase.TERMINATED
+
+    chaos_task = asyncio.create_task(chaos())
+    try:
+        await asyncio.wait_for(asyncio.gather(*(life(p) for p in projects)), timeout=240)
+    finally:
+        stop.set()
+        await chaos_task
+        worker.stop()
+
+    assert worker.kills >= 3
+    expected = [
+        "ApplicationSubmitted",
+        "EligibilityConfirmed",
+        "ReviewerAssigned",
+        "ReviewSubmitted",
+        "ApplicationApproved",
+        "TermStarted",
+        "TrancheReleased",
+        "ProjectTerminated",
+    ]
+    for pid in projects:
+        events = [from_record(e) for e in await event_store.read_stream(pid)]
+        assert [e.type for e in events] == expected, pid
+        assert [e.version for e in events] == list(range(1, 9))
+    assert await event_store.verify() is None

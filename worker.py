@@ -1,0 +1,89 @@
+"""The worker: every workflow and activity of collab-lifecycle on one task queue.
+
+python worker.py          # against COLLAB_TEMPORAL_ADDRESS and COLLAB_DATABASE_URL
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import structlog
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.notifications import LogNotifier, NotificationActivities, Notifier
+from activities.persistence import PersistenceActivities
+from collab.logging_setup import configure_logging
+from collab.settings import Settings
+from eventstore.postgres import PostgresEventStore
+from eventstore.recorder import EventRecorder
+from workflows.iea_call import IeaCallOpener, IeaCallWorkflow
+from workflows.project import ProjectWorkflow
+
+WORKFLOWS = [ProjectWorkflow, IeaCallWorkflow, IeaCallOpener]
+log = structlog.get_logger("collab.worker")
+
+
+def build_worker(
+    client: Client,
+    store: EventRecorder,
+    task_queue: str,
+    notifier: Notifier | None = None,
+) -> Worker:
+    persistence = PersistenceActivities(store)
+    notifications = NotificationActivities(notifier or LogNotifier())
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[persistence.append_events, notifications.deliver_reminder],
+    )
+
+
+async def connect_client(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_target,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[PostgresEventStore]:
+    url = settings.database_url
+    if url is None:
+        from eventstore.embedded import start_embedded_postgres
+
+        url, _server = await asyncio.to_thread(start_embedded_postgres, settings.data_dir)
+    store = await PostgresEventStore.connect(url, max_size=settings.db_pool_max)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+async def run_worker(settings: Settings) -> None:
+    async with open_store(settings) as store:
+        client = await connect_client(settings)
+        worker = build_worker(client, store, settings.task_queue)
+        log.info(
+            "worker started",
+            temporal=settings.temporal_target,
+            namespace=settings.temporal_namespace,
+            task_queue=settings.task_queue,
+        )
+        await worker.run()
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_worker(settings))
+
+
+if __name__ == "__main__":
+    main()

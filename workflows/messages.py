@@ -1,0 +1,92 @@
+"""What crosses the workflow boundary: inputs, results, and activity requests.
+
+Plain pydantic models, shared by workflows, activities and clients; they travel through
+`temporalio.contrib.pydantic.pydantic_data_converter`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.events import DomainEvent, ReminderKind
+from domain.policy import DEFAULT_POLICY, CallWindow, Policy
+from domain.state import Phase, ProjectState
+
+TASK_QUEUE = "collab-lifecycle"
+
+
+def project_workflow_id(project_id: str) -> str:
+    return f"project-{project_id}"
+
+
+def iea_call_workflow_id(year: int) -> str:
+    return f"iea-call-{year}"
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProjectInput(_Message):
+    project_id: str
+    policy: Policy = DEFAULT_POLICY
+    # carried over by continue-as-new: the workflow resumes from this state
+    state: ProjectState | None = None
+    # beyond this many history events the workflow continues as new
+    history_bound: int = Field(default=2_000, ge=200)
+
+
+class StepResult(_Message):
+    project_id: str
+    version: int
+    phase: Phase
+    events: tuple[str, ...]
+
+
+class ProjectOutcome(_Message):
+    project_id: str
+    phase: Phase
+    version: int
+    awarded_eur: int | None
+    released_eur: int
+    terms: int
+
+
+class PlannedStep(_Message):
+    due_at: datetime
+    label: str
+
+
+class AppendRequest(_Message):
+    project_id: str
+    workflow_id: str
+    expected_version: int
+    events: list[DomainEvent]
+
+
+class AppendOutcome(_Message):
+    last_version: int
+    positions: tuple[int, ...]
+    written: bool
+
+
+class ReminderNotice(_Message):
+    project_id: str
+    kind: ReminderKind
+    key: str
+    due_at: datetime
+    recipients: tuple[str, ...]
+    subject: str
+
+
+class IeaCallInput(_Message):
+    year: int
+    policy: Policy = DEFAULT_POLICY
+
+
+class IeaCallStatus(_Message):
+    window: CallWindow
+    open: bool
+    closed: bool

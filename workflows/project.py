@@ -1,0 +1,200 @@
+"""One entity workflow per project: it holds the state, decides with `domain`, has every
+resulting event persisted by an activity, and only then evolves its state.
+
+Human steps arrive as Updates; their validator runs the decider so a step that breaks a
+rule is refused before it reaches history. Automatic steps (tranches, reminders, term start
+and end) come from `domain.automation` and run when their timer fires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from uuid import UUID
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.automation import Step, next_step, scheduled_steps
+    from domain.commands import Command
+    from domain.decider import decide
+    from domain.errors import DomainError
+    from domain.events import DomainEvent, ReminderSent, TermStarted
+    from domain.evolve import evolve
+    from domain.state import ProjectState
+    from workflows.messages import (
+        AppendOutcome,
+        AppendRequest,
+        PlannedStep,
+        ProjectInput,
+        ProjectOutcome,
+        ReminderNotice,
+        StepResult,
+    )
+
+PERSIST_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    non_retryable_error_types=["ConcurrencyError", "IdempotencyConflict", "InvalidEvents"],
+)
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+    maximum_attempts=20,
+)
+_VALIDATION_ID = UUID(int=0)  # validators must not draw from workflow.uuid4()
+
+
+def _refusal(err: DomainError) -> ApplicationError:
+    return ApplicationError(err.message, err.rule, type=f"Domain.{err.kind}", non_retryable=True)
+
+
+@workflow.defn(name="Project")
+class ProjectWorkflow:
+    @workflow.init
+    def __init__(self, inp: ProjectInput) -> None:
+        self._project_id = inp.project_id
+        self._policy = inp.policy
+        self._state = inp.state or ProjectState()
+        self._lock = asyncio.Lock()  # one command decided and persisted at a time
+
+    @workflow.run
+    async def run(self, inp: ProjectInput) -> ProjectOutcome:
+        term_at_start = self._state.term.number if self._state.term else 0
+        while not self._state.lifecycle_complete:
+            term = self._state.term.number if self._state.term else 0
+            new_term = term > max(term_at_start, 1)
+            if new_term or self._history_too_long(inp.history_bound):
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(inp.model_copy(update={"state": self._state}))
+            step = next_step(self._state, self._policy)
+            now = workflow.now()
+            if step is not None and step.due_at <= now:
+                async with self._lock:
+                    await self._run_due_step()
+                continue
+            await self._wait_for_change_or(step)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        s = self._state
+        return ProjectOutcome(
+            project_id=self._project_id,
+            phase=s.phase,
+            version=s.version,
+            awarded_eur=s.awarded_eur,
+            released_eur=s.released_eur,
+            terms=s.term.number if s.term else 0,
+        )
+
+    async def _wait_for_change_or(self, step: Step | None) -> None:
+        """Sleep until the step falls due, or until a human step changes the state."""
+        seen = self._state.version
+        timeout = step.due_at - workflow.now() if step is not None else None
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: self._state.version != seen,
+                timeout=timeout,
+                timeout_summary=step.label if step is not None else None,
+            )
+
+    def _history_too_long(self, bound: int) -> bool:
+        info = workflow.info()
+        return info.get_current_history_length() > bound or info.is_continue_as_new_suggested()
+
+    async def _run_due_step(self) -> None:
+        # re-read under the lock: a human step may have changed what is due
+        step = next_step(self._state, self._policy)
+        now = workflow.now()
+        if step is None or step.due_at > now:
+            return
+        command = step.build(workflow.uuid4(), now)
+        try:
+            events = decide(command, self._state, self._policy)
+        except DomainError as err:
+            # an automatic step the rules refuse is a defect in domain.automation: fail the
+            # task (it retries after a fix is deployed) rather than skip a business fact
+            raise RuntimeError(f"automatic step {step.label} refused: {err}") from err
+        await self._persist(events)
+
+    async def _persist(self, events: list[DomainEvent]) -> None:
+        await workflow.execute_activity(
+            "append_events",
+            AppendRequest(
+                project_id=self._project_id,
+                workflow_id=workflow.info().workflow_id,
+                expected_version=self._state.version,
+                events=events,
+            ),
+            result_type=AppendOutcome,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=PERSIST_RETRY,
+        )
+        for event in events:
+            self._state = evolve(self._state, event)
+        for event in events:
+            if isinstance(event, ReminderSent):
+                await self._notify(event)
+            if isinstance(event, TermStarted):
+                workflow.logger.info(
+                    "term started",
+                    extra={"project_id": self._project_id, "term": event.data.term_number},
+                )
+
+    async def _notify(self, event: ReminderSent) -> None:
+        notice = ReminderNotice(
+            project_id=self._project_id,
+            kind=event.data.kind,
+            key=event.data.key,
+            due_at=event.data.due_at,
+            recipients=event.data.recipients,
+            subject=event.data.subject,
+        )
+        await workflow.execute_activity(
+            "deliver_reminder",
+            notice,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=NOTIFY_RETRY,
+        )
+
+    def _at_now(self, command: Command) -> Command:
+        # business time of a human step is when the workflow takes it, not what a client says
+        return command.model_copy(update={"at": workflow.now()})
+
+    @workflow.update(name="execute")
+    async def execute(self, command: Command) -> StepResult:
+        async with self._lock:
+            command = self._at_now(command)
+            try:
+                events = decide(command, self._state, self._policy)
+            except DomainError as err:
+                raise _refusal(err) from err
+            await self._persist(events)
+            return StepResult(
+                project_id=self._project_id,
+                version=self._state.version,
+                phase=self._state.phase,
+                events=tuple(e.type for e in events),
+            )
+
+    @execute.validator
+    def validate_execute(self, command: Command) -> None:
+        probe = self._at_now(command).model_copy(update={"command_id": _VALIDATION_ID})
+        try:
+            decide(probe, self._state, self._policy)
+        except DomainError as err:
+            raise _refusal(err) from err
+
+    @workflow.query(name="state")
+    def state(self) -> ProjectState:
+        return self._state
+
+    @workflow.query(name="planned_steps")
+    def planned_steps(self) -> list[PlannedStep]:
+        return [
+            PlannedStep(due_at=s.due_at, label=s.label)
+            for s in scheduled_steps(self._state, self._policy)
+        ]
