@@ -27,9 +27,7 @@ MCGILL = Lab(name="McGill Physics", country="CA")
 
 
 def coordinator(pid: str = "pi-durand") -> Person:
-    return Person(
-        id=pid, name="Claire Durand", email=f"{pid}@cnrs.example.fr", lab=LIG.name
-    )
+    return Person(id=pid, name="Claire Durand", email=f"{pid}@cnrs.example.fr", lab=LIG.name)
 
 
 def application(code: InstrumentCode | str, **overrides: Any) -> Application:
