@@ -219,3 +219,36 @@ async def test_terminated_early(ts_env, service, event_store, code):
     assert events[-1].type == "ProjectTerminated"
     assert events[-1].actor == DERCI and events[-1].reason == "partner withdrew"
     assert [e.type for e in events].count("ProjectTerminated") == 1
+
+
+async def test_irl_renewed_twice_keeps_each_run_history_bounded(ts_env, service, event_store):
+    """Fifteen years: each term runs in its own workflow run (continue-as-new)."""
+    driver = await funded(ts_env, service, "IRL")
+    for _ in range(2):
+        term = (await driver.state()).term
+        await driver.report_on_time(term.ends_at - timedelta(days=200))
+        await driver.act(RequestRenewal, pi_actor(), requested_eur=90_000)
+        await driver.act(DecideRenewal, DERCI, grant=True, awarded_eur=90_000, reason="renew")
+        await driver.report_on_time(term.ends_at + timedelta(hours=1))
+        await driver.wait_for(lambda s, n=term.number: s.term.number == n + 1, "next term")
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await driver.act(RequestRenewal, pi_actor(), requested_eur=90_000)
+    assert "IRL may be renewed at most 2 time(s); already renewed 2" in str(err.value.cause)
+    await driver.run_to_closure()
+    outcome = await service.handle(driver.project_id).result()
+    assert outcome.terms == 3 and outcome.released_eur == 3 * 90_000 + AWARD["IRL"] - 90_000
+
+    handle = service.handle(driver.project_id)
+    latest = await handle.fetch_history()
+    run_id = latest.events[0].workflow_execution_started_event_attributes.first_execution_run_id
+    lengths = []
+    while run_id:
+        history = await ts_env.client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+        lengths.append(len(history.events))
+        attrs = history.events[-1].workflow_execution_continued_as_new_event_attributes
+        run_id = attrs.new_execution_run_id or None
+    assert len(lengths) == 3  # one run per term
+    assert max(lengths) < 2_000
+    events = await stored(event_store, driver.project_id)
+    check_term(events, "IRL")
+    assert [e.data.term_number for e in events if e.type == "TermStarted"] == [1, 2, 3]
