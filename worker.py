@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 
 import structlog
 from temporalio.client import Client
@@ -16,9 +15,9 @@ from temporalio.worker import Worker
 
 from activities.notifications import LogNotifier, NotificationActivities, Notifier
 from activities.persistence import PersistenceActivities
+from collab.database import open_store
 from collab.logging_setup import configure_logging
 from collab.settings import Settings
-from eventstore.postgres import PostgresEventStore
 from eventstore.recorder import EventRecorder
 from workflows.iea_call import IeaCallOpener, IeaCallWorkflow
 from workflows.project import ProjectWorkflow
@@ -49,20 +48,6 @@ async def connect_client(settings: Settings) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
     )
-
-
-@contextlib.asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[PostgresEventStore]:
-    url = settings.database_url
-    if url is None:
-        from eventstore.embedded import start_embedded_postgres
-
-        url, _server = await asyncio.to_thread(start_embedded_postgres, settings.data_dir)
-    store = await PostgresEventStore.connect(url, max_size=settings.db_pool_max)
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def run_worker(settings: Settings) -> None:

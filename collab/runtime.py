@@ -8,11 +8,12 @@ import contextlib
 
 import structlog
 
+from collab.database import open_store
 from collab.embedded_temporal import start_dev_server
 from collab.logging_setup import configure_logging
 from collab.schedules import ensure_iea_call_schedule
 from collab.settings import Settings
-from worker import build_worker, connect_client, open_store
+from worker import build_worker, connect_client
 
 log = structlog.get_logger("collab.up")
 

@@ -187,3 +187,26 @@ def test_terminated_early_by_derci_with_a_reason():
     assert life.events[-1].actor == DERCI
     life.run_until(utc(2040, 1, 1))
     assert life.events[-1].type == "ProjectTerminated"  # nothing happens after termination
+
+
+def test_open_deadlines_follow_the_life():
+    from domain.deadlines import DeadlineKind, open_deadlines
+    from domain.policy import DEFAULT_POLICY
+
+    life = Life("P-3")
+    life.submit("IRP", utc(2026, 3, 2))
+    kinds = [d.kind for d in open_deadlines(life.state, DEFAULT_POLICY)]
+    assert kinds == [DeadlineKind.EVALUATION]
+    life.evaluate(utc(2026, 3, 10))
+    life.approve(utc(2026, 4, 15), 60_000, starts=utc(2026, 6, 1))
+    assert [d.kind for d in open_deadlines(life.state, DEFAULT_POLICY)] == [DeadlineKind.TERM_START]
+    life.run_until(utc(2026, 6, 1))
+    active = open_deadlines(life.state, DEFAULT_POLICY)
+    tranches = [d for d in active if d.kind is DeadlineKind.TRANCHE]
+    assert [d.due_at for d in tranches] == [utc(y, 6, 1) for y in range(2027, 2031)]
+    assert active[0].kind is DeadlineKind.REPORT and active[0].ref == "term1-year1"
+    assert active[0].due_at == utc(2027, 6, 1) - timedelta(days=30)
+    renewal = next(d for d in active if d.kind is DeadlineKind.RENEWAL)
+    assert renewal.label == "renewal request window 2030-06-01 to 2031-06-01"
+    finish(life)
+    assert open_deadlines(life.state, DEFAULT_POLICY) == []

@@ -1,0 +1,120 @@
+"""What falls due for a project, for people to see: the dates the read models and
+calendars show. Derived from the state alone, like the automatic steps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from domain.calendar import add_months
+from domain.policy import Policy
+from domain.state import Phase, ProjectState, RenewalStatus, ReportStatus, TrancheStatus
+
+
+class DeadlineKind(StrEnum):
+    EVALUATION = "evaluation"
+    TERM_START = "term_start"
+    TRANCHE = "tranche"
+    REPORT = "report"
+    RENEWAL = "renewal"
+    TERM_END = "term_end"
+    FINAL_REPORT = "final_report"
+
+
+class Deadline(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: DeadlineKind
+    ref: str
+    due_at: AwareDatetime
+    label: str
+
+
+def _day(moment: datetime) -> str:
+    return moment.date().isoformat()
+
+
+def open_deadlines(state: ProjectState, policy: Policy) -> list[Deadline]:
+    """Every date still ahead of the project (or passed and not yet met), earliest first."""
+    s = state
+    out: list[Deadline] = []
+    if s.phase is Phase.UNDER_EVALUATION and s.evaluation_deadline is not None:
+        missing = [a.reviewer.id for a in s.assignments if not s.reviewed_by(a.reviewer.id)]
+        waiting = f"; awaiting {', '.join(missing)}" if missing else ""
+        out.append(
+            Deadline(
+                kind=DeadlineKind.EVALUATION,
+                ref="evaluation",
+                due_at=s.evaluation_deadline,
+                label=f"evaluation closes{waiting}",
+            )
+        )
+    if s.phase is Phase.APPROVED and s.next_term_starts_at is not None:
+        out.append(
+            Deadline(
+                kind=DeadlineKind.TERM_START,
+                ref="term1",
+                due_at=s.next_term_starts_at,
+                label=f"term starts; tranche 1 paid ({s.awarded_eur} EUR awarded)",
+            )
+        )
+    if s.phase is Phase.ACTIVE and s.term is not None:
+        term = s.term
+        for t in term.tranches:
+            if t.status is TrancheStatus.RELEASED:
+                continue
+            state_note = " (withheld: report missing)" if t.status is TrancheStatus.WITHHELD else ""
+            out.append(
+                Deadline(
+                    kind=DeadlineKind.TRANCHE,
+                    ref=f"term{term.number}-tranche{t.year}",
+                    due_at=t.due_at,
+                    label=f"tranche {t.year}: {t.amount_eur} EUR{state_note}",
+                )
+            )
+        inst = s.instrument
+        renewable = (
+            inst.renewable
+            and s.renewals_granted < policy.funding_for(inst.code).max_renewals
+            and (s.renewal is None or s.renewal.term_number != term.number)
+        )
+        if renewable:
+            opens = add_months(term.ends_at, -policy.renewal_window_months_before_end)
+            out.append(
+                Deadline(
+                    kind=DeadlineKind.RENEWAL,
+                    ref=f"term{term.number}-renewal",
+                    due_at=term.ends_at,
+                    label=f"renewal request window {_day(opens)} to {_day(term.ends_at)}",
+                )
+            )
+        granted = s.renewal is not None and s.renewal.status is RenewalStatus.GRANTED
+        out.append(
+            Deadline(
+                kind=DeadlineKind.TERM_END,
+                ref=f"term{term.number}-end",
+                due_at=term.ends_at,
+                label=f"term {term.number} ends"
+                + ("; renewed" if granted else "; closure unless renewed"),
+            )
+        )
+    if s.phase in (Phase.ACTIVE, Phase.CLOSED):
+        for r in s.reports:
+            if r.status in (ReportStatus.ACCEPTED, ReportStatus.SUBMITTED):
+                continue
+            final = r.year is None
+            if final != (s.phase is Phase.CLOSED):
+                continue
+            out.append(
+                Deadline(
+                    kind=DeadlineKind.FINAL_REPORT if final else DeadlineKind.REPORT,
+                    ref=r.report_id,
+                    due_at=r.due_at,
+                    label=f"report {r.report_id} due"
+                    + (" (rejected: resubmit)" if r.status is ReportStatus.REJECTED else ""),
+                )
+            )
+    out.sort(key=lambda d: (d.due_at, d.kind.value, d.ref))
+    return out

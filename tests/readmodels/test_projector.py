@@ -1,0 +1,108 @@
+"""Read models follow the global feed, exactly once, and rebuild to the same rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from activities.event_records import to_record
+from domain.commands import TerminateProject
+from readmodels.projector import Projector, migrate_read_models
+from readmodels.queries import deadlines_within, get_project, history, list_projects
+from tests.builders import DERCI, utc
+from tests.domain.life import Life
+from tests.domain.test_lifecycle import funded
+
+
+@pytest.fixture
+async def projector(event_store, database_url) -> Projector:
+    await migrate_read_models(database_url)
+    return Projector(event_store)
+
+
+async def record(store, life: Life, start: int = 0) -> None:
+    events = life.events[start:]
+    await store.append(life.project_id, [to_record(e) for e in events], events[0].version - 1)
+
+
+async def snapshot(store) -> list:
+    tables = []
+    async with store.connection() as conn:
+        for table in ("portfolio", "deadlines", "decisions", "project_states"):
+            tables.append(
+                [tuple(r) for r in await conn.fetch(f"SELECT * FROM {table} ORDER BY 1, 2")]
+            )
+    return tables
+
+
+async def test_portfolio_deadlines_and_decisions_follow_the_events(event_store, projector):
+    irp = funded("IRP", "IRP-1")
+    irl = funded("IRL", "IRL-1")
+    await record(event_store, irp)
+    await record(event_store, irl)
+    assert await projector.catch_up() == len(irp.events) + len(irl.events)
+
+    row = await get_project(event_store, "IRP-1")
+    assert (row.instrument, row.phase, row.awarded_eur, row.released_eur) == (
+        "IRP",
+        "active",
+        72_001,
+        72_001 // 5 + 1,
+    )
+    assert row.countries == ["BR", "FR"] and row.term_ends_at == utc(2031, 6, 1)
+    assert [p.project_id for p in await list_projects(event_store, instrument="IRL")] == ["IRL-1"]
+
+    due = await deadlines_within(event_store, utc(2026, 6, 2), timedelta(days=365))
+    assert [(d.project_id, d.kind, d.ref) for d in due] == [
+        ("IRL-1", "report", "term1-year1"),
+        ("IRP-1", "report", "term1-year1"),
+        ("IRL-1", "tranche", "term1-tranche2"),
+        ("IRP-1", "tranche", "term1-tranche2"),
+    ]
+
+    mark = len(irl.events)
+    irl.do(TerminateProject, utc(2027, 2, 1), DERCI, reason="partner withdrew")
+    await record(event_store, irl, mark)
+    assert await projector.catch_up() == 1
+    assert (await get_project(event_store, "IRL-1")).phase == "terminated"
+    assert [
+        d.project_id
+        for d in await deadlines_within(event_store, utc(2026, 6, 2), timedelta(days=3650))
+    ] and all(
+        d.project_id == "IRP-1"
+        for d in await deadlines_within(event_store, utc(2026, 6, 2), timedelta(days=3650))
+    )
+    async with event_store.connection() as conn:
+        decided = await conn.fetch(
+            "SELECT type, actor_id, reason FROM decisions WHERE project_id = 'IRL-1' ORDER BY version"
+        )
+    assert [tuple(r) for r in decided][-1] == (
+        "ProjectTerminated",
+        "derci-martin",
+        "partner withdrew",
+    )
+    assert len(decided) == sum(1 for e in irl.events if e.reason)
+
+
+async def test_each_event_applies_once_and_rebuild_gives_the_same_rows(event_store, projector):
+    life = funded("IEA", "IEA-1")
+    await record(event_store, life)
+    await projector.catch_up(batch_size=3)
+    assert await projector.catch_up() == 0  # nothing twice
+    before = await snapshot(event_store)
+    seen: list[int] = []
+    assert await projector.rebuild(progress=seen.append) == len(life.events)
+    assert seen[-1] == len(life.events)
+    assert await snapshot(event_store) == before
+
+
+async def test_history_is_the_record_in_version_order(event_store, projector):
+    life = funded("IRN", "IRN-1")
+    await record(event_store, life)
+    h = await history(event_store, "IRN-1")
+    assert [e.version for e in h.events] == list(range(1, len(life.events) + 1))
+    approved = next(e for e in h.events if e.type == "ApplicationApproved")
+    assert approved.actor.role == "institute_officer" and approved.reason
+    assert approved.data["awarded_eur"] == 70_000
+    assert await history(event_store, "nope") is None
