@@ -10,7 +10,6 @@ import contextlib
 
 import structlog
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.notifications import LogNotifier, NotificationActivities, Notifier
@@ -18,6 +17,7 @@ from activities.persistence import PersistenceActivities
 from collab.database import open_store
 from collab.logging_setup import configure_logging
 from collab.settings import Settings
+from collab.temporal_client import connect_client
 from eventstore.recorder import EventRecorder
 from workflows.iea_call import IeaCallOpener, IeaCallWorkflow
 from workflows.project import ProjectWorkflow
@@ -39,14 +39,6 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=[persistence.append_events, notifications.deliver_reminder],
-    )
-
-
-async def connect_client(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_target,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
     )
 
 

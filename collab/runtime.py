@@ -13,7 +13,9 @@ from collab.embedded_temporal import start_dev_server
 from collab.logging_setup import configure_logging
 from collab.schedules import ensure_iea_call_schedule
 from collab.settings import Settings
-from worker import build_worker, connect_client
+from collab.temporal_client import connect_client
+from readmodels.projector import Projector
+from worker import build_worker
 
 log = structlog.get_logger("collab.up")
 
@@ -41,8 +43,11 @@ async def run_service(settings: Settings) -> None:
             if temporal is not None:
                 print(f"  Web UI     : http://127.0.0.1:{settings.embedded_temporal_ui_port}")
             print(f"  worker     : task queue {settings.task_queue}", flush=True)
+            print("  projector  : read models follow the event store", flush=True)
             print("Ctrl-C stops everything.", flush=True)
-            await worker.run()
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(worker.run())
+                tasks.create_task(Projector(store).run())
     finally:
         if temporal is not None:
             temporal.terminate()

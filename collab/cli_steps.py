@@ -1,0 +1,171 @@
+"""Human steps from the command line: each builds a domain command and hands it to the
+project's workflow through the application service. Rules are the domain's; a refusal
+comes back with the rule's own words."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+from pydantic import ValidationError
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from collab.application_file import load_application
+from collab.errors import USAGE, CliError, describe_validation
+from collab.projects import ProjectService
+from collab.settings import Settings
+from collab.temporal_client import connect_client
+from domain.actors import Actor, Role
+from domain.application import Reviewer
+from domain.commands import (
+    AssignReviewer,
+    Command,
+    DecideApplication,
+    DecideRenewal,
+    LinkSuccessor,
+    RequestRenewal,
+    ReviewReport,
+    SubmitApplication,
+    SubmitReport,
+    SubmitReview,
+    TerminateProject,
+)
+from domain.events import Recommendation
+from workflows.messages import StepResult
+
+
+@contextlib.asynccontextmanager
+async def project_service(settings: Settings) -> AsyncIterator[ProjectService]:
+    try:
+        client = await connect_client(settings)
+    except RuntimeError as err:
+        raise CliError(
+            f"cannot reach Temporal at {settings.temporal_target}: is `collab up` running? ({err})"
+        ) from err
+    yield ProjectService(client, settings.task_queue)
+
+
+def _actor(args: argparse.Namespace) -> Actor:
+    try:
+        return Actor(id=args.actor, role=Role(args.role))
+    except ValueError as err:
+        roles = ", ".join(r.value for r in Role)
+        raise CliError(f"--role: unknown role {args.role!r}; one of {roles}", USAGE) from err
+
+
+def _build(cls: type[Any], args: argparse.Namespace, **fields: Any) -> Command:
+    try:
+        command: Command = cls(
+            command_id=uuid4(),
+            actor=_actor(args),
+            at=datetime.now(UTC),
+            reason=getattr(args, "reason", None),
+            **fields,
+        )
+    except ValidationError as err:
+        raise CliError(describe_validation(err)) from err
+    return command
+
+
+async def _send(settings: Settings, project_id: str | None, command: Command) -> StepResult:
+    async with project_service(settings) as service:
+        try:
+            if isinstance(command, SubmitApplication):
+                return await service.submit(command)
+            assert project_id is not None
+            return await service.execute(project_id, command)
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+            raise CliError(message) from err
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                raise CliError(f"project {project_id} not found (or no longer running)") from err
+            raise CliError(f"Temporal refused the request: {err.message}") from err
+
+
+def _start_of(day: str | None) -> datetime | None:
+    if day is None:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=UTC)
+    except ValueError as err:
+        raise CliError(f"--start: expected a date YYYY-MM-DD; got {day!r}", USAGE) from err
+
+
+def _scores(pairs: list[str]) -> dict[str, int]:
+    scores = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not value.strip().lstrip("-").isdigit():
+            raise CliError(f"--score: expected NAME=1..5; got {pair!r}", USAGE)
+        scores[name.strip()] = int(value)
+    return scores
+
+
+async def run_step(args: argparse.Namespace, settings: Settings) -> StepResult:
+    """Dispatch one human step; returns the workflow's answer."""
+    step = args.step
+    pid = getattr(args, "project", None)
+    if step == "submit":
+        loaded = load_application(Path(args.file))
+        if args.actor is None:
+            args.actor = loaded.application.coordinator.id
+        cmd = _build(
+            SubmitApplication, args, project_id=loaded.project_id, application=loaded.application
+        )
+        return await _send(settings, loaded.project_id, cmd)
+    if step == "assign-reviewer":
+        try:
+            reviewer = Reviewer(
+                id=args.reviewer, name=args.name, lab=args.lab, country=args.country
+            )
+        except ValidationError as err:
+            raise CliError(describe_validation(err, "reviewer.")) from err
+        return await _send(settings, pid, _build(AssignReviewer, args, reviewer=reviewer))
+    if step == "review":
+        cmd = _build(
+            SubmitReview,
+            args,
+            scores=_scores(args.score),
+            recommendation=Recommendation(args.recommendation),
+        )
+        return await _send(settings, pid, cmd)
+    if step == "decide":
+        cmd = _build(
+            DecideApplication,
+            args,
+            approve=args.decision == "approve",
+            awarded_eur=args.amount,
+            term_starts_at=_start_of(args.start),
+        )
+        return await _send(settings, pid, cmd)
+    if step == "report-submit":
+        cmd = _build(SubmitReport, args, report_id=args.report, summary=args.summary)
+        return await _send(settings, pid, cmd)
+    if step == "report-review":
+        cmd = _build(ReviewReport, args, report_id=args.report, accept=args.verdict == "accept")
+        return await _send(settings, pid, cmd)
+    if step == "renewal-request":
+        return await _send(settings, pid, _build(RequestRenewal, args, requested_eur=args.amount))
+    if step == "renewal-decide":
+        cmd = _build(DecideRenewal, args, grant=args.decision == "grant", awarded_eur=args.amount)
+        return await _send(settings, pid, cmd)
+    if step == "terminate":
+        return await _send(settings, pid, _build(TerminateProject, args))
+    if step == "link-successor":
+        cmd = _build(
+            LinkSuccessor,
+            args,
+            successor_project_id=args.successor,
+            successor_instrument=args.successor_instrument,
+        )
+        return await _send(settings, pid, cmd)
+    raise CliError(f"unknown step {step}", USAGE)
