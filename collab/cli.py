@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 import warnings
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from collab.errors import USAGE, CliError
+from collab.logging_setup import configure_logging
 from collab.settings import Settings
 from domain.actors import Role
 from domain.events import Recommendation
@@ -87,6 +89,8 @@ async def _until_signal(main: Any) -> None:
 def dispatch(args: argparse.Namespace) -> int:
     settings = _settings(args)
     command = args.command
+    service = command in ("up", "worker")
+    configure_logging(settings.log_format, settings.log_level if service else "WARNING")
     if command == "instruments":
         rows = instruments_catalog()
         _print(args, rows, _instruments_text(rows))
@@ -99,7 +103,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if command == "worker":
         import worker
 
-        worker.main()
+        asyncio.run(_until_signal(worker.run_worker(settings)))
         return 0
     if command == "demo":
         from collab.demo import run_demo
@@ -168,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _step(sub, "decide", "approve or reject an application", Role.INSTITUTE_OFFICER)
     p.add_argument("decision", choices=["approve", "reject"])
     p.add_argument("--amount", type=int, help="awarded EUR (approve)")
-    p.add_argument("--start", help="term start YYYY-MM-DD (direct-contact instruments)")
+    p.add_argument("--start", help="term start: YYYY-MM-DD or ISO timestamp (direct contact)")
     p.add_argument("--reason", required=True)
     p = _step(sub, "report-submit", "hand in a report (coordinator)", None)
     p.add_argument("report", help="report id, e.g. term1-year1 or final")
@@ -225,7 +229,11 @@ def main(argv: list[str] | None = None) -> None:
         code = err.code
     except KeyboardInterrupt:
         code = 130
-    sys.exit(code if code is not None else USAGE)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Temporal's core runtime can abort the interpreter while it finalizes ("PyGILState_
+    # Release"), turning a clean exit into SIGABRT: the work is done and flushed, leave now
+    os._exit(code if code is not None else USAGE)
 
 
 if __name__ == "__main__":

@@ -91,13 +91,19 @@ async def _send(settings: Settings, project_id: str | None, command: Command) ->
             raise CliError(f"Temporal refused the request: {err.message}") from err
 
 
-def _start_of(day: str | None) -> datetime | None:
-    if day is None:
+def _start_of(text: str | None) -> datetime | None:
+    """A date (midnight UTC) or an ISO timestamp (UTC when no offset is given)."""
+    if text is None:
         return None
     try:
-        return datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=UTC)
+        if "T" not in text:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
     except ValueError as err:
-        raise CliError(f"--start: expected a date YYYY-MM-DD; got {day!r}", USAGE) from err
+        raise CliError(
+            f"--start: expected YYYY-MM-DD or an ISO timestamp; got {text!r}", USAGE
+        ) from err
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _scores(pairs: list[str]) -> dict[str, int]:

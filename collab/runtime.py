@@ -10,7 +10,6 @@ import structlog
 
 from collab.database import open_store
 from collab.embedded_temporal import start_dev_server
-from collab.logging_setup import configure_logging
 from collab.schedules import ensure_iea_call_schedule
 from collab.settings import Settings
 from collab.temporal_client import connect_client
@@ -21,7 +20,6 @@ log = structlog.get_logger("collab.up")
 
 
 async def run_service(settings: Settings) -> None:
-    configure_logging(settings.log_format, settings.log_level)
     data_dir = settings.data_dir
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     temporal = None

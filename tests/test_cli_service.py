@@ -1,0 +1,308 @@
+"""The CLI end to end against `collab up` (embedded PostgreSQL and Temporal dev server),
+started as a subprocess the way a newcomer runs it; stopped and started again."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+COLLAB = str(Path(sys.executable).parent / "collab")
+
+APPLICATION = """\
+project_id: {pid}
+instrument: IRP
+title: Joint project on Amazonian hydrology
+coordinator: {{id: pi-moreau, name: Julie Moreau, email: julie.moreau@cnrs.fr, lab: CEREGE}}
+labs:
+  - {{name: CEREGE, country: FR, cnrs: true}}
+  - {{name: USP IAG, country: BR}}
+requested_eur: 70000
+prior_collaboration: joint field campaigns since 2018
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Service:
+    def __init__(self, data_dir: Path) -> None:
+        self.env = {
+            **os.environ,
+            "COLLAB_DATA_DIR": str(data_dir),
+            "COLLAB_EMBEDDED_TEMPORAL_PORT": str(free_port()),
+            "COLLAB_EMBEDDED_TEMPORAL_UI_PORT": str(free_port()),
+            "COLLAB_TASK_QUEUE": f"cli-{uuid.uuid4().hex[:6]}",
+        }
+        self.env.pop("COLLAB_DATABASE_URL", None)
+        self.env.pop("COLLAB_TEMPORAL_ADDRESS", None)
+        self.proc: subprocess.Popen[str] | None = None
+        self.banner: list[str] = []
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [COLLAB, "up"],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + 90
+        self.banner = []
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise AssertionError(f"collab up exited: {self.banner}")
+            self.banner.append(line.rstrip())
+            if line.startswith("Ctrl-C"):
+                return
+        raise AssertionError("collab up did not come up in 90 s")
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait(timeout=60)
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [COLLAB, *args], env=self.env, capture_output=True, text=True, timeout=120
+        )
+
+    def ok(self, *args: str) -> dict:
+        done = self.run(*args, "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def refused(self, *args: str, code: int = 1) -> str:
+        done = self.run(*args)
+        assert done.returncode == code, (done.returncode, done.stdout, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1, done.stderr  # one line, naming the problem
+        return lines[0]
+
+    def wait_for(self, predicate, *args: str, within: float = 60) -> dict:
+        deadline = time.monotonic() + within
+        while True:
+            out = self.ok(*args)
+            if predicate(out):
+                return out
+            if time.monotonic() > deadline:
+                raise AssertionError(f"never: {args} -> {out}")
+            time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Iterator[Service]:
+    svc = Service(tmp_path_factory.mktemp("collab-data"))
+    svc.start()
+    try:
+        yield svc
+    finally:
+        if svc.proc and svc.proc.poll() is None:
+            svc.stop()
+
+
+def write_app(tmp_path: Path, pid: str, **replace: str) -> Path:
+    text = APPLICATION.format(pid=pid)
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    path = tmp_path / f"{pid}.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_banner_says_where_each_part_listens(service):
+    text = "\n".join(service.banner)
+    for part in (
+        "PostgreSQL : embedded",
+        "Temporal   : 127.0.0.1:",
+        "Web UI     : http://",
+        "worker",
+    ):
+        assert part in text
+
+
+def test_bad_applications_are_refused_with_the_field_and_nothing_is_written(service, tmp_path):
+    cases = [
+        ({"country: BR": "country: br"}, 1, "labs.1.country: String should match pattern"),
+        ({"instrument: IRP": "instrument: XYZ"}, 1, "instrument: unknown instrument 'XYZ'"),
+        ({"70000": "120000"}, 1, "requested amount 120000 EUR outside IRP range 50000–75000"),
+        ({"70000": "lots"}, 1, "requested_eur: Input should be a valid integer"),
+        (
+            {"prior_collaboration: joint field campaigns since 2018": ""},
+            1,
+            "IRP consolidates an established collaboration",
+        ),
+        ({"labs:": "labs: [oops"}, 2, "not valid YAML"),
+    ]
+    for i, (replace, code, expected) in enumerate(cases):
+        pid = f"BAD-{i}"
+        line = service.refused("submit", str(write_app(tmp_path, pid, **replace)), code=code)
+        assert expected in line, line
+        assert "not found" in service.refused("history", pid)
+    assert "cannot read" in service.refused("submit", str(tmp_path / "missing.yaml"), code=2)
+
+
+def test_a_project_through_the_cli(service, tmp_path):
+    pid = f"IRP-CLI-{uuid.uuid4().hex[:4]}"
+    submitted = service.ok("submit", str(write_app(tmp_path, pid)))
+    assert submitted["project_id"] == pid and submitted["events"] == ["ApplicationSubmitted"]
+    status = service.wait_for(lambda s: s["project"]["phase"] == "under_evaluation", "status", pid)
+    assert status["deadlines"][0]["kind"] == "evaluation"
+
+    service.ok(
+        "assign-reviewer",
+        pid,
+        "--as",
+        "insb-lemaire",
+        "--reviewer",
+        "rev-keller",
+        "--name",
+        "Anna Keller",
+        "--lab",
+        "ETH Zurich",
+        "--country",
+        "CH",
+    )
+    assert "is not assigned" in service.refused(
+        "review", pid, "--as", "rev-other", "--score", "science=5", "--recommendation", "fund"
+    )
+    service.ok(
+        "review",
+        pid,
+        "--as",
+        "rev-keller",
+        "--score",
+        "science=5",
+        "--score",
+        "feasibility=4",
+        "--recommendation",
+        "fund",
+    )
+    assert "awarded amount 120000 EUR outside IRP range 50000–75000" in service.refused(
+        "decide", pid, "approve", "--amount", "120000", "--reason", "great", "--as", "insb-lemaire"
+    )
+    assert "coordinator pi-moreau may not decide application" in service.refused(
+        "decide",
+        pid,
+        "approve",
+        "--amount",
+        "60000",
+        "--reason",
+        "me",
+        "--as",
+        "pi-moreau",
+        "--role",
+        "coordinator",
+    )
+    assert service.run("decide", pid, "maybe", "--reason", "x", "--as", "a").returncode == 2
+    decided = service.ok(
+        "decide",
+        pid,
+        "approve",
+        "--amount",
+        "60000",
+        "--start",
+        "2031-01-01",
+        "--reason",
+        "strong reviews",
+        "--as",
+        "insb-lemaire",
+    )
+    assert decided["phase"] == "approved"
+
+    listed = service.wait_for(
+        lambda o: any(p["project_id"] == pid and p["phase"] == "approved" for p in o["projects"]),
+        "list",
+        "--instrument",
+        "IRP",
+    )
+    row = next(p for p in listed["projects"] if p["project_id"] == pid)
+    assert row["awarded_eur"] == 60_000 and row["countries"] == ["BR", "FR"]
+    due = service.ok("deadlines", "--within", "10y")
+    assert any(d["project_id"] == pid and d["kind"] == "term_start" for d in due["deadlines"])
+
+    history = service.ok("history", pid)
+    assert history["project_id"] == pid
+    assert [e["version"] for e in history["events"]] == list(range(1, len(history["events"]) + 1))
+    assert set(history["events"][0]) == {
+        "version",
+        "type",
+        "occurred_at",
+        "recorded_at",
+        "actor",
+        "reason",
+        "data",
+    }
+    approved = history["events"][-1]
+    assert approved["type"] == "ApplicationApproved"
+    assert approved["actor"] == {"id": "insb-lemaire", "role": "institute_officer"}
+    assert approved["reason"] == "strong reviews"
+    assert service.ok("audit", "verify") == {"intact": True, "first_break": None}
+
+
+def test_projects_and_timers_survive_a_restart(service, tmp_path):
+    pid = f"IRP-RST-{uuid.uuid4().hex[:4]}"
+    service.ok("submit", str(write_app(tmp_path, pid)))
+    service.wait_for(lambda s: s["project"]["phase"] == "under_evaluation", "status", pid)
+    service.ok(
+        "assign-reviewer",
+        pid,
+        "--as",
+        "insb-lemaire",
+        "--reviewer",
+        "rev-keller",
+        "--name",
+        "Anna Keller",
+        "--lab",
+        "ETH Zurich",
+        "--country",
+        "CH",
+    )
+    service.ok(
+        "review", pid, "--as", "rev-keller", "--score", "science=4", "--recommendation", "fund"
+    )
+    starts = (datetime.now(UTC) + timedelta(seconds=25)).isoformat()
+    service.ok(
+        "decide",
+        pid,
+        "approve",
+        "--amount",
+        "55000",
+        "--start",
+        starts,
+        "--reason",
+        "fund",
+        "--as",
+        "insb-lemaire",
+    )
+
+    assert service.stop() == 0  # Ctrl-C stops everything cleanly
+    # read commands work while the service is down
+    assert service.ok("status", pid)["project"]["phase"] == "approved"
+    time.sleep(5)
+    service.start()
+    # the term-start timer fell due while the service was down or just after: it fires
+    history = service.wait_for(
+        lambda h: [e["type"] for e in h["events"]][-2:] == ["TermStarted", "TrancheReleased"],
+        "history",
+        pid,
+        within=90,
+    )
+    started = next(e for e in history["events"] if e["type"] == "TermStarted")
+    assert started["actor"] == {"id": "system", "role": "system"}
+    assert started["data"]["starts_at"].startswith(starts[:19])
