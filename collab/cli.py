@@ -89,7 +89,7 @@ async def _until_signal(main: Any) -> None:
 def dispatch(args: argparse.Namespace) -> int:
     settings = _settings(args)
     command = args.command
-    service = command in ("up", "worker")
+    service = command in ("up", "worker", "projector")
     configure_logging(settings.log_format, settings.log_level if service else "WARNING")
     if command == "instruments":
         rows = instruments_catalog()
@@ -104,6 +104,11 @@ def dispatch(args: argparse.Namespace) -> int:
         import worker
 
         asyncio.run(_until_signal(worker.run_worker(settings)))
+        return 0
+    if command == "projector":
+        from collab.runtime import run_projector
+
+        asyncio.run(_until_signal(run_projector(settings)))
         return 0
     if command == "demo":
         from collab.demo import run_demo
@@ -157,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sub.add_parser("instruments", help="the four instruments and their rules"))
     _common(sub.add_parser("up", help="run everything (embedded servers unless configured)"))
     _common(sub.add_parser("worker", help="run only the worker, against configured servers"))
+    _common(sub.add_parser("projector", help="run only the read-model projector"))
     _common(sub.add_parser("demo", help="a realistic portfolio on the time-skipping server"))
 
     p = _step(sub, "submit", "submit an application (JSON or YAML file)", None, project=False)

@@ -58,3 +58,10 @@ def _where_db(settings: Settings) -> str:
     if settings.database_url:
         return "configured COLLAB_DATABASE_URL"
     return f"embedded, cluster in {settings.data_dir / 'postgres'}"
+
+
+async def run_projector(settings: Settings) -> None:
+    """The projector alone (a service of its own in production): follows the event store."""
+    async with open_store(settings) as store:
+        log.info("projector started", database=_where_db(settings))
+        await Projector(store).run()
