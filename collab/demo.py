@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -41,8 +40,6 @@ from domain.state import Phase, TrancheStatus
 from readmodels.projector import Projector
 from readmodels.queries import deadlines_within, history, list_projects
 from worker import build_worker
-from workflows.iea_call import IeaCallWorkflow
-from workflows.messages import IeaCallInput, iea_call_workflow_id
 
 Scenario = Callable[[ProjectDriver], Awaitable[None]]
 
@@ -105,15 +102,7 @@ async def terminated_early(d: ProjectDriver) -> None:
 
 def _iea_with_successor(successor: ProjectDriver, irp_app: Any) -> Scenario:
     async def run(d: ProjectDriver) -> None:
-        year = (await d.now()).year + 1
-        await d.env.client.start_workflow(
-            IeaCallWorkflow.run,
-            IeaCallInput(year=year),
-            id=iea_call_workflow_id(year),
-            task_queue=d.service.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        await d.sleep_until((await d.now()).replace(year=year, month=6, day=10))
+        await d.enter_next_iea_call()
         await d.submit(portfolio()["iea_succeeded_by_irp"])
         await _funded_iea(d)
         term = (await d.state()).term

@@ -5,10 +5,11 @@ Used by `collab demo`, the workflow tests and the benchmarks."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 
 from collab.projects import ProjectService
@@ -24,7 +25,8 @@ from domain.commands import (
 )
 from domain.events import Recommendation
 from domain.state import FINAL_REPORT_ID, Phase, ProjectState, ReportStatus
-from workflows.messages import StepResult
+from workflows.iea_call import IeaCallWorkflow
+from workflows.messages import IeaCallInput, StepResult, iea_call_workflow_id
 
 OFFICER = Actor(id="insb-officer", role=Role.INSTITUTE_OFFICER)
 DERCI = Actor(id="derci-officer", role=Role.DERCI_OFFICER)
@@ -57,6 +59,19 @@ class ProjectDriver:
         delta = moment - await self.now()
         if delta > timedelta(0):
             await self.env.sleep(delta)
+
+    async def enter_next_iea_call(self) -> None:
+        """Start next year's IEA call (as the Schedule does each June) and move the clock to
+        a day it is open."""
+        year = (await self.now()).year + 1
+        await self.env.client.start_workflow(
+            IeaCallWorkflow.run,
+            IeaCallInput(year=year),
+            id=iea_call_workflow_id(year),
+            task_queue=self.service.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        await self.sleep_until(datetime(year, 6, 10, tzinfo=UTC))
 
     async def state(self) -> ProjectState:
         return await self.service.state(self.project_id)

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import asyncpg
 from temporalio.client import WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -26,12 +25,10 @@ from collab.projects import ProjectService
 from domain.commands import DecideRenewal, RequestRenewal, TerminateProject
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.postgres import PostgresEventStore
-from tests.builders import DERCI, pi_actor, utc
+from tests.builders import DERCI, pi_actor
 from tests.workflows.conftest import RecordingNotifier, binary
 from tests.workflows.driver import ProjectDriver
 from worker import build_worker
-from workflows.iea_call import IeaCallWorkflow
-from workflows.messages import IeaCallInput, iea_call_workflow_id
 
 OUT = Path(__file__).parent / "histories"
 
@@ -55,19 +52,11 @@ async def save_all_runs(handle: WorkflowHandle, name: str) -> None:
 async def scenarios(env: WorkflowEnvironment, service: ProjectService) -> None:
     # an IEA through the call, with a late report, closed and reported
     iea = ProjectDriver(env, service, "IEA-history")
-    year = (await iea.now()).year + 1
-    await env.client.start_workflow(
-        IeaCallWorkflow.run,
-        IeaCallInput(year=year),
-        id=iea_call_workflow_id(year),
-        task_queue=service.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-    await iea.sleep_until(utc(year, 6, 10))
+    await iea.enter_next_iea_call()
     await iea.submit("IEA")
     await iea.evaluate()
     await iea.approve(13_000)
-    start = utc(year + 1, 1, 1)
+    start = (await iea.state()).next_term_starts_at
     await iea.report_on_time(start + timedelta(days=400), skip=frozenset({"term1-year1"}))
     from domain.commands import ReviewReport, SubmitReport
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.event_records import from_record
 from domain.calendar import add_years
@@ -19,10 +18,8 @@ from domain.commands import (
 )
 from domain.events import ReminderKind
 from domain.state import Phase, TrancheStatus
-from tests.builders import DERCI, INSTITUTE, pi_actor, utc
+from tests.builders import DERCI, INSTITUTE, pi_actor
 from tests.workflows.driver import ProjectDriver
-from workflows.iea_call import IeaCallWorkflow
-from workflows.messages import IeaCallInput, iea_call_workflow_id
 
 AWARD = {"IEA": 13_000, "IRN": 70_000, "IRP": 72_001, "IRL": 99_000}
 TERM_YEARS = {"IEA": 2, "IRN": 5, "IRP": 5, "IRL": 5}
@@ -36,18 +33,8 @@ async def funded(ts_env, service, code: str) -> ProjectDriver:
     """A project of `code` submitted, evaluated, approved and in its first term."""
     driver = ProjectDriver(ts_env, service, f"{code}-{uuid.uuid4().hex[:8]}")
     if code == "IEA":
-        year = (await driver.now()).year + 1
-        await ts_env.client.start_workflow(
-            IeaCallWorkflow.run,
-            IeaCallInput(year=year),
-            id=iea_call_workflow_id(year),
-            task_queue=service.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        await driver.sleep_until(utc(year, 6, 10))
-        await driver.submit(code)
-    else:
-        await driver.submit(code)
+        await driver.enter_next_iea_call()
+    await driver.submit(code)
     await driver.evaluate()
     await driver.approve(AWARD[code], None if code == "IEA" else timedelta(days=30))
     await driver.sleep_until((await driver.state()).next_term_starts_at + timedelta(hours=1))
@@ -122,15 +109,7 @@ async def test_rejected_application(ts_env, service, event_store, code):
 async def funded_until_decision(ts_env, service, code: str) -> ProjectDriver:
     driver = ProjectDriver(ts_env, service, f"{code}-{uuid.uuid4().hex[:8]}")
     if code == "IEA":
-        year = (await driver.now()).year + 1
-        await ts_env.client.start_workflow(
-            IeaCallWorkflow.run,
-            IeaCallInput(year=year),
-            id=iea_call_workflow_id(year),
-            task_queue=service.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        await driver.sleep_until(utc(year, 6, 10))
+        await driver.enter_next_iea_call()
     await driver.submit(code)
     await driver.evaluate()
     return driver
