@@ -17,36 +17,15 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from collab.catalog import instruments_catalog
 from collab.errors import USAGE, CliError
 from collab.logging_setup import configure_logging
 from collab.settings import Settings
 from domain.actors import Role
 from domain.events import Recommendation
-from domain.instruments import CATALOG, InstrumentCode
-from domain.policy import DEFAULT_POLICY
+from domain.instruments import InstrumentCode
 from domain.state import Phase
 from eventstore.errors import EventStoreError
-
-
-def instruments_catalog() -> list[dict[str, Any]]:
-    rows = []
-    for inst in CATALOG.values():
-        funding = DEFAULT_POLICY.funding_for(inst.code)
-        rows.append(
-            {
-                "code": inst.code.value,
-                "name": inst.name,
-                "term_years": inst.term_years,
-                "funding_min_eur": funding.funding_min_eur,
-                "funding_max_eur": funding.funding_max_eur,
-                "entry": inst.entry.value,
-                "renewable": inst.renewable,
-                "max_renewals": funding.max_renewals,
-                "successor": inst.successor.value if inst.successor else None,
-                "partner_rules": inst.partners.model_dump(mode="json"),
-            }
-        )
-    return rows
 
 
 def _instruments_text(rows: list[dict[str, Any]]) -> str:
@@ -89,7 +68,7 @@ async def _until_signal(main: Any) -> None:
 def dispatch(args: argparse.Namespace) -> int:
     settings = _settings(args)
     command = args.command
-    service = command in ("up", "worker", "projector")
+    service = command in ("up", "worker", "projector", "api")
     configure_logging(settings.log_format, settings.log_level if service else "WARNING")
     if command == "instruments":
         rows = instruments_catalog()
@@ -110,6 +89,11 @@ def dispatch(args: argparse.Namespace) -> int:
 
         asyncio.run(_until_signal(run_projector(settings)))
         return 0
+    if command == "api":
+        from collab.runtime import run_api
+
+        asyncio.run(_until_signal(run_api(settings)))
+        return 0
     if command == "demo":
         from collab.demo import run_demo
 
@@ -124,6 +108,12 @@ def dispatch(args: argparse.Namespace) -> int:
             f"{result.project_id}: {', '.join(result.events)} → {result.phase.value} "
             f"(version {result.version})",
         )
+        return 0
+    if command == "users":
+        from collab.cli_users import run_users
+
+        obj, text = asyncio.run(run_users(args, settings))
+        _print(args, obj, text)
         return 0
     from collab.cli_reads import run_read
 
@@ -163,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sub.add_parser("up", help="run everything (embedded servers unless configured)"))
     _common(sub.add_parser("worker", help="run only the worker, against configured servers"))
     _common(sub.add_parser("projector", help="run only the read-model projector"))
+    _common(sub.add_parser("api", help="run only the HTTP API, against configured servers"))
     _common(sub.add_parser("demo", help="a realistic portfolio on the time-skipping server"))
 
     p = _step(sub, "submit", "submit an application (JSON or YAML file)", None, project=False)
@@ -213,6 +204,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("audit", help="tamper evidence")
     audit = p.add_subparsers(dest="audit_command", required=True)
     _common(audit.add_parser("verify", help="re-check every hash chain"))
+    p = sub.add_parser("users", help="people, their roles and tokens")
+    users = p.add_subparsers(dest="users_command", required=True)
+    u = _common(users.add_parser("add", help="register a person; prints their token once"))
+    u.add_argument("person_id")
+    u.add_argument("--name", required=True)
+    u.add_argument("--email", required=True)
+    u.add_argument("--lab", required=True)
+    u.add_argument("--country", required=True, help="ISO 3166-1 alpha-2")
+    u.add_argument("--role", required=True, choices=[r.value for r in Role if r is not Role.SYSTEM])
+    _common(users.add_parser("list", help="everyone registered"))
+    u = _common(users.add_parser("revoke", help="revoke a person's token"))
+    u.add_argument("person_id")
     p = sub.add_parser("projections", help="read models")
     proj = p.add_subparsers(dest="projections_command", required=True)
     _common(proj.add_parser("rebuild", help="rebuild the read models from the events"))

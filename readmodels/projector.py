@@ -18,6 +18,7 @@ import structlog
 
 from activities.event_records import from_record
 from domain.deadlines import open_deadlines
+from domain.events import ReminderSent
 from domain.evolve import evolve
 from domain.policy import DEFAULT_POLICY, Policy
 from domain.state import ProjectState
@@ -28,6 +29,7 @@ from eventstore.records import GlobalCursor, StoredEvent
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 NAME = "read_models"
+_LOCK_KEY = int.from_bytes(b"project", "big")
 log = structlog.get_logger("collab.projector")
 
 
@@ -87,18 +89,34 @@ class Projector:
     async def _apply(self, batch: Sequence[StoredEvent]) -> None:
         project_ids = sorted({e.stream_id for e in batch})
         async with self._store.connection() as conn, conn.transaction():
+            # one projector at a time (the runner, and readers catching up before a query):
+            # the second waits here, then skips the events the first has already folded
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
             rows = await conn.fetch(
                 "SELECT project_id, state FROM project_states WHERE project_id = ANY($1)",
                 project_ids,
             )
             states = {r["project_id"]: ProjectState.model_validate_json(r["state"]) for r in rows}
             decisions: list[tuple[Any, ...]] = []
+            reminders: list[tuple[Any, ...]] = []
             for stored in batch:
                 state = states.get(stored.stream_id, ProjectState())
                 if stored.version <= state.version:
                     continue  # already folded (a rebuild racing a runner)
                 event = from_record(stored)
                 states[stored.stream_id] = evolve(state, event)
+                if isinstance(event, ReminderSent):
+                    reminders.append(
+                        (
+                            event.event_id,
+                            event.project_id,
+                            event.data.kind.value,
+                            event.data.key,
+                            list(event.data.recipients),
+                            event.data.subject,
+                            event.data.due_at,
+                        )
+                    )
                 if stored.reason:
                     decisions.append(
                         (
@@ -136,6 +154,14 @@ class Projector:
                     "INSERT INTO decisions VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
                     "ON CONFLICT (event_id) DO NOTHING",
                     decisions,
+                )
+            if reminders:
+                # ON CONFLICT: a rebuild re-projects old reminders; they were sent already
+                await conn.executemany(
+                    "INSERT INTO notifications (event_id, project_id, kind, reminder_key, "
+                    "recipients, subject, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                    "ON CONFLICT (event_id) DO NOTHING",
+                    reminders,
                 )
             last = batch[-1]
             await conn.execute(

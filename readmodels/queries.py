@@ -129,3 +129,37 @@ async def history(store: PostgresEventStore, project_id: str) -> History | None:
             for e in events
         ],
     )
+
+
+async def coordinator_contact(store: PostgresEventStore, project_id: str) -> tuple[str, str] | None:
+    """(person id, email) of a project's coordinator, as the application declared them."""
+    async with store.connection() as conn:
+        row = await conn.fetchrow(
+            """SELECT state->'application'->'coordinator'->>'id' AS id,
+                      state->'application'->'coordinator'->>'email' AS email
+               FROM project_states WHERE project_id = $1""",
+            project_id,
+        )
+    return (row["id"], row["email"]) if row and row["email"] else None
+
+
+async def deadlines_for_person(
+    store: PostgresEventStore, person_id: str, role: str
+) -> list[DeadlineRow]:
+    """A coordinator's projects, a reviewer's evaluations; officers and auditors see all."""
+    if role in ("coordinator", "reviewer"):
+        where = (
+            "d.project_id IN (SELECT project_id FROM portfolio WHERE coordinator_id = $1)"
+            if role == "coordinator"
+            else "d.kind = 'evaluation' AND d.project_id IN ("
+            "SELECT project_id FROM project_states, "
+            "jsonb_array_elements(state->'assignments') AS a "
+            "WHERE a->'reviewer'->>'id' = $1)"
+        )
+        sql = f"SELECT d.* FROM deadlines d WHERE {where} ORDER BY due_at, project_id"
+        args: tuple[str, ...] = (person_id,)
+    else:
+        sql, args = "SELECT d.* FROM deadlines d ORDER BY due_at, project_id", ()
+    async with store.connection() as conn:
+        rows = await conn.fetch(sql, *args)
+    return [DeadlineRow.model_validate(dict(r)) for r in rows]

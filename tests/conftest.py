@@ -7,6 +7,7 @@ see each other's rows and may run in any order. Fixtures of other areas go below
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -14,10 +15,17 @@ from uuid import uuid4
 
 import asyncpg
 import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
 
+from collab.embedded_temporal import time_skipping_server_binary
+from collab.projects import ProjectService
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.postgres import PostgresEventStore
 from eventstore.records import NewEvent
+from worker import build_worker
+from workflows.messages import ReminderNotice
 
 # -- PostgreSQL -------------------------------------------------------------------------
 
@@ -97,3 +105,44 @@ def make_events() -> EventFactory:
         return events
 
     return make
+
+
+# -- Temporal -----------------------------------------------------------------------------
+# A time-skipping server and a worker per test, bound to the test's fresh database.
+
+
+@pytest.fixture
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    # one server per test (about a second to start): a test that fails mid-life leaves
+    # timers behind that would hold the next test's virtual clock
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=time_skipping_server_binary(),
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+class RecordingNotifier:
+    """Keeps what was handed over, so tests see what would reach people."""
+
+    def __init__(self) -> None:
+        self.sent: list[ReminderNotice] = []
+
+    async def notify(self, notice: ReminderNotice) -> None:
+        self.sent.append(notice)
+
+
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+async def service(ts_env, event_store, notifier) -> AsyncIterator[ProjectService]:
+    client: Client = ts_env.client
+    task_queue = f"tq-{uuid.uuid4()}"
+    async with build_worker(client, event_store, task_queue, notifier):
+        yield ProjectService(client, task_queue)

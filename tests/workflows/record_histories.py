@@ -21,12 +21,13 @@ from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from collab.embedded_temporal import time_skipping_server_binary
 from collab.projects import ProjectService
 from domain.commands import DecideRenewal, RequestRenewal, TerminateProject
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.postgres import PostgresEventStore
 from tests.builders import DERCI, pi_actor
-from tests.workflows.conftest import RecordingNotifier, binary
+from tests.conftest import RecordingNotifier
 from tests.workflows.driver import ProjectDriver
 from worker import build_worker
 
@@ -103,7 +104,7 @@ async def main() -> None:
         await admin.close()
         store = await PostgresEventStore.connect(with_database(url, "histories"))
         env = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=binary("temporal-test-server"),
+            test_server_existing_path=time_skipping_server_binary(),
             data_converter=pydantic_data_converter,
         )
         try:

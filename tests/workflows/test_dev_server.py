@@ -19,6 +19,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.event_records import from_record
+from collab.embedded_temporal import temporal_binary
 from collab.projects import ProjectService
 from collab.schedules import IEA_CALL_SCHEDULE_ID, ensure_iea_call_schedule
 from domain.commands import (
@@ -32,7 +33,6 @@ from domain.events import Recommendation
 from domain.policy import DEFAULT_POLICY, iea_call_window
 from domain.state import Phase, TrancheStatus
 from tests.builders import DERCI, INSTITUTE, application, pi_actor, reviewer, reviewer_actor
-from tests.workflows.conftest import binary
 from workflows.iea_call import IeaCallWorkflow
 from workflows.messages import iea_call_workflow_id
 
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 async def dev_env(tmp_path_factory) -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=binary("temporal"),
+        dev_server_existing_path=temporal_binary(),
         dev_server_database_filename=str(tmp_path_factory.mktemp("temporal") / "t.db"),
         data_converter=pydantic_data_converter,
     )

@@ -1,0 +1,1 @@
+"""HTTP API: every CLI operation, with identities from bearer tokens."""

@@ -1,0 +1,83 @@
+"""Reminders by e-mail: the outbox's rows sent over SMTP to the people concerned."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from email.message import EmailMessage
+
+import aiosmtplib
+import structlog
+
+from collab.settings import Settings
+from domain.actors import Role
+from eventstore.postgres import PostgresEventStore
+from identity.people import PeopleDirectory
+from readmodels.outbox import Notification, Outbox
+from readmodels.queries import coordinator_contact
+
+log = structlog.get_logger("collab.mailer")
+
+# who hears about a withheld tranche beside the coordinator
+_OFFICERS_TOO = {"report_overdue"}
+
+
+class NoRecipient(Exception):
+    """Nobody with an e-mail address is concerned: retried (a person may be registered)."""
+
+
+class SmtpMailer:
+    def __init__(self, settings: Settings, store: PostgresEventStore) -> None:
+        assert settings.smtp_host is not None
+        self._settings = settings
+        self._store = store
+        self._people = PeopleDirectory(store)
+
+    async def recipients(self, note: Notification) -> list[str]:
+        ids = list(note.recipients)
+        known = await self._people.emails(ids)
+        addresses = [known[i] for i in ids if i in known]
+        contact = await coordinator_contact(self._store, note.project_id)
+        if contact and contact[0] in ids and contact[0] not in known:
+            addresses.append(contact[1])
+        if note.kind in _OFFICERS_TOO:
+            officers = await self._people.with_roles([Role.INSTITUTE_OFFICER, Role.DERCI_OFFICER])
+            addresses += [p.email for p in officers]
+        return sorted(set(addresses))
+
+    async def send(self, note: Notification) -> list[str]:
+        to = await self.recipients(note)
+        if not to:
+            raise NoRecipient(f"no e-mail address for {', '.join(note.recipients)}")
+        msg = EmailMessage()
+        msg["From"] = self._settings.smtp_from
+        msg["To"] = ", ".join(to)
+        msg["Subject"] = f"[{note.project_id}] {note.subject}"
+        # one message id per reminder event: a receiver can drop a duplicate delivery
+        msg["Message-ID"] = f"<{note.event_id}@collab-lifecycle>"
+        msg.set_content(
+            f"{note.subject}\n\n"
+            f"Project: {note.project_id}\n"
+            f"Due: {note.due_at.date().isoformat()}\n"
+            f"Reminder: {note.kind} ({note.reminder_key})\n"
+        )
+        s = self._settings
+        await aiosmtplib.send(
+            msg,
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_username,
+            password=s.smtp_password,
+            start_tls=s.smtp_starttls,
+            timeout=30,
+        )
+        log.info("reminder e-mailed", project_id=note.project_id, key=note.reminder_key, to=to)
+        return to
+
+
+async def run_mailer(settings: Settings, store: PostgresEventStore, every: float = 5.0) -> None:
+    outbox = Outbox(store)
+    mailer = SmtpMailer(settings, store)
+    while True:
+        await outbox.deliver_due(mailer.send, datetime.now(UTC))
+        await asyncio.sleep(every)

@@ -1,0 +1,126 @@
+"""The people directory: add, list, revoke, and authenticate a bearer token."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.actors import Actor, Role
+from eventstore.migrations import migrate
+from eventstore.postgres import PostgresEventStore
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    person_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,199}$")
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+    lab: str = Field(min_length=1, max_length=300)
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    role: Role
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(id=self.person_id, role=self.role)
+
+
+class PersonRecord(Person):
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def hash_token(token: str) -> bytes:
+    # tokens are 256-bit random strings: a plain hash is enough, no salt or stretching
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def migrate_people(owner_url: str) -> list[int]:
+    conn = await asyncpg.connect(owner_url)
+    try:
+        return await migrate(conn, directory=MIGRATIONS)
+    finally:
+        await conn.close()
+
+
+class PeopleDirectory:
+    def __init__(self, store: PostgresEventStore) -> None:
+        self._store = store
+
+    async def add(self, person: Person) -> str:
+        """Register a person; returns their token, shown once and stored only hashed."""
+        if person.role is Role.SYSTEM:
+            raise ValueError("role: the system actor is not a person")
+        token = secrets.token_urlsafe(32)
+        async with self._store.connection() as conn:
+            try:
+                await conn.execute(
+                    "INSERT INTO people (person_id, name, email, lab, country, role, token_hash) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    person.person_id,
+                    person.name,
+                    person.email,
+                    person.lab,
+                    person.country,
+                    person.role.value,
+                    hash_token(token),
+                )
+            except asyncpg.UniqueViolationError as err:
+                raise ValueError(f"person_id: {person.person_id} is already registered") from err
+        return token
+
+    async def everyone(self) -> list[PersonRecord]:
+        async with self._store.connection() as conn:
+            rows = await conn.fetch(
+                "SELECT person_id, name, email, lab, country, role, created_at, revoked_at "
+                "FROM people ORDER BY person_id"
+            )
+        return [PersonRecord.model_validate(dict(r)) for r in rows]
+
+    async def revoke(self, person_id: str) -> bool:
+        async with self._store.connection() as conn:
+            status = await conn.execute(
+                "UPDATE people SET revoked_at = now() WHERE person_id = $1 AND revoked_at IS NULL",
+                person_id,
+            )
+        return status.endswith(" 1")
+
+    async def authenticate(self, token: str) -> Person | None:
+        digest = hash_token(token)
+        async with self._store.connection() as conn:
+            row = await conn.fetchrow(
+                "SELECT person_id, name, email, lab, country, role, token_hash FROM people "
+                "WHERE token_hash = $1 AND revoked_at IS NULL",
+                digest,
+            )
+        if row is None or not hmac.compare_digest(row["token_hash"], digest):
+            return None
+        fields = dict(row)
+        fields.pop("token_hash")
+        return Person.model_validate(fields)
+
+    async def emails(self, person_ids: list[str]) -> dict[str, str]:
+        async with self._store.connection() as conn:
+            rows = await conn.fetch(
+                "SELECT person_id, email FROM people "
+                "WHERE person_id = ANY($1) AND revoked_at IS NULL",
+                person_ids,
+            )
+        return {r["person_id"]: r["email"] for r in rows}
+
+    async def with_roles(self, roles: list[Role]) -> list[Person]:
+        async with self._store.connection() as conn:
+            rows = await conn.fetch(
+                "SELECT person_id, name, email, lab, country, role FROM people "
+                "WHERE role = ANY($1) AND revoked_at IS NULL ORDER BY person_id",
+                [r.value for r in roles],
+            )
+        return [Person.model_validate(dict(r)) for r in rows]

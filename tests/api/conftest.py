@@ -1,0 +1,92 @@
+"""The API in process (ASGI transport: real HTTP semantics, no socket), on the test's
+database and time-skipping Temporal, with one registered person per role."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from api.app import Services, create_app
+from identity.people import PeopleDirectory, Person, migrate_people
+from readmodels.projector import migrate_read_models
+
+PEOPLE = {
+    "coordinator": Person(
+        person_id="pi-durand",
+        name="Claire Durand",
+        email="claire.durand@cnrs.example.fr",
+        lab="LIG Grenoble",
+        country="FR",
+        role="coordinator",
+    ),
+    "other_coordinator": Person(
+        person_id="pi-other",
+        name="Omar Other",
+        email="omar.other@cnrs.example.fr",
+        lab="LPENS Paris",
+        country="FR",
+        role="coordinator",
+    ),
+    "reviewer": Person(
+        person_id="rev-1",
+        name="Anna Keller",
+        email="anna.keller@ethz.example.ch",
+        lab="ETH Zurich D-PHYS",
+        country="CH",
+        role="reviewer",
+    ),
+    "institute_officer": Person(
+        person_id="insu-dupont",
+        name="Marie Dupont",
+        email="marie.dupont@cnrs.example.fr",
+        lab="INSU",
+        country="FR",
+        role="institute_officer",
+    ),
+    "derci_officer": Person(
+        person_id="derci-martin",
+        name="Paul Martin",
+        email="paul.martin@cnrs.example.fr",
+        lab="DERCI",
+        country="FR",
+        role="derci_officer",
+    ),
+    "auditor": Person(
+        person_id="audit-leroy",
+        name="Inès Leroy",
+        email="ines.leroy@cnrs.example.fr",
+        lab="Audit",
+        country="FR",
+        role="auditor",
+    ),
+}
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    tokens: dict[str, str]
+
+    def as_(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    async def post(self, who: str, path: str, body: dict) -> httpx.Response:
+        return await self.http.post(path, json=body, headers=self.as_(who))
+
+    async def get(self, who: str, path: str, **params) -> httpx.Response:
+        return await self.http.get(path, params=params, headers=self.as_(who))
+
+
+@pytest.fixture
+async def api(service, event_store, database_url) -> AsyncIterator[Api]:
+    await migrate_read_models(database_url)
+    await migrate_people(database_url)
+    people = PeopleDirectory(event_store)
+    tokens = {role: await people.add(p) for role, p in PEOPLE.items()}
+    app = create_app(Services(store=event_store, projects=service))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://collab.test") as http:
+        yield Api(http, tokens)

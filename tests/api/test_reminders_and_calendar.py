@@ -1,0 +1,102 @@
+"""A timer's reminder reaches a real SMTP server exactly once; calendars parse."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from icalendar import Calendar
+
+from collab.mailer import SmtpMailer
+from collab.settings import Settings
+from readmodels.outbox import Outbox
+from readmodels.projector import Projector
+from tests.api.test_api import REVIEWER, approved, submitted
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], str]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode()))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+async def test_a_timer_reminder_arrives_by_email_exactly_once(api, ts_env, event_store, smtp):
+    inbox, port = smtp
+    pid = await submitted(api)
+    await ts_env.sleep(timedelta(hours=1))
+    r = await api.post("institute_officer", f"/projects/{pid}/reviewers", {"reviewer": REVIEWER})
+    assert r.status_code == 200
+    await ts_env.sleep(timedelta(days=50))  # the 14-days-before-deadline reminder fires
+
+    projector = Projector(event_store)
+    await projector.catch_up()
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="derci@cnrs.example.fr")
+    mailer = SmtpMailer(settings, event_store)
+    outbox = Outbox(event_store)
+    assert await outbox.deliver_due(mailer.send, datetime.now(UTC)) == 1
+    assert await outbox.deliver_due(mailer.send, datetime.now(UTC)) == 0
+    await projector.rebuild()  # replaying every event must not queue the reminder again
+    assert await outbox.deliver_due(mailer.send, datetime.now(UTC)) == 0
+
+    assert len(inbox.messages) == 1
+    to, content = inbox.messages[0]
+    assert to == ["anna.keller@ethz.example.ch"]
+    assert f"Subject: [{pid}] Your review of {pid} is due on" in content
+    assert await outbox.by_status() == {"sent": 1}
+
+
+async def test_undeliverable_reminders_are_retried_then_recorded_failed(api, ts_env, event_store):
+    pid = await submitted(api)
+    await ts_env.sleep(timedelta(hours=1))
+    await api.post("institute_officer", f"/projects/{pid}/reviewers", {"reviewer": REVIEWER})
+    await ts_env.sleep(timedelta(days=50))
+    await Projector(event_store).catch_up()
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    mailer = SmtpMailer(Settings(smtp_host="127.0.0.1", smtp_port=dead), event_store)
+    outbox = Outbox(event_store, max_attempts=3)
+    now = datetime.now(UTC)
+    for hour in range(6):  # backoff: each retry waits longer
+        await outbox.deliver_due(mailer.send, now + timedelta(hours=hour * 24))
+    assert await outbox.by_status() == {"failed": 1}
+
+
+async def test_personal_calendars_hold_the_right_dates(api, ts_env):
+    pid = await approved(api, ts_env)
+    await ts_env.sleep(timedelta(days=1))
+    token = api.tokens["coordinator"]
+    r = await api.http.get(f"/calendar/{token}.ics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
+    cal = Calendar.from_ical(r.content)
+    events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
+    report = events[f"{pid}-report-term1-year1@collab-lifecycle"]
+    project = (await api.get("auditor", f"/projects/{pid}")).json()
+    due = next(d for d in project["deadlines"] if d["ref"] == "term1-year1")
+    assert report.decoded("dtstart").isoformat() == due["due_at"][:10]
+    assert f"{pid}-term_end-term1-end@collab-lifecycle" in events
+    # a reviewer's calendar holds only evaluations; an unknown token finds nothing
+    reviewer_cal = Calendar.from_ical(
+        (await api.http.get(f"/calendar/{api.tokens['reviewer']}.ics")).content
+    )
+    assert all(str(e["categories"].cats[0]) == "evaluation" for e in reviewer_cal.walk("VEVENT"))
+    assert (await api.http.get("/calendar/forged.ics")).status_code == 404
