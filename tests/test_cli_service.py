@@ -46,6 +46,7 @@ class Service:
             "COLLAB_EMBEDDED_TEMPORAL_PORT": str(free_port()),
             "COLLAB_EMBEDDED_TEMPORAL_UI_PORT": str(free_port()),
             "COLLAB_TASK_QUEUE": f"cli-{uuid.uuid4().hex[:6]}",
+            "COLLAB_API_PORT": str(free_port()),
         }
         self.env.pop("COLLAB_DATABASE_URL", None)
         self.env.pop("COLLAB_TEMPORAL_ADDRESS", None)
@@ -132,8 +133,38 @@ def test_banner_says_where_each_part_listens(service):
         "Temporal   : 127.0.0.1:",
         "Web UI     : http://",
         "worker",
+        "HTTP API   : http://127.0.0.1:",
     ):
         assert part in text
+
+
+def test_the_api_answers_a_registered_person(service):
+    import httpx
+
+    added = service.ok(
+        "users",
+        "add",
+        "derci-martin",
+        "--name",
+        "Paul Martin",
+        "--email",
+        "paul.martin@cnrs.example.fr",
+        "--lab",
+        "DERCI",
+        "--country",
+        "FR",
+        "--role",
+        "derci_officer",
+    )
+    base = f"http://127.0.0.1:{service.env['COLLAB_API_PORT']}"
+    me = httpx.get(f"{base}/me", headers={"Authorization": f"Bearer {added['token']}"})
+    assert me.status_code == 200 and me.json()["person_id"] == "derci-martin"
+    assert httpx.get(f"{base}/openapi.json").status_code == 200
+    listed = service.ok("users", "list")["people"]
+    assert [p["person_id"] for p in listed] == ["derci-martin"]
+    assert service.ok("users", "revoke", "derci-martin") == {"revoked": "derci-martin"}
+    gone = httpx.get(f"{base}/me", headers={"Authorization": f"Bearer {added['token']}"})
+    assert gone.status_code == 401
 
 
 def test_bad_applications_are_refused_with_the_field_and_nothing_is_written(service, tmp_path):
