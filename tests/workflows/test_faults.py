@@ -1,0 +1,101 @@
+"""Duplicate and stale steps are refused or idempotent, never recorded twice; a step the
+store must refuse ends with a clear recorded error, not a stuck workflow."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from activities.event_records import to_record
+from domain.commands import DecideApplication, SubmitReview, TerminateProject
+from domain.events import ProjectTerminated, ProjectTerminatedData, Recommendation
+from tests.builders import DERCI, INSTITUTE, reviewer_actor
+from tests.workflows.driver import ProjectDriver
+
+
+async def evaluated(ts_env, service) -> ProjectDriver:
+    driver = ProjectDriver(ts_env, service, f"IRP-{uuid.uuid4().hex[:6]}")
+    await driver.submit("IRP")
+    await driver.evaluate()
+    return driver
+
+
+async def test_the_same_command_sent_twice_is_recorded_once(ts_env, service, event_store):
+    driver = await evaluated(ts_env, service)
+    decision = DecideApplication(
+        command_id=uuid.uuid4(),
+        actor=INSTITUTE,
+        at=datetime.now(UTC),
+        approve=True,
+        awarded_eur=60_000,
+        reason="strong",
+    )
+    first = await service.execute(driver.project_id, decision)
+    again = await service.execute(driver.project_id, decision)  # a client retry
+    assert again == first
+    types = [e.type for e in await event_store.read_stream(driver.project_id)]
+    assert types.count("ApplicationApproved") == 1
+
+    # the same decision as a new command is a stale step: refused, not recorded
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await driver.act(DecideApplication, INSTITUTE, approve=True, awarded_eur=60_000, reason="x")
+    assert "DecideApplication is not possible" in str(err.value.cause)
+    assert "it must be under_evaluation" in str(err.value.cause)
+    assert [e.type for e in await event_store.read_stream(driver.project_id)] == types
+
+
+async def test_a_review_after_the_deadline_is_refused(ts_env, service, event_store):
+    driver = await evaluated(ts_env, service)
+    await ts_env.sleep(timedelta(days=61))
+    before = await event_store.read_stream(driver.project_id)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await service.execute(
+            driver.project_id,
+            SubmitReview(
+                command_id=uuid.uuid4(),
+                actor=reviewer_actor("rev-1"),
+                at=datetime.now(UTC),
+                scores={"science": 4},
+                recommendation=Recommendation.FUND,
+            ),
+        )
+    assert "already reviewed" in str(err.value.cause) or "has passed" in str(err.value.cause)
+    assert len(await event_store.read_stream(driver.project_id)) == len(before)
+
+
+async def test_a_stale_write_ends_with_a_clear_recorded_error(ts_env, service, event_store):
+    """Someone wrote to the project's stream behind the workflow's back: the workflow's
+    next append cannot succeed, and says so, instead of retrying forever."""
+    driver = await evaluated(ts_env, service)
+    await driver.approve(60_000)  # the term starts now: timers are set for the year ahead
+    await driver.wait_for(lambda s: s.term is not None, "term start")
+    version = await event_store.stream_version(driver.project_id)
+    intruder = ProjectTerminated(
+        event_id=uuid.uuid4(),
+        project_id=driver.project_id,
+        version=version + 1,
+        occurred_at=datetime.now(UTC),
+        actor=DERCI,
+        reason="written outside the workflow",
+        data=ProjectTerminatedData(),
+    )
+    await event_store.append(driver.project_id, [to_record(intruder)], version)
+
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await driver.act(TerminateProject, DERCI, reason="too late")
+    refused = err.value.cause.cause  # the update failed because its activity did
+    assert isinstance(refused, ApplicationError) and refused.type == "ConcurrencyError"
+    assert f"stream '{driver.project_id}': expected version" in refused.message
+    # the workflow is not stuck: its next automatic step fails the run with the same cause
+    await ts_env.sleep(timedelta(days=366))  # past the next automatic step
+    with pytest.raises(WorkflowFailureError) as failed:
+        await service.handle(driver.project_id).result()
+    cause = failed.value.cause.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "ConcurrencyError"
+    assert cause.non_retryable
+    stored = await event_store.read_stream(driver.project_id)
+    assert [e.type for e in stored].count("ProjectTerminated") == 1  # nothing written twice
