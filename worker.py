@@ -16,6 +16,7 @@ from activities.notifications import LogNotifier, NotificationActivities, Notifi
 from activities.persistence import PersistenceActivities
 from collab.database import open_store
 from collab.logging_setup import configure_logging
+from collab.schedules import ensure_iea_call_schedule
 from collab.settings import Settings
 from collab.temporal_client import connect_client
 from eventstore.recorder import EventRecorder
@@ -45,6 +46,8 @@ def build_worker(
 async def run_worker(settings: Settings) -> None:
     async with open_store(settings) as store:
         client = await connect_client(settings)
+        # idempotent: every worker start makes sure DERCI's yearly IEA call is scheduled
+        await ensure_iea_call_schedule(client, settings.task_queue)
         worker = build_worker(client, store, settings.task_queue)
         log.info(
             "worker started",

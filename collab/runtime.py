@@ -97,4 +97,7 @@ async def run_projector(settings: Settings) -> None:
     """The projector alone (a service of its own in production): follows the event store."""
     async with open_store(settings) as store:
         log.info("projector started", database=_where_db(settings))
-        await Projector(store).run()
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(Projector(store).run())
+            if settings.smtp_host:
+                tasks.create_task(run_mailer(settings, store))

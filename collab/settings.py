@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,13 @@ class Settings(BaseSettings):
 
     # reminders by e-mail: unset host keeps them in the outbox (and in the log)
     smtp_host: str | None = None
+
+    @field_validator("smtp_host", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # compose passes an unset variable as an empty string
+        return value or None
+
     smtp_port: int = 25
     smtp_from: str = "collab-lifecycle@localhost"
     smtp_username: str | None = None
