@@ -15,7 +15,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.bodies import (
     DecisionBody,
@@ -117,7 +117,19 @@ def create_app(services: Services) -> FastAPI:
             if isinstance(command, SubmitApplication):
                 return await services.projects.submit(command)
             return await services.projects.execute(target, command)
-        except (WorkflowUpdateFailedError, RPCError) as err:
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND and await services.store.stream_version(
+                target
+            ):
+                # its workflow has completed: the project exists, but takes no more steps
+                await fresh()
+                row = await get_project(services.store, target)
+                phase = row.phase if row else "ended"
+                raise HTTPException(
+                    409, {"message": f"project {target} is {phase}", "rule": "project.ended"}
+                ) from err
+            raise refusal(err, target) from err
+        except WorkflowUpdateFailedError as err:
             raise refusal(err, target) from err
 
     async def fresh() -> None:

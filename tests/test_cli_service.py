@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -337,3 +338,48 @@ def test_projects_and_timers_survive_a_restart(service, tmp_path):
     started = next(e for e in history["events"] if e["type"] == "TermStarted")
     assert started["actor"] == {"id": "system", "role": "system"}
     assert started["data"]["starts_at"].startswith(starts[:19])
+
+
+def test_the_api_survives_fuzzing_from_its_openapi_spec(service, tmp_path):
+    """schemathesis generates requests from /openapi.json, on a real project too: no 5xx."""
+    added = service.ok(
+        "users",
+        "add",
+        "fuzz-derci",
+        "--name",
+        "Fuzz",
+        "--email",
+        "fuzz@cnrs.example.fr",
+        "--lab",
+        "DERCI",
+        "--country",
+        "FR",
+        "--role",
+        "derci_officer",
+    )
+    service.ok("submit", str(write_app(tmp_path, "IRP-FUZZ")))
+    config = tmp_path / "schemathesis.toml"
+    config.write_text('[parameters]\n"project_id" = "IRP-FUZZ"\n')
+    base = f"http://127.0.0.1:{service.env['COLLAB_API_PORT']}"
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "--config-file",
+            str(config),
+            "run",
+            f"{base}/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--header",
+            f"Authorization: Bearer {added['token']}",
+            "--max-examples",
+            "10",
+            "--generation-deterministic",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    summary = re.search(r"(\d+) generated, (\d+) passed", done.stdout)
+    assert summary and summary[1] == summary[2] and int(summary[1]) > 300, done.stdout[-1500:]
