@@ -64,15 +64,18 @@ class Projector:
             batch = await self._store.read_all(cursor, limit=batch_size)
             if not batch:
                 return applied
-            await self._apply(batch)
-            cursor = cursor_after(batch[-1])
-            applied += len(batch)
-            if progress:
-                progress(applied)
+            if await self._apply(batch, cursor):
+                cursor = cursor_after(batch[-1])
+                applied += len(batch)
+                if progress:
+                    progress(applied)
+            else:  # another projector (or a rebuild) moved the checkpoint: start from it
+                cursor = await self.checkpoint()
 
     async def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Forget the read models and project every event again."""
         async with self._store.connection() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
             for table in ("decisions", "deadlines", "portfolio", "project_states"):
                 await conn.execute(f"DELETE FROM {table}")
             await conn.execute("DELETE FROM projection_checkpoints WHERE name = $1", NAME)
@@ -86,12 +89,19 @@ class Projector:
                 log.info("projected", events=n)
             await asyncio.sleep(poll_interval)
 
-    async def _apply(self, batch: Sequence[StoredEvent]) -> None:
+    async def _apply(self, batch: Sequence[StoredEvent], after: GlobalCursor) -> bool:
+        """Project `batch`, read from `after`, unless the checkpoint is no longer `after`
+        (another projector got there first, or a rebuild reset it): then nothing."""
         project_ids = sorted({e.stream_id for e in batch})
         async with self._store.connection() as conn, conn.transaction():
             # one projector at a time (the runner, and readers catching up before a query):
             # the second waits here, then skips the events the first has already folded
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+            row = await conn.fetchrow(
+                "SELECT tx_id, position FROM projection_checkpoints WHERE name = $1", NAME
+            )
+            if (GlobalCursor(row["tx_id"], row["position"]) if row else GlobalCursor()) != after:
+                return False
             rows = await conn.fetch(
                 "SELECT project_id, state FROM project_states WHERE project_id = ANY($1)",
                 project_ids,
@@ -101,8 +111,6 @@ class Projector:
             reminders: list[tuple[Any, ...]] = []
             for stored in batch:
                 state = states.get(stored.stream_id, ProjectState())
-                if stored.version <= state.version:
-                    continue  # already folded (a rebuild racing a runner)
                 event = from_record(stored)
                 states[stored.stream_id] = evolve(state, event)
                 if isinstance(event, ReminderSent):
@@ -172,6 +180,7 @@ class Projector:
                 last.tx_id,
                 last.position,
             )
+        return True
 
 
 _UPSERT_PORTFOLIO = """

@@ -106,3 +106,21 @@ async def test_history_is_the_record_in_version_order(event_store, projector):
     assert approved.actor.role == "institute_officer" and approved.reason
     assert approved.data["awarded_eur"] == 70_000
     assert await history(event_store, "nope") is None
+
+
+async def test_projectors_racing_a_rebuild_agree(event_store, projector):
+    import asyncio
+
+    for code in ("IRP", "IRL", "IEA"):
+        await record(event_store, funded(code, f"{code}-race"))
+    await projector.catch_up()
+    expected = await snapshot(event_store)
+    others = [Projector(event_store) for _ in range(3)]
+    await asyncio.gather(
+        projector.rebuild(),
+        *(p.catch_up(batch_size=2) for p in others),
+        projector.rebuild(),
+        *(p.catch_up(batch_size=5) for p in others),
+    )
+    await projector.catch_up()
+    assert await snapshot(event_store) == expected
