@@ -32,50 +32,48 @@ class Outbox:
         self._store = store
         self.max_attempts = max_attempts
 
-    async def deliver_due(self, send: Send, now: datetime, limit: int = 50) -> int:
-        """Send what is due, one row at a time under its row lock, and record the outcome
-        in the same transaction: two senders never send the same reminder, and a reminder
-        marked sent is never sent again. `send(notification)` returns the addresses used."""
+    async def deliver_due(
+        self, send: Send, now: datetime, limit: int = 50, lease: timedelta = timedelta(minutes=5)
+    ) -> int:
+        """Send what is due and record what became of it. Each row is leased in one short
+        statement, sent with no transaction open (a writing transaction held across SMTP
+        would hold back the store's global feed), then marked. Two senders never take the
+        same row; a sender that dies mid-send leaves a lease that expires, and the row is
+        sent again: at least once, and the message id lets receivers drop the duplicate.
+        `send(notification)` returns the addresses used."""
         delivered = 0
         for _ in range(limit):
-            async with self._store.connection() as conn, conn.transaction():
-                row = await conn.fetchrow(
-                    """SELECT event_id, project_id, kind, reminder_key, recipients, subject,
-                              due_at, attempts
-                       FROM notifications
-                       WHERE status = 'pending' AND next_attempt_at <= $1
-                       ORDER BY next_attempt_at, event_id
-                       LIMIT 1 FOR UPDATE SKIP LOCKED""",
-                    now,
-                )
-                if row is None:
-                    return delivered
-                note = Notification.model_validate(dict(row))
-                try:
-                    sent_to = await send(note)
-                except Exception as err:  # any delivery failure is retried, then recorded
-                    attempts = note.attempts + 1
-                    failed = attempts >= self.max_attempts
+            async with self._store.connection() as conn:
+                row = await conn.fetchrow(_LEASE, now, now + lease)
+            if row is None:
+                return delivered
+            note = Notification.model_validate(dict(row))
+            try:
+                sent_to = await send(note)
+            except Exception as err:  # any delivery failure is retried, then recorded
+                attempts = note.attempts + 1
+                async with self._store.connection() as conn:
                     await conn.execute(
                         """UPDATE notifications SET attempts = $2, last_error = $3,
-                               status = $4, next_attempt_at = $5
+                               status = $4, next_attempt_at = $5, lease_until = NULL
                            WHERE event_id = $1""",
                         note.event_id,
                         attempts,
                         f"{type(err).__name__}: {err}"[:2000],
-                        "failed" if failed else "pending",
+                        "failed" if attempts >= self.max_attempts else "pending",
                         now + backoff(attempts),
                     )
-                    continue
+                continue
+            async with self._store.connection() as conn:
                 await conn.execute(
                     """UPDATE notifications SET status = 'sent', attempts = attempts + 1,
-                           sent_at = $2, sent_to = $3, last_error = NULL
+                           sent_at = $2, sent_to = $3, last_error = NULL, lease_until = NULL
                        WHERE event_id = $1""",
                     note.event_id,
                     now,
                     list(sent_to),
                 )
-                delivered += 1
+            delivered += 1
         return delivered
 
     async def by_status(self) -> dict[str, int]:
@@ -87,3 +85,17 @@ class Outbox:
 def backoff(attempts: int) -> timedelta:
     """1 min, 2, 4, ... capped at 6 hours."""
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
+
+
+_LEASE = """
+UPDATE notifications SET status = 'sending', lease_until = $2
+WHERE event_id = (
+    SELECT event_id FROM notifications
+    WHERE (status = 'pending' AND next_attempt_at <= $1)
+       OR (status = 'sending' AND lease_until <= $1)
+    ORDER BY next_attempt_at, event_id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING event_id, project_id, kind, reminder_key, recipients, subject, due_at, attempts
+"""
