@@ -15,6 +15,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.bodies import (
@@ -131,6 +132,10 @@ def create_app(services: Services) -> FastAPI:
             raise refusal(err, target) from err
         except WorkflowUpdateFailedError as err:
             raise refusal(err, target) from err
+        except WorkflowAlreadyStartedError as err:  # its workflow has ended: no fresh start
+            raise HTTPException(
+                409, {"message": f"project {target} already exists", "rule": "project.exists"}
+            ) from err
 
     async def fresh() -> None:
         await services.projector.catch_up()

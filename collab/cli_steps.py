@@ -14,7 +14,7 @@ from uuid import uuid4
 
 from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from collab.application_file import load_application
@@ -85,6 +85,8 @@ async def _send(settings: Settings, project_id: str | None, command: Command) ->
             cause = err.cause
             message = cause.message if isinstance(cause, ApplicationError) else str(cause)
             raise CliError(message) from err
+        except WorkflowAlreadyStartedError as err:
+            raise CliError(f"project {project_id} already exists") from err
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
                 raise CliError(f"project {project_id} not found (or no longer running)") from err

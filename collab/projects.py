@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.commands import Command, SubmitApplication
@@ -61,6 +61,8 @@ class ProjectService:
             id=project_workflow_id(command.project_id),
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            # a project whose workflow has ended is never started afresh under its id
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
         result: StepResult = await self._client.execute_update_with_start_workflow(
             ProjectWorkflow.execute,

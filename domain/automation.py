@@ -112,7 +112,7 @@ def _tranche_steps(s: ProjectState, policy: Policy) -> list[Step]:
     coordinator = (s.application.coordinator.id,)
     steps: list[Step] = []
     for t in s.term.tranches:
-        if t.status is TrancheStatus.RELEASED:
+        if t.status in (TrancheStatus.RELEASED, TrancheStatus.FORFEITED):
             continue
         prerequisite = s.report(f"term{s.term.number}-year{t.year - 1}") if t.year > 1 else None
         ready = prerequisite is None or prerequisite.status is ReportStatus.ACCEPTED
@@ -203,7 +203,9 @@ def _term_end_steps(s: ProjectState, policy: Policy) -> list[Step]:
         if not s.reminder_sent(key):
             steps.append(_reminder(due, kind, key, term.ends_at, coordinator, subject))
 
-    if s.renewal is not None and s.renewal.status is RenewalStatus.GRANTED:
+    if s.renewal is not None and s.renewal.status is RenewalStatus.REQUESTED:
+        pass  # the term's end waits for the officers' decision on the renewal
+    elif s.renewal is not None and s.renewal.status is RenewalStatus.GRANTED:
         steps.append(
             Step(
                 term.ends_at,

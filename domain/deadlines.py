@@ -63,7 +63,7 @@ def open_deadlines(state: ProjectState, policy: Policy) -> list[Deadline]:
     if s.phase is Phase.ACTIVE and s.term is not None:
         term = s.term
         for t in term.tranches:
-            if t.status is TrancheStatus.RELEASED:
+            if t.status in (TrancheStatus.RELEASED, TrancheStatus.FORFEITED):
                 continue
             state_note = " (withheld: report missing)" if t.status is TrancheStatus.WITHHELD else ""
             out.append(
@@ -90,14 +90,18 @@ def open_deadlines(state: ProjectState, policy: Policy) -> list[Deadline]:
                     label=f"renewal request window {_day(opens)} to {_day(term.ends_at)}",
                 )
             )
-        granted = s.renewal is not None and s.renewal.status is RenewalStatus.GRANTED
+        outlook = "; closure unless renewed"
+        if s.renewal is not None and s.renewal.term_number == term.number:
+            outlook = {
+                RenewalStatus.GRANTED: "; renewed",
+                RenewalStatus.REQUESTED: "; renewal decision pending",
+            }.get(s.renewal.status, outlook)
         out.append(
             Deadline(
                 kind=DeadlineKind.TERM_END,
                 ref=f"term{term.number}-end",
                 due_at=term.ends_at,
-                label=f"term {term.number} ends"
-                + ("; renewed" if granted else "; closure unless renewed"),
+                label=f"term {term.number} ends{outlook}",
             )
         )
     if s.phase in (Phase.ACTIVE, Phase.CLOSED):

@@ -55,6 +55,7 @@ from domain.events import (
     ReviewSubmittedData,
     SuccessorLinkedData,
     TermStartedData,
+    TrancheForfeitedData,
     TrancheReleasedData,
     TrancheWithheldData,
 )
@@ -247,6 +248,25 @@ def _decide_application(c: DecideApplication, s: ProjectState, policy: Policy) -
     return [("ApplicationApproved", data)]
 
 
+def _lapsed_tranches(s: ProjectState) -> list[Pending]:
+    """Tranches still withheld when their term ends are forfeited, each recorded."""
+    if s.term is None:
+        return []
+    return [
+        (
+            "TrancheForfeited",
+            TrancheForfeitedData(
+                term_number=s.term.number,
+                year=t.year,
+                amount_eur=t.amount_eur,
+                awaiting_report_id=t.awaiting_report_id or "",
+            ),
+        )
+        for t in s.term.tranches
+        if t.status is TrancheStatus.WITHHELD
+    ]
+
+
 def _start_term(c: StartTerm, s: ProjectState, policy: Policy) -> list[Pending]:
     _require_phase(s, c, Phase.APPROVED, Phase.ACTIVE)
     if s.phase is Phase.ACTIVE and (
@@ -271,7 +291,7 @@ def _start_term(c: StartTerm, s: ProjectState, policy: Policy) -> list[Pending]:
         tranches=plan_tranches(starts_at, years, s.awarded_eur),
         reports=plan_reports(number, starts_at, years, policy),
     )
-    return [("TermStarted", data)]
+    return [*_lapsed_tranches(s), ("TermStarted", data)]
 
 
 def _due_tranche(c: ReleaseTranche | WithholdTranche, s: ProjectState) -> Any:
@@ -428,11 +448,7 @@ def _decide_renewal(c: DecideRenewal, s: ProjectState, policy: Policy) -> list[P
         raise IllegalTransition(
             "renewal.not_requested", f"no renewal request is pending for term {s.term.number}"
         )
-    if c.at >= s.term.ends_at:
-        raise RuleViolation(
-            "renewal.too_late",
-            f"renewal must be decided before the term ends on {_day(s.term.ends_at)}",
-        )
+    # a request made in time may be decided after the term's end: the project waits for it
     if not c.grant:
         return [("RenewalRefused", RenewalRefusedData(term_number=s.term.number))]
     if c.awarded_eur is None:
@@ -454,8 +470,13 @@ def _close(c: CloseProject, s: ProjectState, policy: Policy) -> list[Pending]:
         raise IllegalTransition(
             "renewal.granted", "the renewal is granted: the next term starts instead"
         )
+    if s.renewal is not None and s.renewal.status is RenewalStatus.REQUESTED:
+        raise IllegalTransition(
+            "renewal.pending",
+            f"the renewal requested for term {s.term.number} awaits a decision",
+        )
     due = add_months(s.term.ends_at, policy.final_report_due_months_after_end)
-    return [("ProjectClosed", ProjectClosedData(final_report_due_at=due))]
+    return [*_lapsed_tranches(s), ("ProjectClosed", ProjectClosedData(final_report_due_at=due))]
 
 
 def _terminate(c: TerminateProject, s: ProjectState, policy: Policy) -> list[Pending]:

@@ -117,6 +117,13 @@ class TrancheWithheldData(_Frozen):
     awaiting_report_id: str
 
 
+class TrancheForfeitedData(_Frozen):
+    term_number: int
+    year: int
+    amount_eur: int
+    awaiting_report_id: str
+
+
 class ReportSubmittedData(_Frozen):
     report_id: str
     summary: str
@@ -225,6 +232,13 @@ class TrancheWithheld(EventEnvelope):
     data: TrancheWithheldData
 
 
+class TrancheForfeited(EventEnvelope):
+    """A tranche still withheld when its term ends is not paid: the term's funds lapse."""
+
+    type: Literal["TrancheForfeited"] = "TrancheForfeited"
+    data: TrancheForfeitedData
+
+
 class ReportSubmitted(EventEnvelope):
     type: Literal["ReportSubmitted"] = "ReportSubmitted"
     data: ReportSubmittedData
@@ -282,6 +296,7 @@ DomainEvent = Annotated[
     | TermStarted
     | TrancheReleased
     | TrancheWithheld
+    | TrancheForfeited
     | ReportSubmitted
     | ReportAccepted
     | ReportRejected

@@ -27,6 +27,7 @@ from domain.events import (
     ReviewSubmitted,
     SuccessorLinked,
     TermStarted,
+    TrancheForfeited,
     TrancheReleased,
     TrancheWithheld,
 )
@@ -164,6 +165,10 @@ def _withheld(s: ProjectState, e: TrancheWithheld) -> dict[str, Any]:
     )
 
 
+def _forfeited(s: ProjectState, e: TrancheForfeited) -> dict[str, Any]:
+    return _with_tranche(s, e.data.year, status=TrancheStatus.FORFEITED)
+
+
 def _report_submitted(s: ProjectState, e: ReportSubmitted) -> dict[str, Any]:
     return _with_report_status(s, e.data.report_id, ReportStatus.SUBMITTED)
 
@@ -242,6 +247,7 @@ _APPLIERS: dict[type[Any], Callable[[ProjectState, Any], dict[str, Any]]] = {
     TermStarted: _term_started,
     TrancheReleased: _released,
     TrancheWithheld: _withheld,
+    TrancheForfeited: _forfeited,
     ReportSubmitted: _report_submitted,
     ReportAccepted: _report_accepted,
     ReportRejected: _report_rejected,

@@ -34,6 +34,7 @@ class TrancheStatus(StrEnum):
     PLANNED = "planned"
     RELEASED = "released"
     WITHHELD = "withheld"
+    FORFEITED = "forfeited"  # still withheld when the term ended
 
 
 class ReportStatus(StrEnum):

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.automation import Step, next_step, scheduled_steps
@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import DomainError
     from domain.events import DomainEvent, ReminderSent, TermStarted
     from domain.evolve import evolve
-    from domain.state import ProjectState
+    from domain.state import Phase, ProjectState
     from workflows.messages import (
         AppendOutcome,
         AppendRequest,
@@ -41,12 +41,16 @@ PERSIST_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     non_retryable_error_types=["ConcurrencyError", "IdempotencyConflict", "InvalidEvents"],
 )
+# the reminder is already an event (and the outbox e-mails it): a failing notifier must
+# neither hold the project's lock for hours nor fail the workflow
 NOTIFY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
+    initial_interval=timedelta(seconds=2),
     backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=10),
-    maximum_attempts=20,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=5,
 )
+# a workflow started for a submission the rules refused waits this long for a valid one
+UNSUBMITTED_EXPIRY = timedelta(hours=1)
 _VALIDATION_ID = UUID(int=0)  # validators must not draw from workflow.uuid4()
 
 
@@ -66,6 +70,18 @@ class ProjectWorkflow:
     @workflow.run
     async def run(self, inp: ProjectInput) -> ProjectOutcome:
         term_at_start = self._state.term.number if self._state.term else 0
+        if self._state.phase is Phase.NEW and workflow.patched("expire-unsubmitted"):
+            # update-with-start creates the workflow even when the submission is refused:
+            # give a corrected submission a while, then end without a trace
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self._state.version > 0,
+                    timeout=UNSUBMITTED_EXPIRY,
+                    timeout_summary="awaiting a valid submission",
+                )
+            if self._state.phase is Phase.NEW:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                return self._outcome()
         while not self._state.lifecycle_complete:
             term = self._state.term.number if self._state.term else 0
             new_term = term > max(term_at_start, 1)
@@ -80,6 +96,9 @@ class ProjectWorkflow:
                 continue
             await self._wait_for_change_or(step)
         await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._outcome()
+
+    def _outcome(self) -> ProjectOutcome:
         s = self._state
         return ProjectOutcome(
             project_id=self._project_id,
@@ -153,12 +172,18 @@ class ProjectWorkflow:
             recipients=event.data.recipients,
             subject=event.data.subject,
         )
-        await workflow.execute_activity(
-            "deliver_reminder",
-            notice,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=NOTIFY_RETRY,
-        )
+        try:
+            await workflow.execute_activity(
+                "deliver_reminder",
+                notice,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=NOTIFY_RETRY,
+            )
+        except ActivityError as err:
+            workflow.logger.warning(
+                "reminder not handed to the notifier",
+                extra={"project_id": self._project_id, "key": notice.key, "error": str(err)},
+            )
 
     def _at_now(self, command: Command) -> Command:
         # business time of a human step is when the workflow takes it, not what a client says

@@ -210,3 +210,51 @@ def test_open_deadlines_follow_the_life():
     assert renewal.label == "renewal request window 2030-06-01 to 2031-06-01"
     finish(life)
     assert open_deadlines(life.state, DEFAULT_POLICY) == []
+
+
+def test_a_tranche_still_withheld_at_term_end_is_forfeited_on_record():
+    life = funded("IEA")
+    start = life.state.term.starts_at
+    life.report_on_time(life.state.term.ends_at, skip=frozenset({"term1-year1"}))
+    forfeited = life.of_type("TrancheForfeited")
+    assert [(e.data.year, e.data.amount_eur) for e in forfeited] == [(2, 6_500)]
+    assert forfeited[0].occurred_at == add_years(start, 2)
+    assert life.types().index("TrancheForfeited") == life.types().index("ProjectClosed") - 1
+    assert life.state.released_eur == 6_500 and life.state.tranche(2).status.value == "forfeited"
+    # a report accepted after the term's end no longer pays it
+    life.do(
+        SubmitReport,
+        add_years(start, 2) + timedelta(days=3),
+        pi_actor(),
+        report_id="term1-year1",
+        summary="late",
+    )
+    life.do(
+        ReviewReport,
+        add_years(start, 2) + timedelta(days=4),
+        DERCI,
+        report_id="term1-year1",
+        accept=True,
+        reason="ok",
+    )
+    life.run_until(add_years(start, 3))
+    assert life.state.released_eur == 6_500
+
+
+def test_a_renewal_requested_in_time_is_decided_even_after_the_term_ends():
+    life = funded("IRP")
+    term = life.state.term
+    life.report_on_time(term.ends_at - timedelta(days=10))
+    life.do(RequestRenewal, term.ends_at - timedelta(days=10), pi_actor(), requested_eur=70_000)
+    life.report_on_time(term.ends_at + timedelta(days=40))
+    assert life.state.phase is Phase.ACTIVE and not life.of_type("ProjectClosed")
+    life.do(
+        DecideRenewal,
+        term.ends_at + timedelta(days=45),
+        INSTITUTE,
+        grant=True,
+        awarded_eur=65_000,
+        reason="late committee",
+    )
+    life.run_until(term.ends_at + timedelta(days=46))
+    assert life.state.term.number == 2 and life.state.term.starts_at == term.ends_at

@@ -31,7 +31,7 @@ async def snapshot(store) -> list:
     async with store.connection() as conn:
         for table in ("portfolio", "deadlines", "decisions", "project_states"):
             tables.append(
-                [tuple(r) for r in await conn.fetch(f"SELECT * FROM {table} ORDER BY 1, 2")]
+                [tuple(r) for r in await conn.fetch(f"SELECT * FROM {table} ORDER BY 1, 2, 3")]
             )
     return tables
 

@@ -37,6 +37,7 @@ async def test_the_same_command_sent_twice_is_recorded_once(ts_env, service, eve
     first = await service.execute(driver.project_id, decision)
     again = await service.execute(driver.project_id, decision)  # a client retry
     assert again == first
+    await driver.wait_for(lambda s: s.released_eur > 0, "tranche 1")  # the term has started
     types = [e.type for e in await event_store.read_stream(driver.project_id)]
     assert types.count("ApplicationApproved") == 1
 
@@ -99,3 +100,33 @@ async def test_a_stale_write_ends_with_a_clear_recorded_error(ts_env, service, e
     assert cause.non_retryable
     stored = await event_store.read_stream(driver.project_id)
     assert [e.type for e in stored].count("ProjectTerminated") == 1  # nothing written twice
+
+
+async def test_a_finished_project_is_never_submitted_afresh(ts_env, service, event_store):
+    driver = await evaluated(ts_env, service)
+    await driver.act(TerminateProject, DERCI, reason="withdrawn")
+    await service.handle(driver.project_id).result()
+    before = await event_store.read_stream(driver.project_id)
+    with pytest.raises(Exception) as err:
+        await driver.submit("IRP")
+    assert "already" in str(err.value).lower()
+    assert await event_store.read_stream(driver.project_id) == before
+    assert (await service.state(driver.project_id)).phase.value == "terminated"
+
+
+async def test_a_refused_submission_leaves_no_lasting_workflow(ts_env, service, event_store):
+    from tests.builders import LIG, TOKYO, USP
+
+    driver = ProjectDriver(ts_env, service, f"IEA-{uuid.uuid4().hex[:6]}")
+    with pytest.raises(WorkflowUpdateFailedError):
+        await driver.submit("IRP", labs=(LIG, USP, TOKYO, TOKYO))  # a rule refuses it
+    await driver.submit("IRP")  # corrected within the hour: the same workflow takes it
+    assert (await service.state(driver.project_id)).phase.value != "new"
+
+    other = ProjectDriver(ts_env, service, f"IRP-{uuid.uuid4().hex[:6]}")
+    with pytest.raises(WorkflowUpdateFailedError):
+        await other.submit("IRP", requested_eur=1)
+    await ts_env.sleep(timedelta(hours=2))
+    outcome = await service.handle(other.project_id).result()  # it ended after the hour
+    assert outcome.phase.value == "new" and outcome.version == 0
+    assert await event_store.read_stream(other.project_id) == []
