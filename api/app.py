@@ -34,6 +34,8 @@ from api.calendar import ics
 from api.errors import refusal
 from collab.catalog import instruments_catalog
 from collab.projects import ProjectService
+from domain.actors import Role
+from domain.application import Reviewer
 from domain.commands import (
     AssignReviewer,
     Command,
@@ -160,7 +162,21 @@ def create_app(services: Services) -> FastAPI:
 
     @app.post("/projects/{project_id}/reviewers", tags=["steps"])
     async def assign_reviewer(project_id: str, body: ReviewerBody, who: Me) -> StepResult:
-        return await step(project_id, who, AssignReviewer, reviewer=body.reviewer)
+        # who the reviewer is (lab, country: what conflict of interest is checked against)
+        # comes from the people directory, not from the request
+        person = await services.people.get(body.reviewer_id)
+        if person is None or person.role is not Role.REVIEWER:
+            raise HTTPException(
+                422,
+                {
+                    "message": f"reviewer_id: {body.reviewer_id} is not a registered reviewer",
+                    "rule": "reviewer.unknown",
+                },
+            )
+        reviewer = Reviewer(
+            id=person.person_id, name=person.name, lab=person.lab, country=person.country
+        )
+        return await step(project_id, who, AssignReviewer, reviewer=reviewer)
 
     @app.post("/projects/{project_id}/reviews", tags=["steps"])
     async def review(project_id: str, body: ReviewBody, who: Me) -> StepResult:
@@ -283,13 +299,13 @@ def create_app(services: Services) -> FastAPI:
         }
 
     @app.get(
-        "/calendar/{token}.ics",
+        "/calendar/{calendar_token}.ics",
         tags=["calendar"],
         response_class=Response,
         responses={200: {"content": {"text/calendar": {}}}},
     )
-    async def calendar(token: str) -> Response:
-        who = await services.people.authenticate(token)
+    async def calendar(calendar_token: str) -> Response:
+        who = await services.people.calendar_owner(calendar_token)
         if who is None:
             raise HTTPException(404, {"message": "no such calendar", "rule": "auth"})
         await fresh()

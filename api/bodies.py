@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.application import Application, Reviewer
+from domain.application import Application
 from domain.events import Recommendation
 from domain.instruments import InstrumentCode
 
@@ -23,7 +23,7 @@ class SubmitBody(_Body):
 
 
 class ReviewerBody(_Body):
-    reviewer: Reviewer
+    reviewer_id: str = Field(min_length=1, max_length=200, description="a registered reviewer")
 
 
 class ReviewBody(_Body):

@@ -29,13 +29,18 @@ async def run_users(args: argparse.Namespace, settings: Settings) -> tuple[Any, 
             except ValidationError as err:
                 raise CliError(describe_validation(err)) from err
             try:
-                token = await people.add(person)
+                tokens = await people.add(person)
             except ValueError as err:
                 raise CliError(str(err)) from err
             return (
-                {"person": person.model_dump(mode="json"), "token": token},
-                f"{person.person_id} ({person.role.value}) registered.\n"
-                f"token (shown once, keep it secret): {token}",
+                {
+                    "person": person.model_dump(mode="json"),
+                    "token": tokens.api,
+                    "calendar_token": tokens.calendar,
+                },
+                f"{person.person_id} ({person.role.value}) registered. Shown once:\n"
+                f"  API token (keep it secret): {tokens.api}\n"
+                f"  calendar feed: /calendar/{tokens.calendar}.ics",
             )
         if args.users_command == "list":
             rows = await people.everyone()

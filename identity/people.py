@@ -33,6 +33,14 @@ class Person(BaseModel):
         return Actor(id=self.person_id, role=self.role)
 
 
+class IssuedTokens(BaseModel):
+    """Shown once, stored only hashed: the API token acts as the person; the calendar
+    token only reads their calendar feed, so its URL can live in a calendar app."""
+
+    api: str
+    calendar: str
+
+
 class PersonRecord(Person):
     created_at: datetime
     revoked_at: datetime | None
@@ -55,27 +63,28 @@ class PeopleDirectory:
     def __init__(self, store: PostgresEventStore) -> None:
         self._store = store
 
-    async def add(self, person: Person) -> str:
-        """Register a person; returns their token, shown once and stored only hashed."""
+    async def add(self, person: Person) -> IssuedTokens:
+        """Register a person; returns their tokens, shown once and stored only hashed."""
         if person.role is Role.SYSTEM:
             raise ValueError("role: the system actor is not a person")
-        token = secrets.token_urlsafe(32)
+        tokens = IssuedTokens(api=secrets.token_urlsafe(32), calendar=secrets.token_urlsafe(32))
         async with self._store.connection() as conn:
             try:
                 await conn.execute(
-                    "INSERT INTO people (person_id, name, email, lab, country, role, token_hash) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO people (person_id, name, email, lab, country, role, token_hash, "
+                    "calendar_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     person.person_id,
                     person.name,
                     person.email,
                     person.lab,
                     person.country,
                     person.role.value,
-                    hash_token(token),
+                    hash_token(tokens.api),
+                    hash_token(tokens.calendar),
                 )
             except asyncpg.UniqueViolationError as err:
                 raise ValueError(f"person_id: {person.person_id} is already registered") from err
-        return token
+        return tokens
 
     async def everyone(self) -> list[PersonRecord]:
         async with self._store.connection() as conn:
@@ -94,18 +103,36 @@ class PeopleDirectory:
         return status.endswith(" 1")
 
     async def authenticate(self, token: str) -> Person | None:
+        """The person whose API token this is."""
+        return await self._by_hash("token_hash", token)
+
+    async def calendar_owner(self, token: str) -> Person | None:
+        """The person whose calendar token this is (it grants nothing else)."""
+        return await self._by_hash("calendar_hash", token)
+
+    async def _by_hash(self, column: str, token: str) -> Person | None:
+        assert column in ("token_hash", "calendar_hash")
         digest = hash_token(token)
         async with self._store.connection() as conn:
             row = await conn.fetchrow(
-                "SELECT person_id, name, email, lab, country, role, token_hash FROM people "
-                "WHERE token_hash = $1 AND revoked_at IS NULL",
+                f"SELECT person_id, name, email, lab, country, role, {column} AS digest "
+                f"FROM people WHERE {column} = $1 AND revoked_at IS NULL",
                 digest,
             )
-        if row is None or not hmac.compare_digest(row["token_hash"], digest):
+        if row is None or not hmac.compare_digest(row["digest"], digest):
             return None
         fields = dict(row)
-        fields.pop("token_hash")
+        fields.pop("digest")
         return Person.model_validate(fields)
+
+    async def get(self, person_id: str) -> Person | None:
+        async with self._store.connection() as conn:
+            row = await conn.fetchrow(
+                "SELECT person_id, name, email, lab, country, role FROM people "
+                "WHERE person_id = $1 AND revoked_at IS NULL",
+                person_id,
+            )
+        return Person.model_validate(dict(row)) if row else None
 
     async def emails(self, person_ids: list[str]) -> dict[str, str]:
         async with self._store.connection() as conn:

@@ -7,6 +7,8 @@ CREATE TABLE people (
     country    text NOT NULL,
     role       text NOT NULL,
     token_hash bytea NOT NULL UNIQUE,
+    -- a separate, read-only token for the calendar feed: its URL ends up in calendar apps
+    calendar_hash bytea NOT NULL UNIQUE,
     created_at timestamptz NOT NULL DEFAULT now(),
     revoked_at timestamptz
 );

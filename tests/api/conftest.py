@@ -38,6 +38,14 @@ PEOPLE = {
         country="CH",
         role="reviewer",
     ),
+    "partner_reviewer": Person(
+        person_id="rev-lig",
+        name="Luc Partner",
+        email="luc.partner@cnrs.example.fr",
+        lab="LIG Grenoble",
+        country="FR",
+        role="reviewer",
+    ),
     "institute_officer": Person(
         person_id="insu-dupont",
         name="Marie Dupont",
@@ -69,6 +77,7 @@ PEOPLE = {
 class Api:
     http: httpx.AsyncClient
     tokens: dict[str, str]
+    calendars: dict[str, str]
 
     def as_(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -85,8 +94,10 @@ async def api(service, event_store, database_url) -> AsyncIterator[Api]:
     await migrate_read_models(database_url)
     await migrate_people(database_url)
     people = PeopleDirectory(event_store)
-    tokens = {role: await people.add(p) for role, p in PEOPLE.items()}
+    issued = {role: await people.add(p) for role, p in PEOPLE.items()}
+    tokens = {role: t.api for role, t in issued.items()}
+    calendars = {role: t.calendar for role, t in issued.items()}
     app = create_app(Services(store=event_store, projects=service))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://collab.test") as http:
-        yield Api(http, tokens)
+        yield Api(http, tokens, calendars)

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from tests.builders import application, reviewer
+from tests.builders import application
 
 APP = application("IRP").model_dump(mode="json")
-REVIEWER = reviewer().model_dump(mode="json")  # rev-1, ETH Zurich: no conflict
+REVIEWER = {"reviewer_id": "rev-1"}  # registered: ETH Zurich, CH: no conflict
 
 
 async def submitted(api, pid: str | None = None) -> str:
@@ -25,7 +25,7 @@ async def approved(api, ts_env) -> str:
     pid = await submitted(api)
     await ts_env.sleep(timedelta(hours=1))
     assert (
-        await api.post("institute_officer", f"/projects/{pid}/reviewers", {"reviewer": REVIEWER})
+        await api.post("institute_officer", f"/projects/{pid}/reviewers", REVIEWER)
     ).status_code == 200
     r = await api.post(
         "reviewer", f"/projects/{pid}/reviews", {"scores": {"science": 5}, "recommendation": "fund"}
@@ -97,7 +97,7 @@ async def test_a_project_through_every_endpoint(api, ts_env):
 
 # (endpoint, body, roles refused) for steps on a project under evaluation
 STEPS = [
-    ("reviewers", {"reviewer": REVIEWER}, ["coordinator", "reviewer", "auditor"]),
+    ("reviewers", REVIEWER, ["coordinator", "reviewer", "auditor"]),
     (
         "reviews",
         {"scores": {"s": 4}, "recommendation": "fund"},
@@ -142,11 +142,20 @@ async def test_only_the_projects_coordinator_submits_its_reports(api, ts_env):
 async def test_conflict_of_interest_is_refused_before_assignment(api, ts_env):
     pid = await submitted(api)
     await ts_env.sleep(timedelta(hours=1))
-    partner = {**REVIEWER, "lab": "LIG Grenoble", "country": "FR"}
-    r = await api.post("institute_officer", f"/projects/{pid}/reviewers", {"reviewer": partner})
+    # the reviewer's lab is the directory's, whatever a client might claim
+    r = await api.post(
+        "institute_officer", f"/projects/{pid}/reviewers", {"reviewer_id": "rev-lig"}
+    )
     assert r.status_code == 422
     assert r.json()["detail"]["rule"] == "reviewer.conflict_of_interest"
     assert "belongs to partner lab 'LIG Grenoble'" in r.json()["detail"]["message"]
+    forged = {"reviewer_id": "rev-lig", "lab": "ETH Zurich"}
+    r = await api.post("institute_officer", f"/projects/{pid}/reviewers", forged)
+    assert r.status_code == 422  # no other field is taken
+    r = await api.post(
+        "institute_officer", f"/projects/{pid}/reviewers", {"reviewer_id": "pi-durand"}
+    )
+    assert r.status_code == 422 and r.json()["detail"]["rule"] == "reviewer.unknown"
 
 
 async def test_refusals_carry_status_field_and_rule(api, ts_env):

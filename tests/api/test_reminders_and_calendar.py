@@ -43,7 +43,7 @@ async def test_a_timer_reminder_arrives_by_email_exactly_once(api, ts_env, event
     inbox, port = smtp
     pid = await submitted(api)
     await ts_env.sleep(timedelta(hours=1))
-    r = await api.post("institute_officer", f"/projects/{pid}/reviewers", {"reviewer": REVIEWER})
+    r = await api.post("institute_officer", f"/projects/{pid}/reviewers", REVIEWER)
     assert r.status_code == 200
     await ts_env.sleep(timedelta(days=50))  # the 14-days-before-deadline reminder fires
 
@@ -67,7 +67,7 @@ async def test_a_timer_reminder_arrives_by_email_exactly_once(api, ts_env, event
 async def test_undeliverable_reminders_are_retried_then_recorded_failed(api, ts_env, event_store):
     pid = await submitted(api)
     await ts_env.sleep(timedelta(hours=1))
-    await api.post("institute_officer", f"/projects/{pid}/reviewers", {"reviewer": REVIEWER})
+    await api.post("institute_officer", f"/projects/{pid}/reviewers", REVIEWER)
     await ts_env.sleep(timedelta(days=50))
     await Projector(event_store).catch_up()
     with socket.socket() as s:  # a port nobody listens on
@@ -84,8 +84,7 @@ async def test_undeliverable_reminders_are_retried_then_recorded_failed(api, ts_
 async def test_personal_calendars_hold_the_right_dates(api, ts_env):
     pid = await approved(api, ts_env)
     await ts_env.sleep(timedelta(days=1))
-    token = api.tokens["coordinator"]
-    r = await api.http.get(f"/calendar/{token}.ics")
+    r = await api.http.get(f"/calendar/{api.calendars['coordinator']}.ics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
     cal = Calendar.from_ical(r.content)
     events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
@@ -94,9 +93,20 @@ async def test_personal_calendars_hold_the_right_dates(api, ts_env):
     due = next(d for d in project["deadlines"] if d["ref"] == "term1-year1")
     assert report.decoded("dtstart").isoformat() == due["due_at"][:10]
     assert f"{pid}-term_end-term1-end@collab-lifecycle" in events
-    # a reviewer's calendar holds only evaluations; an unknown token finds nothing
-    reviewer_cal = Calendar.from_ical(
-        (await api.http.get(f"/calendar/{api.tokens['reviewer']}.ics")).content
-    )
-    assert all(str(e["categories"].cats[0]) == "evaluation" for e in reviewer_cal.walk("VEVENT"))
+
+    # a reviewer's calendar holds the evaluations they are assigned to, and only those
+    waiting = await submitted(api)
+    await ts_env.sleep(timedelta(hours=1))
+    await api.post("institute_officer", f"/projects/{waiting}/reviewers", REVIEWER)
+    body = (await api.http.get(f"/calendar/{api.calendars['reviewer']}.ics")).content
+    reviewer_events = Calendar.from_ical(body).walk("VEVENT")
+    assert [str(e["uid"]) for e in reviewer_events] == [
+        f"{waiting}-evaluation-evaluation@collab-lifecycle"
+    ]
+
+
+async def test_calendar_and_api_tokens_open_only_their_own_door(api):
+    assert (await api.http.get(f"/calendar/{api.tokens['coordinator']}.ics")).status_code == 404
+    calendar_as_bearer = {"Authorization": f"Bearer {api.calendars['derci_officer']}"}
+    assert (await api.http.get("/me", headers=calendar_as_bearer)).status_code == 401
     assert (await api.http.get("/calendar/forged.ics")).status_code == 404
