@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from temporalio import workflow
@@ -66,6 +66,8 @@ class ProjectWorkflow:
         self._policy = inp.policy
         self._state = inp.state or ProjectState()
         self._lock = asyncio.Lock()  # one command decided and persisted at a time
+        # the latest instant a fired timer proves has passed; see _now
+        self._clock_floor = datetime.min.replace(tzinfo=UTC)
 
     @workflow.run
     async def run(self, inp: ProjectInput) -> ProjectOutcome:
@@ -89,7 +91,7 @@ class ProjectWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(inp.model_copy(update={"state": self._state}))
             step = next_step(self._state, self._policy)
-            now = workflow.now()
+            now = self._now()
             if step is not None and step.due_at <= now:
                 async with self._lock:
                     await self._run_due_step()
@@ -109,16 +111,27 @@ class ProjectWorkflow:
             terms=s.term.number if s.term else 0,
         )
 
+    def _now(self) -> datetime:
+        """Business time: workflow.now(), but never before a fired timer's target. A
+        worker that was killed and replaced has been seen to resume with a stale
+        workflow.now() right after a timer fired; deciding from that clock would start the
+        same timer again, and a later replay (with the right clock) would diverge. The
+        floor depends only on which timers fired, so it replays exactly."""
+        return max(workflow.now(), self._clock_floor)
+
     async def _wait_for_change_or(self, step: Step | None) -> None:
         """Sleep until the step falls due, or until a human step changes the state."""
         seen = self._state.version
-        timeout = step.due_at - workflow.now() if step is not None else None
-        with contextlib.suppress(TimeoutError):
+        timeout = step.due_at - self._now() if step is not None else None
+        try:
             await workflow.wait_condition(
                 lambda: self._state.version != seen,
                 timeout=timeout,
                 timeout_summary=step.label if step is not None else None,
             )
+        except TimeoutError:
+            assert step is not None
+            self._clock_floor = max(self._clock_floor, step.due_at)
 
     def _history_too_long(self, bound: int) -> bool:
         info = workflow.info()
@@ -127,7 +140,7 @@ class ProjectWorkflow:
     async def _run_due_step(self) -> None:
         # re-read under the lock: a human step may have changed what is due
         step = next_step(self._state, self._policy)
-        now = workflow.now()
+        now = self._now()
         if step is None or step.due_at > now:
             return
         command = step.build(workflow.uuid4(), now)
@@ -187,7 +200,7 @@ class ProjectWorkflow:
 
     def _at_now(self, command: Command) -> Command:
         # business time of a human step is when the workflow takes it, not what a client says
-        return command.model_copy(update={"at": workflow.now()})
+        return command.model_copy(update={"at": self._now()})
 
     @workflow.update(name="execute")
     async def execute(self, command: Command) -> StepResult:

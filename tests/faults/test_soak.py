@@ -9,6 +9,7 @@ The default run is short; `pytest -m slow tests/faults` runs the full soak (200 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -197,24 +198,13 @@ async def soak(tmp: Path, lives: int, kills: int, pg_restarts: int, temporal_res
                 await live(service, pid)
 
         work = asyncio.gather(*(one(p) for p in pids))
-        # faults spread over the run; a restart of the dev server in the middle
-        plan = ["kill"] * kills + ["pg"] * pg_restarts + ["temporal"] * temporal_restarts
-        random.Random(7).shuffle(plan)
-        for fault in plan:
-            await asyncio.sleep(random.uniform(0.8, 2.0))
-            if work.done():
-                break
-            if fault == "kill":
-                chaos.kill_worker()
-                await asyncio.sleep(0.3)
-                chaos.start_worker(url)
-            elif fault == "pg":
-                await chaos.restart_postgres()
-            else:
-                await chaos.restart_temporal()
-        started = time.monotonic()
-        await asyncio.wait_for(work, timeout=900)
-        chaos.counts["seconds after the last fault"] = round(time.monotonic() - started)
+        try:
+            await _faults_then_wait(chaos, work, url, kills, pg_restarts, temporal_restarts)
+        finally:
+            if not work.done():  # never leave lives running behind a failed soak
+                work.cancel()
+                with contextlib.suppress(BaseException):
+                    await work
 
         store = await PostgresEventStore.connect(url)
         try:
@@ -228,6 +218,29 @@ async def soak(tmp: Path, lives: int, kills: int, pg_restarts: int, temporal_res
         return chaos.counts, per_life, broken, total, ids
     finally:
         chaos.close()
+
+
+async def _faults_then_wait(
+    chaos: Chaos, work: Any, url: str, kills: int, pg_restarts: int, temporal_restarts: int
+) -> None:
+    # faults spread over the run; a restart of the dev server in the middle
+    plan = ["kill"] * kills + ["pg"] * pg_restarts + ["temporal"] * temporal_restarts
+    random.Random(7).shuffle(plan)
+    for fault in plan:
+        await asyncio.sleep(random.uniform(0.8, 2.0))
+        if work.done():
+            break
+        if fault == "kill":
+            chaos.kill_worker()
+            await asyncio.sleep(0.3)
+            chaos.start_worker(url)
+        elif fault == "pg":
+            await chaos.restart_postgres()
+        else:
+            await chaos.restart_temporal()
+    started = time.monotonic()
+    await asyncio.wait_for(work, timeout=900)
+    chaos.counts["seconds after the last fault"] = round(time.monotonic() - started)
 
 
 def check(result: tuple, lives: int) -> None:
