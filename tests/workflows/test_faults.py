@@ -50,7 +50,11 @@ async def test_the_same_command_sent_twice_is_recorded_once(ts_env, service, eve
 
 
 async def test_a_review_after_the_deadline_is_refused(ts_env, service, event_store):
+    from domain.commands import AssignReviewer
+    from tests.builders import reviewer
+
     driver = await evaluated(ts_env, service)
+    await driver.act(AssignReviewer, INSTITUTE, reviewer=reviewer("rev-late", lab="KTH"))
     await ts_env.sleep(timedelta(days=61))
     before = await event_store.read_stream(driver.project_id)
     with pytest.raises(WorkflowUpdateFailedError) as err:
@@ -58,13 +62,14 @@ async def test_a_review_after_the_deadline_is_refused(ts_env, service, event_sto
             driver.project_id,
             SubmitReview(
                 command_id=uuid.uuid4(),
-                actor=reviewer_actor("rev-1"),
+                actor=reviewer_actor("rev-late"),
                 at=datetime.now(UTC),
                 scores={"science": 4},
                 recommendation=Recommendation.FUND,
             ),
         )
-    assert "already reviewed" in str(err.value.cause) or "has passed" in str(err.value.cause)
+    assert "the evaluation deadline" in str(err.value.cause)
+    assert "has passed; review refused" in str(err.value.cause)
     assert len(await event_store.read_stream(driver.project_id)) == len(before)
 
 
