@@ -76,7 +76,8 @@ async def start_dev_server(
 ) -> subprocess.Popen[bytes]:
     proc = await asyncio.to_thread(launch_dev_server, data_dir, port, ui_port, log_file)
     try:
-        await wait_for_port("127.0.0.1", port)
+        # a loaded machine has been seen to need well over 30 s for a first start
+        await wait_for_port("127.0.0.1", port, within=120)
     except TimeoutError:
         proc.terminate()
         raise

@@ -63,16 +63,18 @@ class Service:
             text=True,
         )
         assert self.proc.stdout is not None
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180
         self.banner = []
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
             if not line:
-                raise AssertionError(f"collab up exited: {self.banner}")
+                raise AssertionError(
+                    f"collab up exited: {self.banner}\n{self.log.read_text()[-3000:]}"
+                )
             self.banner.append(line.rstrip())
             if line.startswith("Ctrl-C"):
                 return
-        raise AssertionError("collab up did not come up in 90 s")
+        raise AssertionError("collab up did not come up in 180 s")
 
     def stop(self) -> int:
         assert self.proc is not None
