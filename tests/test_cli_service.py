@@ -129,6 +129,23 @@ def write_app(tmp_path: Path, pid: str, **replace: str) -> Path:
     return path
 
 
+def assign_keller(service: Service, pid: str) -> None:
+    service.ok(
+        "assign-reviewer",
+        pid,
+        "--as",
+        "insb-lemaire",
+        "--reviewer",
+        "rev-keller",
+        "--name",
+        "Anna Keller",
+        "--lab",
+        "ETH Zurich",
+        "--country",
+        "CH",
+    )
+
+
 def test_banner_says_where_each_part_listens(service):
     text = "\n".join(service.banner)
     for part in (
@@ -198,20 +215,7 @@ def test_a_project_through_the_cli(service, tmp_path):
     status = service.wait_for(lambda s: s["project"]["phase"] == "under_evaluation", "status", pid)
     assert status["deadlines"][0]["kind"] == "evaluation"
 
-    service.ok(
-        "assign-reviewer",
-        pid,
-        "--as",
-        "insb-lemaire",
-        "--reviewer",
-        "rev-keller",
-        "--name",
-        "Anna Keller",
-        "--lab",
-        "ETH Zurich",
-        "--country",
-        "CH",
-    )
+    assign_keller(service, pid)
     assert "is not assigned" in service.refused(
         "review", pid, "--as", "rev-other", "--score", "science=5", "--recommendation", "fund"
     )
@@ -293,20 +297,7 @@ def test_projects_and_timers_survive_a_restart(service, tmp_path):
     pid = f"IRP-RST-{uuid.uuid4().hex[:4]}"
     service.ok("submit", str(write_app(tmp_path, pid)))
     service.wait_for(lambda s: s["project"]["phase"] == "under_evaluation", "status", pid)
-    service.ok(
-        "assign-reviewer",
-        pid,
-        "--as",
-        "insb-lemaire",
-        "--reviewer",
-        "rev-keller",
-        "--name",
-        "Anna Keller",
-        "--lab",
-        "ETH Zurich",
-        "--country",
-        "CH",
-    )
+    assign_keller(service, pid)
     service.ok(
         "review", pid, "--as", "rev-keller", "--score", "science=4", "--recommendation", "fund"
     )
