@@ -80,6 +80,13 @@ def _day(moment: datetime) -> str:
     return moment.date().isoformat()
 
 
+def _instant(moment: datetime, other: datetime) -> str:
+    """The day alone reads best, unless both moments share it: then the time tells them apart."""
+    if moment.date() != other.date():
+        return _day(moment)
+    return moment.isoformat(timespec="seconds")
+
+
 def _require_phase(state: ProjectState, command: CommandBase, *phases: Phase) -> None:
     if state.phase not in phases:
         wanted = " or ".join(p.value for p in phases)
@@ -242,7 +249,8 @@ def _decide_application(c: DecideApplication, s: ProjectState, policy: Policy) -
         if starts_at < c.at:
             raise RuleViolation(
                 "term_starts_at.past",
-                f"term_starts_at: {_day(starts_at)} is before the decision ({_day(c.at)})",
+                f"term_starts_at: {_instant(starts_at, c.at)} is before the decision "
+                f"({_instant(c.at, starts_at)})",
             )
     data = ApplicationApprovedData(awarded_eur=c.awarded_eur, term_starts_at=starts_at)
     return [("ApplicationApproved", data)]

@@ -77,5 +77,5 @@ def cid(*parts: object) -> UUID:
     return uuid5(NS, "/".join(map(str, parts)))
 
 
-def utc(year: int, month: int = 1, day: int = 1, hour: int = 0) -> datetime:
-    return datetime(year, month, day, hour, tzinfo=UTC)
+def utc(year: int, month: int = 1, day: int = 1, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)

@@ -153,8 +153,9 @@ async def test_worker_killed_mid_life_loses_and_duplicates_nothing(
     stop = asyncio.Event()
 
     async def chaos() -> None:
-        while not stop.is_set() and worker.kills < 6:
-            await asyncio.sleep(1.2)
+        # kills go on until every life is through its timers, so they land around the term start
+        while not stop.is_set() and worker.kills < 12:
+            await asyncio.sleep(2.5)
             worker.kill()
             await asyncio.sleep(0.3)
             worker.start()
@@ -181,7 +182,8 @@ async def test_worker_killed_mid_life_loses_and_duplicates_nothing(
                 SubmitReview, reviewer_actor(), scores={"s": 5}, recommendation=Recommendation.FUND
             ),
         )
-        starts = datetime.now(UTC) + timedelta(seconds=3)
+        # an update caught by a kill waits out the sticky queue timeout (10 s), maybe twice
+        starts = datetime.now(UTC) + timedelta(seconds=25)
         await service.execute(
             pid,
             cmd(
