@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.institutes import Institute
 from domain.instruments import InstrumentCode
 
 FRANCE = "FR"
@@ -38,6 +39,9 @@ class Application(BaseModel):
     coordinator: Person
     labs: tuple[Lab, ...] = Field(min_length=1)
     requested_eur: int = Field(gt=0)
+    institute: Institute | None = Field(
+        default=None, description="the CNRS institute that leads the project"
+    )
     prior_collaboration: str | None = Field(
         default=None, max_length=2000, description="the established collaboration (IRP)"
     )

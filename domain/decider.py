@@ -71,6 +71,7 @@ from domain.state import (
     TrancheStatus,
     annual_report_id,
 )
+from domain.step_phases import ACCEPTING
 from domain.term_plan import plan_reports, plan_tranches
 
 Pending = tuple[str, Any]  # (event type, payload)
@@ -87,7 +88,8 @@ def _instant(moment: datetime, other: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def _require_phase(state: ProjectState, command: CommandBase, *phases: Phase) -> None:
+def _require_phase(state: ProjectState, command: CommandBase) -> None:
+    phases = ACCEPTING[type(command)]
     if state.phase not in phases:
         wanted = " or ".join(p.value for p in phases)
         name = type(command).__name__
@@ -153,7 +155,7 @@ def _submit(c: SubmitApplication, s: ProjectState, policy: Policy) -> list[Pendi
 
 
 def _check_eligibility(c: CheckEligibility, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_phase(s, c, Phase.SUBMITTED)
+    _require_phase(s, c)
     _require_reason(c)
     assert s.application is not None
     findings = partner_findings(s.application)
@@ -183,7 +185,7 @@ def _require_before_deadline(c: CommandBase, s: ProjectState, what: str) -> None
 
 
 def _assign_reviewer(c: AssignReviewer, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_phase(s, c, Phase.UNDER_EVALUATION)
+    _require_phase(s, c)
     _require_before_deadline(c, s, "assignment")
     assert s.application is not None
     if c.reviewer.id in s.reviewer_ids():
@@ -197,7 +199,7 @@ def _assign_reviewer(c: AssignReviewer, s: ProjectState, policy: Policy) -> list
 
 
 def _submit_review(c: SubmitReview, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_phase(s, c, Phase.UNDER_EVALUATION)
+    _require_phase(s, c)
     if s.reviewed_by(c.actor.id):
         raise IllegalTransition(
             "review.duplicate", f"reviewer {c.actor.id} has already reviewed {s.project_id}"
@@ -223,7 +225,7 @@ def _record_reminder(c: RecordReminder, s: ProjectState, policy: Policy) -> list
 
 
 def _decide_application(c: DecideApplication, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_phase(s, c, Phase.UNDER_EVALUATION)
+    _require_phase(s, c)
     _require_reason(c)
     if not c.approve:
         return [("ApplicationRejected", ApplicationRejectedData())]
@@ -276,7 +278,7 @@ def _lapsed_tranches(s: ProjectState) -> list[Pending]:
 
 
 def _start_term(c: StartTerm, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_phase(s, c, Phase.APPROVED, Phase.ACTIVE)
+    _require_phase(s, c)
     if s.phase is Phase.ACTIVE and (
         s.renewal is None or s.renewal.status is not RenewalStatus.GRANTED
     ):
@@ -303,7 +305,7 @@ def _start_term(c: StartTerm, s: ProjectState, policy: Policy) -> list[Pending]:
 
 
 def _due_tranche(c: ReleaseTranche | WithholdTranche, s: ProjectState) -> Any:
-    _require_phase(s, c, Phase.ACTIVE)
+    _require_phase(s, c)
     assert s.term is not None
     tranche = s.tranche(c.year)
     if tranche is None:
@@ -386,7 +388,7 @@ def _known_report(c: SubmitReport | ReviewReport, s: ProjectState) -> Any:
 
 
 def _submit_report(c: SubmitReport, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_phase(s, c, Phase.ACTIVE, Phase.CLOSED)
+    _require_phase(s, c)
     report = _known_report(c, s)
     if report.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED):
         raise IllegalTransition(
@@ -401,7 +403,7 @@ def _submit_report(c: SubmitReport, s: ProjectState, policy: Policy) -> list[Pen
 
 
 def _review_report(c: ReviewReport, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_phase(s, c, Phase.ACTIVE, Phase.CLOSED)
+    _require_phase(s, c)
     _require_reason(c)
     report = _known_report(c, s)
     if report.status is not ReportStatus.SUBMITTED:
@@ -415,7 +417,7 @@ def _review_report(c: ReviewReport, s: ProjectState, policy: Policy) -> list[Pen
 
 
 def _request_renewal(c: RequestRenewal, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_phase(s, c, Phase.ACTIVE)
+    _require_phase(s, c)
     inst = s.instrument
     assert s.term is not None
     if not inst.renewable:
@@ -449,7 +451,7 @@ def _request_renewal(c: RequestRenewal, s: ProjectState, policy: Policy) -> list
 
 
 def _decide_renewal(c: DecideRenewal, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_phase(s, c, Phase.ACTIVE)
+    _require_phase(s, c)
     _require_reason(c)
     assert s.term is not None
     if s.renewal is None or s.renewal.status is not RenewalStatus.REQUESTED:
@@ -467,7 +469,7 @@ def _decide_renewal(c: DecideRenewal, s: ProjectState, policy: Policy) -> list[P
 
 
 def _close(c: CloseProject, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_phase(s, c, Phase.ACTIVE)
+    _require_phase(s, c)
     _require_reason(c)
     assert s.term is not None
     if c.at < s.term.ends_at:
@@ -488,13 +490,13 @@ def _close(c: CloseProject, s: ProjectState, policy: Policy) -> list[Pending]:
 
 
 def _terminate(c: TerminateProject, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_phase(s, c, Phase.SUBMITTED, Phase.UNDER_EVALUATION, Phase.APPROVED, Phase.ACTIVE)
+    _require_phase(s, c)
     _require_reason(c)
     return [("ProjectTerminated", ProjectTerminatedData())]
 
 
 def _link_successor(c: LinkSuccessor, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_phase(s, c, Phase.ACTIVE, Phase.CLOSED)
+    _require_phase(s, c)
     inst = s.instrument
     if inst.successor is None:
         raise RuleViolation(
