@@ -6,17 +6,11 @@ unknown project; 403 a role that may not act. Who acts is the bearer token's per
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
-from uuid import uuid4
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import ValidationError
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.bodies import (
     DecisionBody,
@@ -31,14 +25,11 @@ from api.bodies import (
     TerminationBody,
 )
 from api.calendar import ics
-from api.errors import refusal
+from api.errors import http_error, not_found
 from collab.catalog import instruments_catalog
-from collab.projects import ProjectService
-from domain.actors import Role
-from domain.application import Reviewer
+from collab.steps import Refused, Services, take_step
+from collab.steps import assign_reviewer as assign_reviewer_step
 from domain.commands import (
-    AssignReviewer,
-    Command,
     DecideApplication,
     DecideRenewal,
     LinkSuccessor,
@@ -49,37 +40,20 @@ from domain.commands import (
     SubmitReview,
     TerminateProject,
 )
+from domain.institutes import Institute
 from domain.instruments import InstrumentCode
 from domain.state import Phase
-from eventstore.postgres import PostgresEventStore
-from identity.people import PeopleDirectory, Person
-from readmodels.projector import Projector
-from readmodels.queries import (
-    DeadlineRow,
-    History,
-    ProjectRow,
-    deadlines_for_person,
-    deadlines_within,
-    get_project,
-    history,
-    list_projects,
+from identity.people import Person
+from readmodels.queries import DeadlineRow, History, deadlines_for_person, history
+from readmodels.views import (
+    PortfolioFilter,
+    PortfolioRow,
+    SortKey,
+    deadlines_for,
+    portfolio,
+    project_for,
 )
 from workflows.messages import StepResult
-
-
-@dataclass
-class Services:
-    store: PostgresEventStore
-    projects: ProjectService
-
-    @property
-    def people(self) -> PeopleDirectory:
-        return PeopleDirectory(self.store)
-
-    @property
-    def projector(self) -> Projector:
-        return Projector(self.store)
-
 
 _bearer = HTTPBearer(auto_error=False, description="a personal token (collab users add)")
 
@@ -111,36 +85,12 @@ def create_app(services: Services) -> FastAPI:
 
     async def step(target: str, who: Person, cls: type[Any], **fields: Any) -> StepResult:
         try:
-            command: Command = cls(
-                command_id=uuid4(), actor=who.actor, at=datetime.now(UTC), **fields
-            )
-        except ValidationError as err:
-            raise HTTPException(422, err.errors(include_url=False, include_context=False)) from err
-        try:
-            if isinstance(command, SubmitApplication):
-                return await services.projects.submit(command)
-            return await services.projects.execute(target, command)
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND and await services.store.stream_version(
-                target
-            ):
-                # its workflow has completed: the project exists, but takes no more steps
-                await fresh()
-                row = await get_project(services.store, target)
-                phase = row.phase if row else "ended"
-                raise HTTPException(
-                    409, {"message": f"project {target} is {phase}", "rule": "project.ended"}
-                ) from err
-            raise refusal(err, target) from err
-        except WorkflowUpdateFailedError as err:
-            raise refusal(err, target) from err
-        except WorkflowAlreadyStartedError as err:  # its workflow has ended: no fresh start
-            raise HTTPException(
-                409, {"message": f"project {target} already exists", "rule": "project.exists"}
-            ) from err
+            return await take_step(services, target, who, cls, **fields)
+        except Refused as err:
+            raise http_error(err) from err
 
     async def fresh() -> None:
-        await services.projector.catch_up()
+        await services.fresh()
 
     @app.get("/me", tags=["people"])
     async def me(who: Me) -> Person:
@@ -162,21 +112,10 @@ def create_app(services: Services) -> FastAPI:
 
     @app.post("/projects/{project_id}/reviewers", tags=["steps"])
     async def assign_reviewer(project_id: str, body: ReviewerBody, who: Me) -> StepResult:
-        # who the reviewer is (lab, country: what conflict of interest is checked against)
-        # comes from the people directory, not from the request
-        person = await services.people.get(body.reviewer_id)
-        if person is None or person.role is not Role.REVIEWER:
-            raise HTTPException(
-                422,
-                {
-                    "message": f"reviewer_id: {body.reviewer_id} is not a registered reviewer",
-                    "rule": "reviewer.unknown",
-                },
-            )
-        reviewer = Reviewer(
-            id=person.person_id, name=person.name, lab=person.lab, country=person.country
-        )
-        return await step(project_id, who, AssignReviewer, reviewer=reviewer)
+        try:
+            return await assign_reviewer_step(services, project_id, who, body.reviewer_id)
+        except Refused as err:
+            raise http_error(err) from err
 
     @app.post("/projects/{project_id}/reviews", tags=["steps"])
     async def review(project_id: str, body: ReviewBody, who: Me) -> StepResult:
@@ -247,31 +186,48 @@ def create_app(services: Services) -> FastAPI:
 
     @app.get("/projects", tags=["questions"])
     async def projects(
-        who: Me, instrument: InstrumentCode | None = None, state: Phase | None = None
-    ) -> list[ProjectRow]:
+        who: Me,
+        instrument: InstrumentCode | None = None,
+        state: Phase | None = None,
+        institute: Institute | None = None,
+        country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
+        year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+        sort: SortKey = SortKey.PROJECT,
+        descending: bool = False,
+    ) -> list[PortfolioRow]:
+        """The projects this person may see: officers and auditors all, a coordinator their
+        own, a reviewer those assigned to them."""
         await fresh()
-        return await list_projects(
-            services.store,
+        where = PortfolioFilter(
             instrument=instrument.value if instrument else None,
             phase=state.value if state else None,
+            institute=institute.value if institute else None,
+            country=country,
+            year=year,
+            sort=sort,
+            descending=descending,
         )
+        return await portfolio(services.store, who.actor, where)
 
     @app.get("/projects/{project_id}", tags=["questions"])
     async def project(project_id: str, who: Me) -> dict[str, Any]:
         await fresh()
-        row = await get_project(services.store, project_id)
+        row = await project_for(services.store, who.actor, project_id)
         if row is None:
-            raise HTTPException(404, {"message": f"project {project_id} not found", "rule": None})
-        due = await deadlines_within(
-            services.store, datetime.now(UTC), timedelta(days=365 * 30), project_id
+            raise not_found(project_id)
+        due = await deadlines_for(
+            services.store, who.actor, datetime.now(UTC), timedelta(days=365 * 30), project_id
         )
         return {"project": row, "deadlines": due}
 
     @app.get("/projects/{project_id}/history", tags=["questions"])
     async def project_history(project_id: str, who: Me) -> History:
-        found = await history(services.store, project_id)
+        await fresh()
+        found = None
+        if await project_for(services.store, who.actor, project_id) is not None:
+            found = await history(services.store, project_id)
         if found is None:
-            raise HTTPException(404, {"message": f"project {project_id} not found", "rule": None})
+            raise not_found(project_id)
         return found
 
     @app.get("/deadlines", tags=["questions"])
@@ -279,8 +235,8 @@ def create_app(services: Services) -> FastAPI:
         who: Me, within_days: Annotated[int, Query(ge=0, le=36500)] = 90
     ) -> list[DeadlineRow]:
         await fresh()
-        return await deadlines_within(
-            services.store, datetime.now(UTC), timedelta(days=within_days)
+        return await deadlines_for(
+            services.store, who.actor, datetime.now(UTC), timedelta(days=within_days)
         )
 
     @app.get("/audit/verify", tags=["questions"])

@@ -9,13 +9,14 @@ import contextlib
 import structlog
 import uvicorn
 
-from api.app import Services, create_app
+from api.app import create_app
 from collab.database import open_store
 from collab.embedded_temporal import start_dev_server
 from collab.mailer import run_mailer
 from collab.projects import ProjectService
 from collab.schedules import ensure_iea_call_schedule
 from collab.settings import Settings
+from collab.steps import Services
 from collab.temporal_client import connect_client
 from eventstore.postgres import PostgresEventStore
 from readmodels.projector import Projector

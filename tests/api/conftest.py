@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from api.app import Services, create_app
+from api.app import create_app
+from collab.steps import Services
 from identity.people import PeopleDirectory, Person, migrate_people
 from readmodels.projector import migrate_read_models
 

@@ -1,0 +1,58 @@
+"""Each person reads only what their role may see: officers and auditors every project, a
+coordinator their own, a reviewer the projects assigned to them; a project out of sight
+answers 404 exactly as a project that does not exist."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.api.test_api import APP, REVIEWER, submitted
+from tests.builders import application
+
+
+async def test_a_coordinator_sees_their_projects_and_a_reviewer_the_assigned_ones(api, ts_env):
+    mine = await submitted(api)
+    theirs = f"IRN-{uuid.uuid4().hex[:6]}"
+    other_app = application(
+        "IRN",
+        institute="INSU",
+        coordinator={
+            "id": "pi-other",
+            "name": "Omar Other",
+            "email": "omar.other@cnrs.example.fr",
+            "lab": "LPENS Paris",
+        },
+    ).model_dump(mode="json")
+    r = await api.post(
+        "other_coordinator", "/projects", {"project_id": theirs, "application": other_app}
+    )
+    assert r.status_code == 201, r.text
+
+    def ids(response) -> set[str]:
+        assert response.status_code == 200, response.text
+        return {p["project_id"] for p in response.json()}
+
+    assert {mine, theirs} <= ids(await api.get("auditor", "/projects"))
+    assert {mine, theirs} <= ids(await api.get("institute_officer", "/projects"))
+    assert mine in ids(await api.get("coordinator", "/projects"))
+    assert theirs not in ids(await api.get("coordinator", "/projects"))
+    assert ids(await api.get("other_coordinator", "/projects")) == {theirs}
+    assert mine not in ids(await api.get("reviewer", "/projects"))
+
+    for path in (f"/projects/{theirs}", f"/projects/{theirs}/history"):
+        hidden = await api.get("coordinator", path)
+        missing = await api.get("coordinator", path.replace(theirs, "NOPE-1"))
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json()["detail"]["message"] == f"project {theirs} not found"
+
+    r = await api.post("institute_officer", f"/projects/{mine}/reviewers", REVIEWER)
+    assert r.status_code == 200, r.text
+    assert mine in ids(await api.get("reviewer", "/projects"))
+    assert (await api.get("reviewer", f"/projects/{mine}/history")).status_code == 200
+
+    # filters: institute and partner country, as a portfolio page asks
+    assert theirs in ids(await api.get("auditor", "/projects", institute="INSU"))
+    assert mine not in ids(await api.get("auditor", "/projects", institute="INSU"))
+    assert theirs in ids(await api.get("auditor", "/projects", country="JP"))
+    assert mine not in ids(await api.get("auditor", "/projects", country="JP"))
+    assert {lab["country"] for lab in APP["labs"]} == {"FR", "BR"}
