@@ -6,10 +6,12 @@ unknown project; 403 a role that may not act. Who acts is the bearer token's per
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.bodies import (
@@ -53,6 +55,8 @@ from readmodels.views import (
     portfolio,
     project_for,
 )
+from web.identity import TokenSignIn
+from web.pages import WebConfig, mount_pages
 from workflows.messages import StepResult
 
 _bearer = HTTPBearer(auto_error=False, description="a personal token (collab users add)")
@@ -75,13 +79,23 @@ async def current_person(
 Me = Annotated[Person, Depends(current_person)]
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(services: Services, web: WebConfig | None = None) -> FastAPI:
+    """The API, and the pages under /ui (signed in with the same personal token)."""
     app = FastAPI(
         title="collab-lifecycle",
         description="Lifecycle of CNRS international collaboration instruments",
         version="0.1.0",
     )
     app.state.services = services
+    mount_pages(
+        app,
+        services,
+        web or WebConfig(TokenSignIn(services.people), secrets.token_bytes(32)),
+    )
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/ui/portfolio", status_code=303)
 
     async def step(target: str, who: Person, cls: type[Any], **fields: Any) -> StepResult:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 
 import structlog
 import uvicorn
@@ -20,6 +21,8 @@ from collab.steps import Services
 from collab.temporal_client import connect_client
 from eventstore.postgres import PostgresEventStore
 from readmodels.projector import Projector
+from web.identity import TokenSignIn
+from web.pages import WebConfig
 from worker import build_worker
 
 log = structlog.get_logger("collab.up")
@@ -50,6 +53,7 @@ async def run_service(settings: Settings) -> None:
             print("  projector  : read models follow the event store", flush=True)
             api = api_server(settings, store, ProjectService(client, settings.task_queue))
             print(f"  HTTP API   : http://{settings.api_host}:{settings.api_port} (docs: /docs)")
+            print(f"  web pages  : http://{settings.api_host}:{settings.api_port}/ui/")
             if settings.smtp_host:
                 print(f"  reminders  : e-mailed via {settings.smtp_host}:{settings.smtp_port}")
             else:
@@ -72,7 +76,12 @@ async def run_service(settings: Settings) -> None:
 def api_server(
     settings: Settings, store: PostgresEventStore, projects: ProjectService
 ) -> uvicorn.Server:
-    app = create_app(Services(store=store, projects=projects))
+    services = Services(store=store, projects=projects)
+    secret = (
+        settings.session_secret.encode() if settings.session_secret else secrets.token_bytes(32)
+    )
+    web = WebConfig(TokenSignIn(services.people), secret, settings.cookie_secure)
+    app = create_app(services, web)
     config = uvicorn.Config(
         app, host=settings.api_host, port=settings.api_port, log_config=None, lifespan="off"
     )

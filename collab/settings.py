@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # the HTTP API started by `collab up`
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # signs the web pages' session cookies; unset, a fresh secret per start (sessions end
+    # with the process). Set it where several API processes serve the same people.
+    session_secret: str | None = None
+    # the session cookie is sent over HTTPS only; turn off only behind plain-HTTP test rigs
+    cookie_secure: bool = True
 
     @property
     def temporal_target(self) -> str:

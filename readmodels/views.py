@@ -5,6 +5,7 @@ The API, the pages and the calendar all ask here, so the rule is written once.""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -165,34 +166,25 @@ class Charts(BaseModel):
     partner_countries: dict[str, int]  # foreign country -> projects with a lab there
 
 
-async def charts(store: PostgresEventStore, viewer: Actor) -> Charts:
+async def charts(store: PostgresEventStore, rows: list[PortfolioRow]) -> Charts:
+    """The charts of exactly the projects a page shows."""
     async with store.connection() as conn:
         released = await conn.fetch(
-            f"""SELECT p.instrument,
-                       extract(year FROM e.occurred_at)::int AS year,
-                       sum((e.data->>'amount_eur')::bigint)::bigint AS eur
-                FROM events e JOIN portfolio p ON p.project_id = e.stream_id
-                WHERE e.type = 'TrancheReleased' AND {_VISIBLE}
-                GROUP BY 1, 2 ORDER BY 1, 2""",
-            *_who(viewer),
-        )
-        states = await conn.fetch(
-            f"""SELECT p.phase, count(*) AS n FROM portfolio p WHERE {_VISIBLE}
-                GROUP BY 1 ORDER BY 2 DESC, 1""",
-            *_who(viewer),
-        )
-        countries = await conn.fetch(
-            f"""SELECT c.country, count(*) AS n
-                FROM portfolio p, unnest(p.countries) AS c(country)
-                WHERE c.country <> 'FR' AND {_VISIBLE}
-                GROUP BY 1 ORDER BY 2 DESC, 1""",
-            *_who(viewer),
+            """SELECT p.instrument,
+                      extract(year FROM e.occurred_at)::int AS year,
+                      sum((e.data->>'amount_eur')::bigint)::bigint AS eur
+               FROM events e JOIN portfolio p ON p.project_id = e.stream_id
+               WHERE e.type = 'TrancheReleased' AND e.stream_id = ANY($1::text[])
+               GROUP BY 1, 2 ORDER BY 1, 2""",
+            [r.project_id for r in rows],
         )
     by_year: dict[str, dict[int, int]] = {}
     for r in released:
         by_year.setdefault(r["instrument"], {})[r["year"]] = int(r["eur"])
+    states = Counter(r.phase for r in rows)
+    countries = Counter(c for r in rows for c in r.countries if c != "FR")
     return Charts(
         released_by_year=by_year,
-        projects_by_state={r["phase"]: r["n"] for r in states},
-        partner_countries={r["country"]: r["n"] for r in countries},
+        projects_by_state=dict(states.most_common()),
+        partner_countries=dict(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
     )

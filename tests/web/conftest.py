@@ -1,0 +1,106 @@
+"""The app served over a real socket (uvicorn) on the test's database and time-skipping
+Temporal, driven by Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import async_playwright
+
+from api.app import create_app
+from collab.steps import Services
+from tests.api.conftest import Api, api  # noqa: F401  (the fixture, reused)
+from web.identity import TokenSignIn
+from web.pages import WebConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "web"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def ensure_chromium() -> str:
+    """Debian's Chromium (Playwright's own browser download cannot work here). Installed
+    on first use where we may: root with apt-get, as on CI and these machines."""
+    found = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
+        return CHROMIUM
+    pytest.fail("the page tests need Debian's Chromium: apt-get install chromium")
+
+
+@dataclass
+class Site:
+    url: str
+    api: Api
+
+    async def sign_in(self, page, who: str) -> None:
+        await page.goto(f"{self.url}/ui/signin")
+        await page.get_by_label("token", exact=False).first.fill(self.api.tokens[who])
+        await page.locator("form button[type=submit]").click()
+        await page.wait_for_url("**/ui/portfolio**")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def site(api, event_store, service) -> AsyncIterator[Site]:  # noqa: F811
+    services = Services(store=event_store, projects=service)
+    web = WebConfig(TokenSignIn(services.people), secrets.token_bytes(32), cookie_secure=True)
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(services, web),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        # "localhost": a secure context, where Chromium keeps Secure cookies over plain HTTP
+        yield Site(f"http://localhost:{port}", api)
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture(scope="session")
+async def browser():
+    executable = ensure_chromium()
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def page(browser):
+    context = await browser.new_context(locale="en-GB", accept_downloads=True)
+    page = await context.new_page()
+    yield page
+    await context.close()
+
+
+async def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

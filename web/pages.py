@@ -1,0 +1,422 @@
+"""The pages: portfolio, project, deadlines, sign-in. They read through `readmodels.views`
+and act through `collab.steps`, as the API does: no rule or query is written twice here."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from collab.steps import Refused, Services, assign_reviewer, take_step
+from domain.actors import Role
+from domain.institutes import Institute
+from domain.instruments import InstrumentCode
+from domain.open_steps import OpenStep, open_steps
+from domain.state import Phase, ProjectState
+from identity.people import Person
+from readmodels.queries import history
+from readmodels.views import (
+    PortfolioFilter,
+    PortfolioRow,
+    SortKey,
+    charts,
+    deadlines_for,
+    portfolio,
+    project_for,
+    project_state_json,
+    totals,
+)
+from web.forms import COMMANDS, FORMS, FormErrors, field_of, parse, step_fields
+from web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
+from web.identity import SESSION_COOKIE, SESSION_SECONDS, Session, SessionCodec, SignIn
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+
+
+def _static_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+STATIC_VERSION = _static_version()
+STATIC_PREFIX = f"/ui/static/{STATIC_VERSION}"
+
+
+@dataclass
+class WebConfig:
+    sign_in: SignIn
+    session_secret: bytes
+    cookie_secure: bool = True
+
+
+@dataclass
+class Viewer:
+    person: Person
+    session: Session
+    lang: str
+
+
+class SignedOut(Exception):
+    pass
+
+
+def language(request: Request) -> str:
+    return pick_language(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+async def viewer(request: Request) -> Viewer:
+    config: WebConfig = request.app.state.web
+    session = SessionCodec(config.session_secret).read(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        raise SignedOut()
+    person = await config.sign_in.person(session.person_id)
+    if person is None:
+        raise SignedOut()
+    return Viewer(person, session, language(request))
+
+
+Who = Annotated[Viewer, Depends(viewer)]
+
+
+def portfolio_filter(
+    instrument: InstrumentCode | None = None,
+    state: Phase | None = None,
+    institute: Institute | None = None,
+    country: Annotated[str | None, Query(pattern=r"^([A-Z]{2})?$")] = None,
+    year: Annotated[str | None, Query(pattern=r"^(\d{4})?$")] = None,
+    sort: SortKey = SortKey.PROJECT,
+    desc: bool = False,
+) -> PortfolioFilter:
+    return PortfolioFilter(
+        instrument=instrument.value if instrument else None,
+        phase=state.value if state else None,
+        institute=institute.value if institute else None,
+        country=country or None,
+        year=int(year) if year else None,
+        sort=sort,
+        descending=desc,
+    )
+
+
+Filter = Annotated[PortfolioFilter, Depends(portfolio_filter)]
+
+
+def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals["static"] = STATIC_PREFIX
+    templates.env.filters["eur"] = lambda v: "" if v is None else f"{int(v):,}".replace(",", " ")
+    templates.env.filters["day"] = lambda v: "" if v is None else v.date().isoformat()
+    templates.env.filters["minute"] = lambda v: (
+        "" if v is None else v.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    )
+    codec = SessionCodec(config.session_secret)
+    app.state.web = config
+    router = APIRouter(prefix="/ui", include_in_schema=False)
+    app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC), name="ui-static")
+
+    @app.exception_handler(SignedOut)
+    async def to_sign_in(request: Request, exc: SignedOut) -> Response:
+        target = "/ui/signin?" + urlencode({"next": str(request.url.path)})
+        if request.headers.get("HX-Request"):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    def render(
+        request: Request, name: str, who: Viewer | None, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        lang = who.lang if who else language(request)
+        response = templates.TemplateResponse(
+            request,
+            name,
+            {
+                "t": translator(lang),
+                "lang": lang,
+                "languages": LANGUAGES,
+                "who": who.person if who else None,
+                "csrf": who.session.csrf if who else "",
+                "path": request.url.path,
+                **context,
+            },
+            status_code=status,
+        )
+        if request.query_params.get("lang") in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+        return response
+
+    def check_csrf(who: Viewer, token: str) -> None:
+        if not secrets.compare_digest(token, who.session.csrf):
+            raise HTTPException(403, "the form's CSRF token does not match your session")
+
+    # --- signing in and out ---
+
+    @router.get("/signin", response_class=HTMLResponse)
+    async def signin_page(request: Request, next: str = "/ui/portfolio") -> HTMLResponse:
+        return render(request, "signin.html", None, next=_local(next), error=None)
+
+    @router.post("/signin")
+    async def signin(
+        request: Request,
+        token: Annotated[str, Form()],
+        next: Annotated[str, Form()] = "/ui/portfolio",
+    ) -> Response:
+        person = await config.sign_in.person_for(token)
+        if person is None:
+            t = translator(language(request))
+            return render(
+                request, "signin.html", None, 401, next=_local(next), error=t("bad_token")
+            )
+        _, cookie = codec.issue(person.person_id)
+        response = RedirectResponse(_local(next), status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            cookie,
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            secure=config.cookie_secure,
+            samesite="strict",
+        )
+        return response
+
+    @router.post("/signout")
+    async def signout(who: Who, csrf: Annotated[str, Form()]) -> Response:
+        check_csrf(who, csrf)
+        response = RedirectResponse("/ui/signin", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, secure=config.cookie_secure, httponly=True)
+        return response
+
+    # --- portfolio ---
+
+    @router.get("", include_in_schema=False)
+    @router.get("/", include_in_schema=False)
+    async def home() -> Response:
+        return RedirectResponse("/ui/portfolio", status_code=303)
+
+    @router.get("/portfolio", response_class=HTMLResponse)
+    async def portfolio_page(request: Request, who: Who, where: Filter) -> HTMLResponse:
+        await services.fresh()
+        rows = await portfolio(services.store, who.person.actor, where)
+        drawn = await charts(services.store, rows)
+        query = request.url.query
+        return render(
+            request,
+            "portfolio.html",
+            who,
+            rows=rows,
+            totals=totals(rows),
+            charts=drawn.model_dump(mode="json"),
+            where=where,
+            instruments=[i.value for i in InstrumentCode],
+            phases=[p.value for p in Phase if p is not Phase.NEW],
+            institutes=[i.value for i in Institute],
+            sort_keys=[k.value for k in SortKey],
+            csv_url="/ui/portfolio.csv" + (f"?{query}" if query else ""),
+        )
+
+    @router.get("/portfolio.csv")
+    async def portfolio_csv(who: Who, where: Filter) -> Response:
+        await services.fresh()
+        rows = await portfolio(services.store, who.person.actor, where)
+        return Response(
+            _csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="portfolio.csv"'},
+        )
+
+    # --- a project ---
+
+    async def project_context(who: Viewer, project_id: str) -> dict[str, Any]:
+        row = await project_for(services.store, who.person.actor, project_id)
+        if row is None:
+            raise HTTPException(404, "project not found")
+        raw = await project_state_json(services.store, project_id)
+        state = ProjectState.model_validate(raw) if raw else ProjectState()
+        now = datetime.now(UTC)
+        steps = open_steps(state, who.person.actor, now)
+        reviewers = []
+        if any(s.command == "AssignReviewer" for s in steps):
+            assigned = set(state.reviewer_ids())
+            reviewers = [
+                p
+                for p in await services.people.with_roles([Role.REVIEWER])
+                if p.person_id not in assigned
+            ]
+        return {
+            "project": row,
+            "state": state,
+            "steps": steps,
+            "forms": FORMS,
+            "reviewers": reviewers,
+            "now": now,
+            "deadlines": await deadlines_for(
+                services.store, who.person.actor, now, timedelta(days=365 * 30), project_id
+            ),
+        }
+
+    async def history_context(project_id: str) -> dict[str, Any]:
+        found = await history(services.store, project_id)
+        entries = found.events if found else []
+        broken = await services.store.verify(project_id)
+        return {"history": list(reversed(entries)), "chain_break": broken}
+
+    @router.get("/projects/{project_id}", response_class=HTMLResponse)
+    async def project_page(
+        request: Request, project_id: str, who: Who, done: str | None = None
+    ) -> HTMLResponse:
+        await services.fresh()
+        try:
+            context = await project_context(who, project_id)
+        except HTTPException:
+            return render(request, "not_found.html", who, 404, project_id=project_id)
+        context |= await history_context(project_id)
+        return render(request, "project.html", who, errors={}, failed=None, done=done, **context)
+
+    @router.get("/projects/{project_id}/live", response_class=HTMLResponse)
+    async def project_live(request: Request, project_id: str, who: Who) -> HTMLResponse:
+        """The parts that change on their own (timers fire, others act): polled by htmx."""
+        await services.fresh()
+        context = await project_context(who, project_id)
+        context |= await history_context(project_id)
+        return render(request, "_live.html", who, errors={}, failed=None, done=None, **context)
+
+    @router.post("/projects/{project_id}/steps/{command}", response_class=HTMLResponse)
+    async def take(
+        request: Request,
+        project_id: str,
+        command: str,
+        who: Who,
+        report_id: str | None = None,
+    ) -> Response:
+        posted = {k: str(v) for k, v in (await request.form()).items()}
+        check_csrf(who, posted.get("csrf", ""))
+        form = FORMS.get(command)
+        if form is None:
+            raise HTTPException(404, f"no step {command}")
+        try:
+            body = parse(form, posted)
+            if command == "AssignReviewer":
+                reviewer_id = str(body.model_dump()["reviewer_id"])
+                await assign_reviewer(services, project_id, who.person, reviewer_id)
+            else:
+                fields = step_fields(form, body, report_id)
+                await take_step(services, project_id, who.person, COMMANDS[command], **fields)
+        except FormErrors as err:
+            status, errors = 422, err.errors
+        except Refused as err:
+            status, errors = err.status, {field_of(form, err.message, err.rule): err.message}
+        else:
+            await services.fresh()
+            return RedirectResponse(
+                f"/ui/projects/{project_id}?" + urlencode({"done": command}), status_code=303
+            )
+        failed = OpenStep(command=command, report_id=report_id)
+        return await refused_page(request, who, project_id, failed, status, errors, posted)
+
+    async def refused_page(
+        request: Request,
+        who: Viewer,
+        project_id: str,
+        failed: OpenStep,
+        status: int,
+        errors: dict[str, str],
+        posted: dict[str, str],
+    ) -> HTMLResponse:
+        await services.fresh()
+        try:
+            context = await project_context(who, project_id)
+        except HTTPException:
+            return render(request, "not_found.html", who, 404, project_id=project_id)
+        context |= await history_context(project_id)
+        if failed not in context["steps"]:
+            # a step this person is not offered (a forged or stale post): say why at the top
+            context["refusal"] = next(iter(errors.values()))
+        return render(
+            request,
+            "project.html",
+            who,
+            status,
+            errors=errors,
+            failed=failed,
+            posted=posted,
+            done=None,
+            **context,
+        )
+
+    # --- deadlines ---
+
+    @router.get("/deadlines", response_class=HTMLResponse)
+    async def deadlines_page(
+        request: Request, who: Who, within: Annotated[int, Query(ge=1, le=3650)] = 90
+    ) -> HTMLResponse:
+        await services.fresh()
+        now = datetime.now(UTC)
+        rows = await deadlines_for(services.store, who.person.actor, now, timedelta(days=within))
+        return render(
+            request, "deadlines.html", who, rows=rows, within=within, now=now, choices=(30, 90, 365)
+        )
+
+    app.include_router(router)
+
+
+def _local(target: str) -> str:
+    """Only same-site paths: a sign-in link cannot send anyone elsewhere."""
+    return target if target.startswith("/ui/") and not target.startswith("//") else "/ui/portfolio"
+
+
+CSV_COLUMNS = (
+    "project_id",
+    "instrument",
+    "title",
+    "phase",
+    "institute",
+    "coordinator",
+    "labs",
+    "countries",
+    "term_starts_at",
+    "term_ends_at",
+    "awarded_eur",
+    "released_eur",
+)
+
+
+def _csv(rows: list[PortfolioRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        writer.writerow(
+            [
+                r.project_id,
+                r.instrument,
+                r.title,
+                r.phase,
+                r.institute or "",
+                r.coordinator,
+                "; ".join(lab["name"] for lab in r.labs),
+                " ".join(r.countries),
+                r.term_starts_at.date().isoformat() if r.term_starts_at else "",
+                r.term_ends_at.date().isoformat() if r.term_ends_at else "",
+                r.awarded_eur if r.awarded_eur is not None else "",
+                r.released_eur,
+            ]
+        )
+    return out.getvalue()
