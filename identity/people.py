@@ -102,6 +102,17 @@ class PeopleDirectory:
             )
         return status.endswith(" 1")
 
+    async def new_calendar_token(self, person_id: str) -> str | None:
+        """A fresh calendar link for the person, shown once; the previous link stops working."""
+        token = secrets.token_urlsafe(32)
+        async with self._store.connection() as conn:
+            status = await conn.execute(
+                "UPDATE people SET calendar_hash = $2 WHERE person_id = $1 AND revoked_at IS NULL",
+                person_id,
+                hash_token(token),
+            )
+        return token if status.endswith(" 1") else None
+
     async def authenticate(self, token: str) -> Person | None:
         """The person whose API token this is."""
         return await self._by_hash("token_hash", token)

@@ -371,7 +371,35 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
         now = datetime.now(UTC)
         rows = await deadlines_for(services.store, who.person.actor, now, timedelta(days=within))
         return render(
-            request, "deadlines.html", who, rows=rows, within=within, now=now, choices=(30, 90, 365)
+            request,
+            "deadlines.html",
+            who,
+            rows=rows,
+            within=within,
+            now=now,
+            choices=(30, 90, 365),
+            calendar_url=None,
+        )
+
+    @router.post("/calendar-link", response_class=HTMLResponse)
+    async def calendar_link(
+        request: Request, who: Who, csrf: Annotated[str, Form()]
+    ) -> HTMLResponse:
+        """A new personal calendar link, shown once (only its hash is kept)."""
+        check_csrf(who, csrf)
+        token = await services.people.new_calendar_token(who.person.person_id)
+        now = datetime.now(UTC)
+        rows = await deadlines_for(services.store, who.person.actor, now, timedelta(days=90))
+        base = str(request.base_url).rstrip("/")
+        return render(
+            request,
+            "deadlines.html",
+            who,
+            rows=rows,
+            within=90,
+            now=now,
+            choices=(30, 90, 365),
+            calendar_url=f"{base}/calendar/{token}.ics" if token else None,
         )
 
     app.include_router(router)

@@ -99,6 +99,15 @@ async def test_an_officer_approves_through_the_form_and_sees_state_and_history(s
     assert await rows.count() >= 1
     await shot(page, "deadlines")
 
+    # the person's calendar: a new link, shown once, serving their deadlines
+    await page.get_by_role("button", name="Get a new calendar link").click()
+    link = await page.get_by_label("Your calendar link").input_value()
+    feed = await page.request.get(link)
+    assert feed.status == 200 and feed.headers["content-type"].startswith("text/calendar")
+    assert pid in await feed.text()
+    old = site.api.calendars["institute_officer"]
+    assert (await page.request.get(f"{site.url}/calendar/{old}.ics")).status == 404
+
 
 async def test_a_bad_amount_shows_the_rule_next_to_the_field_and_records_nothing(
     site, page, ts_env
