@@ -17,6 +17,7 @@ COPY readmodels/ readmodels/
 COPY identity/ identity/
 COPY api/ api/
 COPY collab/ collab/
+COPY web/ web/
 # the project and its runtime dependencies only (no dev extras), not editable
 RUN pip install .
 

@@ -32,6 +32,7 @@ def portfolio() -> dict[str, Application]:
     return {
         "approved_and_closed": Application(
             instrument="IRP",
+            institute="INSU",
             title="Amazonian hydrology under deforestation",
             coordinator=_pi("pi-moreau", "Julie Moreau", CNRS["CEREGE"]),
             labs=(CNRS["CEREGE"], CNRS["IPGP"], ABROAD["USP"], ABROAD["UNICAMP"]),
@@ -40,6 +41,7 @@ def portfolio() -> dict[str, Application]:
         ),
         "rejected": Application(
             instrument="IRN",
+            institute="INP",
             title="Network on sub-Antarctic ocean fronts",
             coordinator=_pi("pi-bernard", "Hugo Bernard", CNRS["IPGP"]),
             labs=(CNRS["IPGP"], ABROAD["UCT"], ABROAD["UBC"]),
@@ -47,6 +49,7 @@ def portfolio() -> dict[str, Application]:
         ),
         "renewed": Application(
             instrument="IRL",
+            institute="INS2I",
             title="Joint Robotics Laboratory",
             coordinator=_pi("pi-kheddar", "Sofia Kheddar", CNRS["LAAS"]),
             labs=(CNRS["LAAS"], ABROAD["AIST"], ABROAD["TOKYO"]),
@@ -55,6 +58,7 @@ def portfolio() -> dict[str, Application]:
         ),
         "iea_succeeded_by_irp": Application(
             instrument="IEA",
+            institute="INEE",
             title="Emerging action on monsoon predictability",
             coordinator=_pi("pi-roux", "Camille Roux", CNRS["LIG"]),
             labs=(CNRS["LIG"], ABROAD["IISC"]),
@@ -62,6 +66,7 @@ def portfolio() -> dict[str, Application]:
         ),
         "successor_irp": Application(
             instrument="IRP",
+            institute="INEE",
             title="Monsoon predictability: from emerging action to joint project",
             coordinator=_pi("pi-roux", "Camille Roux", CNRS["LIG"]),
             labs=(CNRS["LIG"], ABROAD["IISC"]),
@@ -71,6 +76,7 @@ def portfolio() -> dict[str, Application]:
         ),
         "late_report": Application(
             instrument="IRN",
+            institute="INSHS",
             title="Network on biodiversity genomics of island species",
             coordinator=_pi("pi-lefevre", "Marc Lefèvre", CNRS["ISEM"]),
             labs=(CNRS["ISEM"], ABROAD["UNAM"], ABROAD["UBC"], ABROAD["UCT"]),
@@ -78,6 +84,7 @@ def portfolio() -> dict[str, Application]:
         ),
         "terminated_early": Application(
             instrument="IRL",
+            institute="INC",
             title="Franco-Mexican laboratory for seismic hazard",
             coordinator=_pi("pi-garcia", "Lucía García", CNRS["IPGP"]),
             labs=(CNRS["IPGP"], ABROAD["UNAM"]),

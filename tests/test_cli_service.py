@@ -180,6 +180,11 @@ def test_the_api_answers_a_registered_person(service):
     me = httpx.get(f"{base}/me", headers={"Authorization": f"Bearer {added['token']}"})
     assert me.status_code == 200 and me.json()["person_id"] == "derci-martin"
     assert httpx.get(f"{base}/openapi.json").status_code == 200
+    # the pages, served by the same app, with their scripts from the app itself
+    signin = httpx.get(f"{base}/ui/signin")
+    assert signin.status_code == 200 and 'name="token"' in signin.text
+    script = signin.text.split('<script src="', 1)[1].split('"', 1)[0]
+    assert httpx.get(f"{base}{script}").status_code == 200
     listed = service.ok("users", "list")["people"]
     assert [p["person_id"] for p in listed] == ["derci-martin"]
     assert service.ok("users", "revoke", "derci-martin") == {"revoked": "derci-martin"}
