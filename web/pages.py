@@ -155,6 +155,9 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
                 "who": who.person if who else None,
                 "csrf": who.session.csrf if who else "",
                 "path": request.url.path,
+                "lang_links": {
+                    code: str(request.url.include_query_params(lang=code)) for code in LANGUAGES
+                },
                 **context,
             },
             status_code=status,

@@ -41,6 +41,15 @@ async def test_each_role_signs_in_sees_their_name_and_signs_out(site, page):
     await page.get_by_role("button", name="Sign in").click()
     assert await page.locator("#token-error").inner_text() == "Unknown or revoked token."
 
+    # keyboard only: the skip link first, then the labelled token field, Enter submits
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.className") == "skip"
+    await page.get_by_label("Personal token").fill(site.api.tokens["auditor"])
+    await page.get_by_label("Personal token").press("Enter")
+    await page.wait_for_url("**/ui/portfolio**")
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url("**/ui/signin")
+
     for role in ("coordinator", "reviewer", "institute_officer", "derci_officer", "auditor"):
         await site.sign_in(page, role)
         assert PEOPLE[role].name in await page.locator(".me").inner_text()
@@ -209,8 +218,10 @@ async def test_the_french_page_shows_french_labels_and_the_choice_sticks(site, b
         assert await page.locator("h1").inner_text() == "Portefeuille"
         assert await page.get_by_role("button", name="Se déconnecter").count() == 1
         await shot(page, "portfolio-fr")
+        await page.goto(f"{site.url}/ui/portfolio?instrument=IRP")
         await page.get_by_role("link", name="EN", exact=True).click()
         assert await page.locator("h1").inner_text() == "Portfolio"
+        assert "instrument=IRP" in page.url  # switching keeps the filters
         await page.goto(f"{site.url}/ui/deadlines")  # the choice is remembered
         assert await page.locator("h1").inner_text() == "Deadlines"
     finally:
