@@ -1,19 +1,26 @@
 """The human steps a person could take on a project now: what a page offers as forms.
 
-Only the gates that do not depend on what the person will type are checked here (role,
-identity, phase, which report): the decider still judges the filled-in command."""
+The decider is asked, not imitated: each step is tried with neutral sample input (a
+rejection rather than an award, the smallest amount the policy allows, a reviewer from no
+partner lab or country). A step is offered when that sample is accepted, so every gate that
+does not depend on what the person will type (role, identity, phase, deadlines, renewal
+window and limit, which report) is the decider's own; what they do type is judged when
+they send it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.actors import Actor, Role
-from domain.authorization import ALLOWED_ROLES
+from domain.actors import Actor
+from domain.application import Reviewer
 from domain.commands import (
     AssignReviewer,
-    CommandBase,
+    Command,
     DecideApplication,
     DecideRenewal,
     LinkSuccessor,
@@ -23,8 +30,11 @@ from domain.commands import (
     SubmitReview,
     TerminateProject,
 )
-from domain.state import ProjectState, RenewalStatus, ReportStatus
-from domain.step_phases import ACCEPTING
+from domain.decider import decide
+from domain.errors import DomainError
+from domain.events import Recommendation
+from domain.policy import DEFAULT_POLICY, Policy
+from domain.state import ProjectState
 
 
 class OpenStep(BaseModel):
@@ -34,56 +44,50 @@ class OpenStep(BaseModel):
     report_id: str | None = None
 
 
-_HUMAN_STEPS: tuple[type[CommandBase], ...] = (
-    AssignReviewer,
-    SubmitReview,
-    DecideApplication,
-    SubmitReport,
-    ReviewReport,
-    RequestRenewal,
-    DecideRenewal,
-    TerminateProject,
-    LinkSuccessor,
-)
+_PROBE_ID = UUID(int=0)
+_SAMPLE = "sample"
 
 
-def open_steps(state: ProjectState, actor: Actor, now: datetime) -> list[OpenStep]:
+def _samples(state: ProjectState, policy: Policy) -> Iterator[tuple[type[Any], dict[str, Any]]]:
+    assert state.application is not None
+    instrument = state.instrument
+    yield (
+        AssignReviewer,
+        {"reviewer": Reviewer(id=_SAMPLE, name=_SAMPLE, lab=_SAMPLE, country="ZZ")},
+    )
+    yield SubmitReview, {"scores": {_SAMPLE: 3}, "recommendation": Recommendation.FUND}
+    yield DecideApplication, {"approve": False, "reason": _SAMPLE}
+    for report in state.reports:
+        yield SubmitReport, {"report_id": report.report_id, "summary": _SAMPLE}
+    for report in state.reports:
+        yield ReviewReport, {"report_id": report.report_id, "accept": False, "reason": _SAMPLE}
+    lowest = policy.funding_for(instrument.code).funding_min_eur
+    yield RequestRenewal, {"requested_eur": lowest}
+    yield DecideRenewal, {"grant": False, "reason": _SAMPLE}
+    yield TerminateProject, {"reason": _SAMPLE}
+    if instrument.successor is not None:
+        yield (
+            LinkSuccessor,
+            {
+                "successor_project_id": f"{state.project_id}-successor",
+                "successor_instrument": instrument.successor,
+                "reason": _SAMPLE,
+            },
+        )
+
+
+def open_steps(
+    state: ProjectState, actor: Actor, now: datetime, policy: Policy = DEFAULT_POLICY
+) -> list[OpenStep]:
     if state.application is None:
         return []
-    if actor.role is Role.COORDINATOR and state.application.coordinator.id != actor.id:
-        return []
     steps: list[OpenStep] = []
-    for cls in _HUMAN_STEPS:
-        if actor.role not in ALLOWED_ROLES[cls] or state.phase not in ACCEPTING[cls]:
+    for cls, fields in _samples(state, policy):
+        reason = fields.pop("reason", None)
+        command: Command = cls(command_id=_PROBE_ID, actor=actor, at=now, reason=reason, **fields)
+        try:
+            decide(command, state, policy)
+        except DomainError:
             continue
-        name = cls.__name__
-        if cls is SubmitReview:
-            if actor.id in state.reviewer_ids() and not state.reviewed_by(actor.id):
-                steps.append(OpenStep(command=name))
-        elif cls is SubmitReport:
-            steps += [
-                OpenStep(command=name, report_id=r.report_id)
-                for r in state.reports
-                if r.status in (ReportStatus.DUE, ReportStatus.REJECTED) and r.opens_at <= now
-            ]
-        elif cls is ReviewReport:
-            steps += [
-                OpenStep(command=name, report_id=r.report_id)
-                for r in state.reports
-                if r.status is ReportStatus.SUBMITTED
-            ]
-        elif cls is RequestRenewal:
-            pending = state.renewal is not None and (
-                state.term is None or state.renewal.term_number == state.term.number
-            )
-            if state.instrument.renewable and not pending:
-                steps.append(OpenStep(command=name))
-        elif cls is DecideRenewal:
-            if state.renewal is not None and state.renewal.status is RenewalStatus.REQUESTED:
-                steps.append(OpenStep(command=name))
-        elif cls is LinkSuccessor:
-            if state.instrument.successor is not None and state.successor_project_id is None:
-                steps.append(OpenStep(command=name))
-        else:
-            steps.append(OpenStep(command=name))
+        steps.append(OpenStep(command=cls.__name__, report_id=fields.get("report_id")))
     return steps

@@ -3,9 +3,11 @@ offered step, filled in sensibly, is accepted by the decider."""
 
 from datetime import timedelta
 
+from domain.calendar import add_months
 from domain.commands import AssignReviewer, SubmitReport, SubmitReview
 from domain.events import Recommendation
 from domain.open_steps import open_steps
+from domain.policy import DEFAULT_POLICY
 from tests.builders import (
     AUDITOR,
     DERCI,
@@ -59,9 +61,7 @@ def test_a_reviewer_is_offered_the_review_only_while_assigned_and_not_yet_review
 def test_a_coordinator_is_offered_the_reports_of_the_year_that_has_begun_and_only_their_own():
     life = funded("IRP")  # term starts 2026-06-01
     first = life.state.reports[0]
-    assert offered(life, pi_actor(), first.opens_at - timedelta(days=1)) == [
-        ("RequestRenewal", None)
-    ]
+    assert offered(life, pi_actor(), first.opens_at - timedelta(days=1)) == []
     at = first.opens_at + timedelta(days=1)
     assert ("SubmitReport", first.report_id) in offered(life, pi_actor(), at)
     assert offered(life, pi_actor("pi-other"), at) == []
@@ -69,3 +69,24 @@ def test_a_coordinator_is_offered_the_reports_of_the_year_that_has_begun_and_onl
     life.do(SubmitReport, at, pi_actor(), report_id=first.report_id, summary="year one")
     assert ("SubmitReport", first.report_id) not in offered(life, pi_actor(), at)
     assert ("ReviewReport", first.report_id) in offered(life, INSTITUTE, at)
+
+
+def test_assignment_and_review_are_offered_only_until_the_evaluation_deadline():
+    life = in_evaluation()
+    deadline = life.state.evaluation_deadline
+    assert ("AssignReviewer", None) in offered(life, INSTITUTE, deadline - timedelta(days=1))
+    assert ("AssignReviewer", None) not in offered(life, INSTITUTE, deadline + timedelta(days=1))
+
+
+def test_renewal_is_offered_in_its_window_only():
+    life = funded("IRP")
+    ends = life.state.term.ends_at
+    life.report_on_time(ends - timedelta(days=200))
+    window_opens = add_months(ends, -DEFAULT_POLICY.renewal_window_months_before_end)
+    assert ("RequestRenewal", None) not in offered(
+        life, pi_actor(), window_opens - timedelta(days=1)
+    )
+    assert ("RequestRenewal", None) in offered(life, pi_actor(), window_opens + timedelta(days=1))
+    assert ("RequestRenewal", None) not in offered(
+        life, INSTITUTE, window_opens + timedelta(days=1)
+    )
