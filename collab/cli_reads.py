@@ -16,11 +16,10 @@ from readmodels.projector import Projector
 from readmodels.queries import (
     DeadlineRow,
     ProjectRow,
-    deadlines_within,
     get_project,
     history,
-    list_projects,
 )
+from readmodels.views import OPERATOR, PortfolioFilter, deadlines_for, portfolio
 
 _DURATION = re.compile(r"^(\d+)([dwy])$")
 
@@ -94,11 +93,12 @@ async def run_read(args: argparse.Namespace, settings: Settings) -> tuple[Any, s
                 payload={"intact": False, "first_break": detail},
             )
         if args.command == "list":
-            rows = await list_projects(store, instrument=args.instrument, phase=args.state)
+            where = PortfolioFilter(instrument=args.instrument, phase=args.state)
+            rows = await portfolio(store, OPERATOR, where)
             return {"projects": [r.model_dump(mode="json") for r in rows]}, portfolio_table(rows)
         if args.command == "deadlines":
             within = parse_within(args.within)
-            rows = await deadlines_within(store, datetime.now(UTC), within)
+            rows = await deadlines_for(store, OPERATOR, datetime.now(UTC), within)
             return (
                 {
                     "within_days": within.days,
@@ -110,8 +110,8 @@ async def run_read(args: argparse.Namespace, settings: Settings) -> tuple[Any, s
             project = await get_project(store, args.project)
             if project is None:
                 raise CliError(f"project {args.project} not found")
-            due = await deadlines_within(
-                store, datetime.now(UTC), timedelta(days=365 * 30), args.project
+            due = await deadlines_for(
+                store, OPERATOR, datetime.now(UTC), timedelta(days=365 * 30), args.project
             )
             text = portfolio_table([project]) + "\n\n" + deadlines_table(due)
             return {

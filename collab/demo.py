@@ -38,7 +38,9 @@ from domain.commands import (
 from domain.instruments import InstrumentCode
 from domain.state import Phase, TrancheStatus
 from readmodels.projector import Projector
-from readmodels.queries import deadlines_within, history, list_projects
+from readmodels.queries import history
+from readmodels.views import OPERATOR, deadlines_for
+from readmodels.views import portfolio as portfolio_rows
 from worker import build_worker
 
 Scenario = Callable[[ProjectDriver], Awaitable[None]]
@@ -180,11 +182,11 @@ async def _live(settings: Settings, as_json: bool) -> int:
         finally:
             await env.shutdown()
         await Projector(store).catch_up()
-        rows = [r for r in await list_projects(store) if r.project_id in ids]
+        rows = [r for r in await portfolio_rows(store, OPERATOR) if r.project_id in ids]
         events = {pid: len(await store.read_stream(pid)) for pid in ids}
         due = [
             d
-            for d in await deadlines_within(store, demo_now, timedelta(days=365))
+            for d in await deadlines_for(store, OPERATOR, demo_now, timedelta(days=365))
             if d.project_id in ids
         ]
         shown = next(pid for pid, (sc, _) in ids.items() if sc == "iea_succeeded_by_irp")

@@ -4,7 +4,7 @@ the event store itself: the record, not a copy)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -72,42 +72,10 @@ def _project(record: Any) -> ProjectRow:
     return ProjectRow.model_validate(fields)
 
 
-async def list_projects(
-    store: PostgresEventStore, *, instrument: str | None = None, phase: str | None = None
-) -> list[ProjectRow]:
-    async with store.connection() as conn:
-        rows = await conn.fetch(
-            """SELECT * FROM portfolio
-               WHERE ($1::text IS NULL OR instrument = $1) AND ($2::text IS NULL OR phase = $2)
-               ORDER BY instrument, project_id""",
-            instrument,
-            phase,
-        )
-    return [_project(r) for r in rows]
-
-
 async def get_project(store: PostgresEventStore, project_id: str) -> ProjectRow | None:
     async with store.connection() as conn:
         row = await conn.fetchrow("SELECT * FROM portfolio WHERE project_id = $1", project_id)
     return _project(row) if row else None
-
-
-async def deadlines_within(
-    store: PostgresEventStore,
-    now: datetime,
-    within: timedelta,
-    project_id: str | None = None,
-) -> list[DeadlineRow]:
-    """What falls due before now + within, overdue items included."""
-    async with store.connection() as conn:
-        rows = await conn.fetch(
-            """SELECT project_id, kind, ref, due_at, label FROM deadlines
-               WHERE due_at <= $1 AND ($2::text IS NULL OR project_id = $2)
-               ORDER BY due_at, project_id, kind, ref""",
-            now + within,
-            project_id,
-        )
-    return [DeadlineRow.model_validate(dict(r)) for r in rows]
 
 
 async def history(store: PostgresEventStore, project_id: str) -> History | None:
@@ -141,25 +109,3 @@ async def coordinator_contact(store: PostgresEventStore, project_id: str) -> tup
             project_id,
         )
     return (row["id"], row["email"]) if row and row["email"] else None
-
-
-async def deadlines_for_person(
-    store: PostgresEventStore, person_id: str, role: str
-) -> list[DeadlineRow]:
-    """A coordinator's projects, a reviewer's evaluations; officers and auditors see all."""
-    if role in ("coordinator", "reviewer"):
-        where = (
-            "d.project_id IN (SELECT project_id FROM portfolio WHERE coordinator_id = $1)"
-            if role == "coordinator"
-            else "d.kind = 'evaluation' AND d.project_id IN ("
-            "SELECT project_id FROM project_states, "
-            "jsonb_array_elements(state->'assignments') AS a "
-            "WHERE a->'reviewer'->>'id' = $1)"
-        )
-        sql = f"SELECT d.* FROM deadlines d WHERE {where} ORDER BY due_at, project_id"
-        args: tuple[str, ...] = (person_id,)
-    else:
-        sql, args = "SELECT d.* FROM deadlines d ORDER BY due_at, project_id", ()
-    async with store.connection() as conn:
-        rows = await conn.fetch(sql, *args)
-    return [DeadlineRow.model_validate(dict(r)) for r in rows]

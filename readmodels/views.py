@@ -18,6 +18,9 @@ from readmodels.queries import DeadlineRow, ProjectRow, _project
 
 _SEES_ALL = (Role.INSTITUTE_OFFICER, Role.DERCI_OFFICER, Role.AUDITOR, Role.SYSTEM)
 
+# whoever runs the CLI on the database's host sees the whole portfolio
+OPERATOR = Actor(id="operator", role=Role.SYSTEM)
+
 # $1 the person's id, $2 their role; `p` is the portfolio row
 _VISIBLE = """(
     $2 = ANY($3::text[])
@@ -50,7 +53,9 @@ class PortfolioFilter(BaseModel):
     phase: str | None = None
     institute: str | None = None
     country: str | None = None
-    year: int | None = None  # the term runs during that year, or, before any term, submitted then
+    # the project was live during that year (UTC): from its submission to its end (refusal,
+    # termination, closure) or, while it runs, to the end of its current term
+    year: int | None = None
     sort: SortKey = SortKey.PROJECT
     descending: bool = False
 
@@ -80,12 +85,14 @@ async def portfolio(
           AND ($5::text IS NULL OR p.phase = $5)
           AND ($6::text IS NULL OR s.state->'application'->>'institute' = $6)
           AND ($7::text IS NULL OR $7 = ANY(p.countries))
-          AND ($8::int IS NULL OR CASE
-                WHEN p.term_starts_at IS NULL
-                THEN extract(year FROM (s.state->>'submitted_at')::timestamptz) = $8
-                ELSE $8 BETWEEN extract(year FROM p.term_starts_at)
-                            AND extract(year FROM p.term_ends_at - interval '1 second')
-              END)
+          AND ($8::int IS NULL OR (
+                extract(year FROM (s.state->>'submitted_at')::timestamptz AT TIME ZONE 'UTC') <= $8
+                AND extract(year FROM (CASE
+                    WHEN p.phase IN ('ineligible', 'rejected', 'terminated')
+                        THEN (s.state->>'last_event_at')::timestamptz
+                    WHEN p.phase = 'closed' THEN (s.state->>'closed_at')::timestamptz
+                    ELSE greatest(p.term_ends_at - interval '1 second', now())
+                  END) AT TIME ZONE 'UTC') >= $8))
         ORDER BY {order}"""
     async with store.connection() as conn:
         rows = await conn.fetch(

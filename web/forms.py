@@ -4,7 +4,7 @@ request body, so a page validates exactly as the API does."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -116,8 +116,9 @@ class FormErrors(Exception):
         self.errors = errors
 
 
-def parse(form: StepForm, posted: dict[str, str]) -> BaseModel:
-    """The posted strings as the API's body; FormErrors names each bad field."""
+def parse(form: StepForm, posted: dict[str, str], today: date) -> BaseModel:
+    """The posted strings as the API's body; FormErrors names each bad field.
+    A date of `today` means "from now on", not today's midnight, already past."""
     raw: dict[str, Any] = {}
     for f in form.fields:
         value = (posted.get(f.name) or "").strip()
@@ -126,10 +127,14 @@ def parse(form: StepForm, posted: dict[str, str]) -> BaseModel:
                 raw[f.name] = None
             continue
         if f.kind == "yesno":
+            if value not in ("yes", "no"):  # never read a stray value as a refusal
+                raise FormErrors({f.name: f"{f.name}: answer yes or no; got {value!r}"})
             raw[f.name] = value == "yes"
         elif f.kind == "date":
             try:
-                raw[f.name] = datetime.fromisoformat(value).replace(tzinfo=UTC)
+                day = date.fromisoformat(value)
+                if day != today:
+                    raw[f.name] = datetime.combine(day, time(), tzinfo=UTC)
             except ValueError as err:
                 message = f"{f.name}: {value!r} is not a date (YYYY-MM-DD)"
                 raise FormErrors({f.name: message}) from err

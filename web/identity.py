@@ -62,7 +62,7 @@ class SessionCodec:
         if not cookie or "." not in cookie:
             return None
         payload, signature = cookie.rsplit(".", 1)
-        if not hmac.compare_digest(signature, self._sign(payload)):
+        if not hmac.compare_digest(signature.encode(), self._sign(payload).encode()):
             return None
         try:
             person_id, csrf, expires = json.loads(base64.urlsafe_b64decode(payload))

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Req
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import URL
 
 from collab.steps import Refused, Services, assign_reviewer, take_step
 from domain.actors import Role
@@ -136,15 +137,22 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
 
     @app.exception_handler(SignedOut)
     async def to_sign_in(request: Request, exc: SignedOut) -> Response:
-        target = "/ui/signin?" + urlencode({"next": str(request.url.path)})
+        target = "/ui/signin?" + urlencode({"next": _return_to(request)})
         if request.headers.get("HX-Request"):
             return Response(status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
 
     def render(
-        request: Request, name: str, who: Viewer | None, status: int = 200, **context: Any
+        request: Request,
+        name: str,
+        who: Viewer | None,
+        status: int = 200,
+        page_url: str | None = None,
+        **context: Any,
     ) -> HTMLResponse:
+        """`page_url`: the page's own GET address, where a POST renders it (language links)."""
         lang = who.lang if who else language(request)
+        here = request.url if page_url is None else URL(page_url)
         response = templates.TemplateResponse(
             request,
             name,
@@ -156,7 +164,7 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
                 "csrf": who.session.csrf if who else "",
                 "path": request.url.path,
                 "lang_links": {
-                    code: str(request.url.include_query_params(lang=code)) for code in LANGUAGES
+                    code: str(here.include_query_params(lang=code)) for code in LANGUAGES
                 },
                 **context,
             },
@@ -167,7 +175,7 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
         return response
 
     def check_csrf(who: Viewer, token: str) -> None:
-        if not secrets.compare_digest(token, who.session.csrf):
+        if not secrets.compare_digest(token.encode(), who.session.csrf.encode()):
             raise HTTPException(403, "the form's CSRF token does not match your session")
 
     # --- signing in and out ---
@@ -182,6 +190,8 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
         token: Annotated[str, Form()],
         next: Annotated[str, Form()] = "/ui/portfolio",
     ) -> Response:
+        if not _same_origin(request):  # no signing a victim in from another site
+            raise HTTPException(403, "sign-in is accepted from this site's own form only")
         person = await config.sign_in.person_for(token)
         if person is None:
             t = translator(language(request))
@@ -196,7 +206,7 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
             max_age=SESSION_SECONDS,
             httponly=True,
             secure=config.cookie_secure,
-            samesite="strict",
+            samesite="lax",  # links from mail and calendars arrive signed in; forms carry CSRF
         )
         return response
 
@@ -267,6 +277,12 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
             "project": row,
             "state": state,
             "steps": steps,
+            # what the polled panel compares to know the offered steps changed
+            "steps_key": hashlib.sha256(
+                repr(
+                    ([(s.command, s.report_id) for s in steps], [r.person_id for r in reviewers])
+                ).encode()
+            ).hexdigest()[:12],
             "forms": FORMS,
             "reviewers": reviewers,
             "now": now,
@@ -294,12 +310,26 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
         return render(request, "project.html", who, errors={}, failed=None, done=done, **context)
 
     @router.get("/projects/{project_id}/live", response_class=HTMLResponse)
-    async def project_live(request: Request, project_id: str, who: Who) -> HTMLResponse:
-        """The parts that change on their own (timers fire, others act): polled by htmx."""
+    async def project_live(
+        request: Request, project_id: str, who: Who, steps: str | None = None
+    ) -> HTMLResponse:
+        """The parts that change on their own (timers fire, others act): polled by htmx.
+        The steps offered are sent along only when they changed, so a form being filled
+        in is left alone otherwise."""
         await services.fresh()
         context = await project_context(who, project_id)
         context |= await history_context(project_id)
-        return render(request, "_live.html", who, errors={}, failed=None, done=None, **context)
+        changed = steps != context["steps_key"]
+        return render(
+            request,
+            "_live.html",
+            who,
+            errors={},
+            failed=None,
+            done=None,
+            steps_changed=changed,
+            **context,
+        )
 
     @router.post("/projects/{project_id}/steps/{command}", response_class=HTMLResponse)
     async def take(
@@ -315,7 +345,7 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
         if form is None:
             raise HTTPException(404, f"no step {command}")
         try:
-            body = parse(form, posted)
+            body = parse(form, posted, datetime.now(UTC).date())
             if command == "AssignReviewer":
                 reviewer_id = str(body.model_dump()["reviewer_id"])
                 await assign_reviewer(services, project_id, who.person, reviewer_id)
@@ -357,6 +387,7 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
             "project.html",
             who,
             status,
+            page_url=f"/ui/projects/{project_id}",
             errors=errors,
             failed=failed,
             posted=posted,
@@ -402,15 +433,41 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
             within=90,
             now=now,
             choices=(30, 90, 365),
+            page_url="/ui/deadlines",
             calendar_url=f"{base}/calendar/{token}.ics" if token else None,
         )
 
     app.include_router(router)
 
 
+def _return_to(request: Request) -> str:
+    """Where to come back after signing in: the page, never a fragment or a form's POST."""
+    if request.headers.get("HX-Request"):
+        current = URL(request.headers.get("HX-Current-URL", "/ui/portfolio"))
+        return current.path + (f"?{current.query}" if current.query else "")
+    if request.method != "GET":
+        parts = request.url.path.split("/")
+        return "/".join(parts[:4]) if request.url.path.startswith("/ui/projects/") else "/ui/"
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _same_origin(request: Request) -> bool:
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    return origin == own
+
+
 def _local(target: str) -> str:
     """Only same-site paths: a sign-in link cannot send anyone elsewhere."""
-    return target if target.startswith("/ui/") and not target.startswith("//") else "/ui/portfolio"
+    if target.startswith("/ui/") and "//" not in target and "\\" not in target:
+        return target
+    return "/ui/portfolio"
 
 
 CSV_COLUMNS = (
@@ -429,13 +486,21 @@ CSV_COLUMNS = (
 )
 
 
+def _cell(value: object) -> object:
+    """Text a spreadsheet would run as a formula is kept as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _csv(rows: list[PortfolioRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for r in rows:
         writer.writerow(
-            [
+            _cell(v)
+            for v in [
                 r.project_id,
                 r.instrument,
                 r.title,

@@ -56,3 +56,31 @@ async def test_a_coordinator_sees_their_projects_and_a_reviewer_the_assigned_one
     assert theirs in ids(await api.get("auditor", "/projects", country="JP"))
     assert mine not in ids(await api.get("auditor", "/projects", country="JP"))
     assert {lab["country"] for lab in APP["labs"]} == {"FR", "BR"}
+
+
+async def test_year_filter_keeps_projects_live_that_year_and_sorting_orders_them(api, ts_env):
+    first = await submitted(api)
+    second = await submitted(api)
+    this_year = (await ts_env.get_current_time()).year
+
+    async def ids(**params) -> list[str]:
+        r = await api.get("auditor", "/projects", **params)
+        assert r.status_code == 200, r.text
+        return [p["project_id"] for p in r.json()]
+
+    assert set(await ids(year=this_year)) == {first, second}
+    assert await ids(year=this_year - 1) == []  # not yet submitted
+    assert await ids(year=this_year + 1) == []  # under evaluation: live until now only
+    assert await ids(sort="project_id") == sorted([first, second])
+    assert await ids(sort="project_id", descending=True) == sorted([first, second], reverse=True)
+    r = await api.get("auditor", "/projects", sort="title; DROP TABLE events")
+    assert r.status_code == 422
+
+
+async def test_only_officers_and_auditors_verify_the_whole_store(api):
+    for who in ("auditor", "derci_officer", "institute_officer"):
+        assert (await api.get(who, "/audit/verify")).status_code == 200
+    for who in ("coordinator", "reviewer"):
+        r = await api.get(who, "/audit/verify")
+        assert r.status_code == 403
+        assert r.json()["detail"]["message"] == f"{who} may not audit the whole store"

@@ -9,7 +9,8 @@ import pytest
 from activities.event_records import to_record
 from domain.commands import TerminateProject
 from readmodels.projector import Projector, migrate_read_models
-from readmodels.queries import deadlines_within, get_project, history, list_projects
+from readmodels.queries import get_project, history
+from readmodels.views import OPERATOR, PortfolioFilter, deadlines_for, portfolio
 from tests.builders import DERCI, utc
 from tests.domain.life import Life
 from tests.domain.test_lifecycle import funded
@@ -51,9 +52,12 @@ async def test_portfolio_deadlines_and_decisions_follow_the_events(event_store, 
         72_001 // 5 + 1,
     )
     assert row.countries == ["BR", "FR"] and row.term_ends_at == utc(2031, 6, 1)
-    assert [p.project_id for p in await list_projects(event_store, instrument="IRL")] == ["IRL-1"]
+    assert [
+        p.project_id
+        for p in await portfolio(event_store, OPERATOR, PortfolioFilter(instrument="IRL"))
+    ] == ["IRL-1"]
 
-    due = await deadlines_within(event_store, utc(2026, 6, 2), timedelta(days=365))
+    due = await deadlines_for(event_store, OPERATOR, utc(2026, 6, 2), timedelta(days=365))
     assert [(d.project_id, d.kind, d.ref) for d in due] == [
         ("IRL-1", "report", "term1-year1"),
         ("IRP-1", "report", "term1-year1"),
@@ -68,10 +72,10 @@ async def test_portfolio_deadlines_and_decisions_follow_the_events(event_store, 
     assert (await get_project(event_store, "IRL-1")).phase == "terminated"
     assert [
         d.project_id
-        for d in await deadlines_within(event_store, utc(2026, 6, 2), timedelta(days=3650))
+        for d in await deadlines_for(event_store, OPERATOR, utc(2026, 6, 2), timedelta(days=3650))
     ] and all(
         d.project_id == "IRP-1"
-        for d in await deadlines_within(event_store, utc(2026, 6, 2), timedelta(days=3650))
+        for d in await deadlines_for(event_store, OPERATOR, utc(2026, 6, 2), timedelta(days=3650))
     )
     async with event_store.connection() as conn:
         decided = await conn.fetch(

@@ -55,7 +55,7 @@ async def test_each_role_signs_in_sees_their_name_and_signs_out(site, page):
         assert PEOPLE[role].name in await page.locator(".me").inner_text()
         assert f"({role})" in await page.locator(".me").inner_text()
         cookie = next(c for c in await page.context.cookies() if c["name"] == "collab_session")
-        assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+        assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax"
         await page.get_by_role("button", name="Sign out").click()
         await page.wait_for_url("**/ui/signin")
         await page.goto(f"{site.url}/ui/deadlines")
@@ -175,27 +175,31 @@ async def test_filters_and_csv_export_agree_with_the_api(site, page, ts_env):
     assert r.status_code == 201, r.text
 
     await site.sign_in(page, "auditor")
-    for query, api_params in (
-        ("instrument=IRP", {"instrument": "IRP"}),
-        ("institute=INSU", {"institute": "INSU"}),
-        ("country=JP", {"country": "JP"}),
-        ("", {}),
+    for query, expected in (
+        ("instrument=IRP", [irp]),
+        ("institute=INSU", [irn]),
+        ("country=JP", [irn]),
+        ("", sorted([irp, irn])),
+        ("sort=project_id&desc=true", sorted([irp, irn], reverse=True)),
+        ("year=2001", []),
     ):
         await page.goto(f"{site.url}/ui/portfolio?{query}")
         shown = await page.locator("#portfolio tbody tr").evaluate_all(
             "rows => rows.map(r => r.dataset.project)"
         )
-        expected = [
-            p["project_id"]
-            for p in (await site.api.get("auditor", "/projects", **api_params)).json()
-        ]
         assert shown == expected, query
+        api_params = dict(p.split("=") for p in query.split("&") if p)
+        if "desc" in api_params:
+            api_params["descending"] = api_params.pop("desc")
+        listed = (await site.api.get("auditor", "/projects", **api_params)).json()
+        assert [p["project_id"] for p in listed] == expected, query
 
         async with page.expect_download() as download_info:
             await page.get_by_role("link", name="Export CSV").click()
         download = await download_info.value
         exported = list(csv.DictReader(io.StringIO(Path_read(await download.path()))))
         assert [row["project_id"] for row in exported] == shown, query
+    shown = sorted([irp, irn])
     assert irp in shown and irn in shown
     await page.goto(f"{site.url}/ui/portfolio?institute=INSU")
     assert "Totals: 1 projects" in await page.locator("#totals").inner_text()
@@ -231,3 +235,58 @@ async def test_the_french_page_shows_french_labels_and_the_choice_sticks(site, b
 def Path_read(path) -> str:
     with open(path, encoding="utf-8") as f:
         return f.read()
+
+
+async def test_a_coordinator_sees_only_their_own_projects_on_every_page(site, page, ts_env):
+    mine = await submitted(site.api)
+    theirs = f"IRN-{uuid.uuid4().hex[:6]}"
+    other = application(
+        "IRN",
+        coordinator={
+            "id": "pi-other",
+            "name": "Omar Other",
+            "email": "omar.other@cnrs.example.fr",
+            "lab": "LPENS Paris",
+        },
+    ).model_dump(mode="json")
+    r = await site.api.post(
+        "other_coordinator", "/projects", {"project_id": theirs, "application": other}
+    )
+    assert r.status_code == 201, r.text
+    await site.sign_in(page, "coordinator")
+    shown = await page.locator("#portfolio tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.project)"
+    )
+    assert shown == [mine]
+    csv_text = await (await page.request.get(f"{site.url}/ui/portfolio.csv")).text()
+    assert mine in csv_text and theirs not in csv_text
+    response = await page.goto(f"{site.url}/ui/projects/{theirs}")
+    assert response.status == 404
+    assert "does not exist or is not yours to see" in await page.locator("main").inner_text()
+    live = await page.request.get(f"{site.url}/ui/projects/{theirs}/live")
+    assert live.status == 404 and theirs not in await live.text()
+
+
+async def test_the_steps_offered_follow_the_project_without_a_reload(site, page, ts_env):
+    pid = await submitted(site.api)
+    await ts_env.sleep(timedelta(hours=1))
+    await site.sign_in(page, "institute_officer")
+    await page.goto(f"{site.url}/ui/projects/{pid}")
+    assert await page.locator("#form-AssignReviewer").count() == 1
+    # another officer assigns the only registered reviewer without conflict: the form
+    # offering them goes, the page is not reloaded
+    r = await site.api.post("derci_officer", f"/projects/{pid}/reviewers", REVIEWER)
+    assert r.status_code == 200, r.text
+    await page.evaluate("window.notReloaded = true")
+    await page.wait_for_function(
+        "document.querySelectorAll('#history li[data-type=ReviewerAssigned]').length === 1",
+        timeout=30_000,
+    )
+    options = page.locator("#form-AssignReviewer option")
+    await page.wait_for_function(
+        "![...document.querySelectorAll('#form-AssignReviewer option')]"
+        ".some(o => o.value === 'rev-1')",
+        timeout=30_000,
+    )
+    assert "rev-1" not in await options.evaluate_all("os => os.map(o => o.value)")
+    assert await page.evaluate("window.notReloaded") is True

@@ -4,7 +4,6 @@ mid-life (SIGKILL) and restarted while projects move on."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import subprocess
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from activities.event_records import from_record
@@ -89,6 +88,10 @@ class WorkerProcess:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=10)
+
+
+# what a call meets while the worker or the server is down: ask again
+_TRANSIENT = (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE)
 
 
 def address_of(env: WorkflowEnvironment) -> str:
@@ -166,9 +169,12 @@ async def test_worker_killed_mid_life_loses_and_duplicates_nothing(
         # a query to a workflow whose worker was just killed waits for the next worker and
         # may time out: that says nothing about the life, so ask again
         while True:
-            with contextlib.suppress(RPCError):
+            try:
                 if done(await service.state(pid)):
                     return
+            except RPCError as err:
+                if err.status not in _TRANSIENT:
+                    raise
             await asyncio.sleep(0.3)
 
     async def send(pid: str, command) -> None:
@@ -181,7 +187,11 @@ async def test_worker_killed_mid_life_loses_and_duplicates_nothing(
                 else:
                     await service.execute(pid, command)
                 return
-            except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
+            except WorkflowUpdateRPCTimeoutOrCancelledError:
+                await asyncio.sleep(0.5)
+            except RPCError as err:
+                if err.status not in _TRANSIENT:
+                    raise
                 await asyncio.sleep(0.5)
 
     async def life(pid: str) -> None:
