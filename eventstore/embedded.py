@@ -7,6 +7,7 @@ the network.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -28,8 +29,22 @@ def start_embedded_postgres(
     first start): call it through ``asyncio.to_thread`` from async code.
     """
     data_dir.mkdir(parents=True, exist_ok=True)  # pgserver requires the parent to exist
-    server = get_server(data_dir / "postgres", cleanup_mode=cleanup_mode)
-    return server.get_uri(), server
+    for attempt in range(_START_ATTEMPTS):
+        try:
+            server = get_server(data_dir / "postgres", cleanup_mode=cleanup_mode)
+            return server.get_uri(), server
+        except subprocess.TimeoutExpired:
+            # pgserver gives `pg_ctl start` 10 s, which a loaded machine can exceed (recovery
+            # after a crash, a slow disk); the server keeps starting, and the next attempt
+            # finds its postmaster.pid and waits for it to be ready
+            if attempt == _START_ATTEMPTS - 1:
+                raise
+            # forget the handle that gave up, or get_server would hand it back
+            PostgresServer._instances.pop((data_dir / "postgres").expanduser().resolve(), None)
+    raise AssertionError("unreachable")
+
+
+_START_ATTEMPTS = 4
 
 
 def with_database(url: str, database: str) -> str:
