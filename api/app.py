@@ -28,6 +28,7 @@ from api.bodies import (
 )
 from api.calendar import ics
 from api.errors import http_error, not_found
+from api.portfolio_query import portfolio_filter
 from collab.catalog import instruments_catalog
 from collab.steps import Refused, Services, take_step
 from collab.steps import assign_reviewer as assign_reviewer_step
@@ -43,15 +44,11 @@ from domain.commands import (
     SubmitReview,
     TerminateProject,
 )
-from domain.institutes import Institute
-from domain.instruments import InstrumentCode
-from domain.state import Phase
 from identity.people import Person
 from readmodels.queries import DeadlineRow, History, history
 from readmodels.views import (
     PortfolioFilter,
     PortfolioRow,
-    SortKey,
     deadlines_for,
     portfolio,
     project_for,
@@ -201,27 +198,11 @@ def create_app(services: Services, web: WebConfig | None = None) -> FastAPI:
 
     @app.get("/projects", tags=["questions"])
     async def projects(
-        who: Me,
-        instrument: InstrumentCode | None = None,
-        state: Phase | None = None,
-        institute: Institute | None = None,
-        country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
-        year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
-        sort: SortKey = SortKey.PROJECT,
-        descending: bool = False,
+        who: Me, where: Annotated[PortfolioFilter, Depends(portfolio_filter)]
     ) -> list[PortfolioRow]:
         """The projects this person may see: officers and auditors all, a coordinator their
         own, a reviewer those assigned to them."""
         await fresh()
-        where = PortfolioFilter(
-            instrument=instrument.value if instrument else None,
-            phase=state.value if state else None,
-            institute=institute.value if institute else None,
-            country=country,
-            year=year,
-            sort=sort,
-            descending=descending,
-        )
         return await portfolio(services.store, who.actor, where)
 
     @app.get("/projects/{project_id}", tags=["questions"])

@@ -58,17 +58,6 @@ class Refused(Exception):
     def __str__(self) -> str:
         return self.message
 
-    @property
-    def field(self) -> str | None:
-        """The input field the refusal names: 'awarded_eur: ...' or rule 'awarded_eur.range'."""
-        if self.errors:
-            loc = self.errors[0].get("loc") or ()
-            return str(loc[0]) if loc else None
-        head = self.message.split(":", 1)[0]
-        if " " not in head and head != self.message:
-            return head
-        return None
-
 
 def describe(err: ValidationError) -> str:
     first = err.errors(include_url=False)[0]

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import URL
 
+from api.portfolio_query import portfolio_filter
 from collab.steps import Refused, Services, assign_reviewer, take_step
 from domain.actors import Role
 from domain.institutes import Institute
@@ -97,26 +98,6 @@ async def viewer(request: Request) -> Viewer:
 
 
 Who = Annotated[Viewer, Depends(viewer)]
-
-
-def portfolio_filter(
-    instrument: InstrumentCode | None = None,
-    state: Phase | None = None,
-    institute: Institute | None = None,
-    country: Annotated[str | None, Query(pattern=r"^([A-Z]{2})?$")] = None,
-    year: Annotated[str | None, Query(pattern=r"^(\d{4})?$")] = None,
-    sort: SortKey = SortKey.PROJECT,
-    desc: bool = False,
-) -> PortfolioFilter:
-    return PortfolioFilter(
-        instrument=instrument.value if instrument else None,
-        phase=state.value if state else None,
-        institute=institute.value if institute else None,
-        country=country or None,
-        year=int(year) if year else None,
-        sort=sort,
-        descending=desc,
-    )
 
 
 Filter = Annotated[PortfolioFilter, Depends(portfolio_filter)]
