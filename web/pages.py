@@ -27,6 +27,7 @@ from domain.instruments import InstrumentCode
 from domain.open_steps import OpenStep, open_steps
 from domain.state import Phase, ProjectState
 from identity.people import Person
+from identity.sessions import SessionStore, WebSession
 from readmodels.queries import history
 from readmodels.views import (
     PortfolioFilter,
@@ -41,7 +42,7 @@ from readmodels.views import (
 )
 from web.forms import COMMANDS, FORMS, FormErrors, field_of, parse, step_fields
 from web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
-from web.identity import SESSION_COOKIE, SESSION_SECONDS, Session, SessionCodec, SignIn
+from web.identity import SESSION_COOKIE, SESSION_SECONDS, SessionCookie, SignIn
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -70,7 +71,7 @@ class WebConfig:
 @dataclass
 class Viewer:
     person: Person
-    session: Session
+    session: WebSession
     lang: str
 
 
@@ -88,7 +89,9 @@ def language(request: Request) -> str:
 
 async def viewer(request: Request) -> Viewer:
     config: WebConfig = request.app.state.web
-    session = SessionCodec(config.session_secret).read(request.cookies.get(SESSION_COOKIE))
+    session_id = SessionCookie(config.session_secret).open(request.cookies.get(SESSION_COOKIE))
+    sessions: SessionStore = request.app.state.web_sessions
+    session = await sessions.live(session_id) if session_id else None
     if session is None:
         raise SignedOut()
     person = await config.sign_in.person(session.person_id)
@@ -111,8 +114,10 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
     templates.env.filters["minute"] = lambda v: (
         "" if v is None else v.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     )
-    codec = SessionCodec(config.session_secret)
+    codec = SessionCookie(config.session_secret)
+    sessions = SessionStore(services.store)
     app.state.web = config
+    app.state.web_sessions = sessions
     router = APIRouter(prefix="/ui", include_in_schema=False)
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC), name="ui-static")
 
@@ -179,11 +184,11 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
             return render(
                 request, "signin.html", None, 401, next=_local(next), error=t("bad_token")
             )
-        _, cookie = codec.issue(person.person_id)
+        session = await sessions.open(person.person_id, timedelta(seconds=SESSION_SECONDS))
         response = RedirectResponse(_local(next), status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
-            cookie,
+            codec.seal(session.session_id),
             max_age=SESSION_SECONDS,
             httponly=True,
             secure=config.cookie_secure,
@@ -194,6 +199,7 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
     @router.post("/signout")
     async def signout(who: Who, csrf: Annotated[str, Form()]) -> Response:
         check_csrf(who, csrf)
+        await sessions.end(who.session.session_id)  # a copy of the cookie signs in no more
         response = RedirectResponse("/ui/signin", status_code=303)
         response.delete_cookie(SESSION_COOKIE, secure=config.cookie_secure, httponly=True)
         return response

@@ -60,6 +60,10 @@ async def test_each_role_signs_in_sees_their_name_and_signs_out(site, page):
         await page.wait_for_url("**/ui/signin")
         await page.goto(f"{site.url}/ui/deadlines")
         assert "/ui/signin" in page.url
+        # a copy of the cookie kept from before signing out signs nobody in
+        await page.context.add_cookies([cookie])
+        await page.goto(f"{site.url}/ui/deadlines")
+        assert "/ui/signin" in page.url
 
 
 async def test_an_officer_approves_through_the_form_and_sees_state_and_history(site, page, ts_env):

@@ -1,0 +1,55 @@
+"""Web sessions, server-side: a signed cookie names one, and only a live one (not ended,
+not expired, its person not revoked) signs anybody in."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from eventstore.postgres import PostgresEventStore
+
+
+@dataclass(frozen=True)
+class WebSession:
+    session_id: str
+    person_id: str
+    csrf: str  # the token every form of this session carries back
+    expires_at: datetime
+
+
+class SessionStore:
+    def __init__(self, store: PostgresEventStore) -> None:
+        self._store = store
+
+    async def open(self, person_id: str, lasting: timedelta) -> WebSession:
+        session_id, csrf = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        async with self._store.connection() as conn:
+            expires_at = await conn.fetchval(
+                "INSERT INTO web_sessions (session_id, person_id, csrf, expires_at) "
+                "VALUES ($1, $2, $3, now() + $4) RETURNING expires_at",
+                session_id,
+                person_id,
+                csrf,
+                lasting,
+            )
+        return WebSession(session_id, person_id, csrf, expires_at)
+
+    async def live(self, session_id: str) -> WebSession | None:
+        async with self._store.connection() as conn:
+            row = await conn.fetchrow(
+                """SELECT s.session_id, s.person_id, s.csrf, s.expires_at
+                   FROM web_sessions s JOIN people p USING (person_id)
+                   WHERE s.session_id = $1 AND s.ended_at IS NULL AND s.expires_at > now()
+                     AND p.revoked_at IS NULL""",
+                session_id,
+            )
+        return WebSession(**dict(row)) if row else None
+
+    async def end(self, session_id: str) -> None:
+        async with self._store.connection() as conn:
+            await conn.execute(
+                "UPDATE web_sessions SET ended_at = now() "
+                "WHERE session_id = $1 AND ended_at IS NULL",
+                session_id,
+            )
