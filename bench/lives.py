@@ -932,6 +932,28 @@ async def bench(args: argparse.Namespace) -> None:
         command = "python bench/lives.py " + " ".join(sys.argv[1:])
         write_section(section(outcomes, command.strip(), args.worker_cache, args.unsandboxed))
         print(f"\nwritten to {RESULTS}")
+    if args.json:
+        import json
+
+        figures = [
+            {
+                "n": o.n,
+                "lives_s": o.lives_s,
+                "trivial_s": o.trivial_s,
+                "ratio": o.ratio,
+                "events": o.events,
+                "lives_rss_mb": o.lives_rss_mb,
+                "trivial_rss_mb": o.trivial_rss_mb,
+                "met": o.met,
+            }
+            for o in outcomes
+        ]
+        args.json.write_text(
+            json.dumps(
+                {"outcomes": figures, "ratio_target": RATIO_TARGET, "rss_target_mb": RSS_TARGET_MB},
+                indent=1,
+            )
+        )
 
 
 def main() -> None:
@@ -951,6 +973,7 @@ def main() -> None:
         "--unsandboxed", action="store_true", help="experiment: workers run workflows unsandboxed"
     )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     # the worker child process
     parser.add_argument("--worker", choices=["lives", "trivial"], help=argparse.SUPPRESS)
     parser.add_argument("--target", help=argparse.SUPPRESS)

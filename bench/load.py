@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import json
 import os
 import platform
 import pstats
@@ -471,6 +472,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", type=Path, help="keep the cluster in DIR (reuse it if loaded)")
     p.add_argument("--profile", action="store_true", help="cProfile the rebuild")
     p.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    p.add_argument("--json", type=Path, help="also write the figures to this file")
     return p
 
 
@@ -484,6 +486,10 @@ async def bench(args: argparse.Namespace) -> LoadOutcome:
         command = "python bench/load.py " + " ".join(sys.argv[1:])
         write_section(section(outcome, command.strip(), counts))
         print(f"\nwritten to {RESULTS}")
+    if args.json:
+        figures = {**asdict(outcome), "rebuild_rate": outcome.rebuild_rate}
+        figures["rows"] = outcome.rows()
+        args.json.write_text(json.dumps(figures, indent=1))
     return outcome
 
 

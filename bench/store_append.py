@@ -22,7 +22,7 @@ import platform
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
@@ -232,7 +232,9 @@ def write_section(text: str) -> None:
     if start == -1:
         updated = current.rstrip("\n") + "\n\n" + text
     else:
-        end = current.find("\n## ", start + len(SECTION))
+        # the section ends at the next heading or at another section's marker
+        ends = [current.find(m, start + len(SECTION)) for m in ("\n## ", "\n<!-- ")]
+        end = min((e for e in ends if e != -1), default=-1)
         rest = "" if end == -1 else current[end:]
         updated = current[:start] + text.rstrip("\n") + "\n" + rest
     RESULTS.write_text(updated.rstrip("\n") + "\n")
@@ -275,6 +277,7 @@ async def main() -> None:
     parser.add_argument("--events", type=int, default=12000, help="events per case and side")
     parser.add_argument("--rounds", type=int, default=10, help="alternating slices per case")
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="store-bench-") as tmp:
@@ -294,6 +297,9 @@ async def main() -> None:
     if not args.no_write:
         write_section(section(results, args.events, args.rounds))
         print(f"\nwritten to {RESULTS}")
+    if args.json:
+        figures = [{**asdict(r), "ratio": r.ratio} for r in results]
+        args.json.write_text(json.dumps({"results": figures, "target": TARGET}, indent=1))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,199 @@
+"""Run every benchmark, then rewrite bench/RESULTS.md with the figures against the targets.
+
+    python bench/run_all.py                      # the suite, about 35-40 min on 2 cores
+    python bench/run_all.py --quick              # a smoke run of a few minutes (small sizes:
+                                                 # its figures are not the targets' figures)
+    python bench/run_all.py --lives 100 --lives 2000 --projects 20000   # bigger runs
+    python bench/run_all.py --skip lives         # leave a bench's section as it is
+
+In order, each in its own process (each writes its own section of RESULTS.md):
+
+1. bench/store_append.py: `PostgresEventStore.append` against raw asyncpg INSERTs, in the
+   same run (target: store ≥ 80 % of raw);
+2. bench/load.py: 10,000 project lives (over a million events) loaded through the store,
+   then one project's history p50/p95 (target: p95 < 5 ms with ≥ 1 M events) and a
+   projection rebuild (target: ≥ 50,000 events/s);
+3. bench/lives.py: N concurrent five-year lives on the time-skipping server against N
+   trivial workflows, worker RSS sampled (targets: ≤ 3x, RSS < 300 MB), N = 100 and 1000.
+
+Then the summary at the top of RESULTS.md (between `<!-- summary:start -->` and
+`<!-- summary:end -->`) is rewritten: each target, its figure, met or not, the machine, the
+date and how long each part took. The soak's section (tests/faults, written by hand from
+its printed counts) is left as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "RESULTS.md"
+START_MARK = "<!-- summary:start -->"
+END_MARK = "<!-- summary:end -->"
+BENCHES = ("store_append", "load", "lives")
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024**2:.0f} GiB"
+    nproc = len(os.sched_getaffinity(0))
+    return f"{nproc} cores ({model}){memory}, {platform.system()} {platform.release()}"
+
+
+def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
+    py = sys.executable
+    store = [py, str(HERE / "store_append.py"), "--json", str(out / "store_append.json")]
+    load = [py, str(HERE / "load.py"), "--json", str(out / "load.json")]
+    lives = [py, str(HERE / "lives.py"), "--json", str(out / "lives.json")]
+    if args.quick:
+        store += ["--events", "2000", "--rounds", "2"]
+        load += ["--projects", "300", "--samples", "300"]
+        lives += ["--quick"]
+    else:
+        load += ["--projects", str(args.projects)]
+        for n in args.lives or [100, 1000]:
+            lives += ["--n", str(n)]
+    return {"store_append": store, "load": load, "lives": lives}
+
+
+def run(name: str, command: list[str]) -> tuple[int, float]:
+    print(f"\n=== {name}: {' '.join(Path(c).name if i < 2 else c for i, c in enumerate(command))}")
+    started = time.perf_counter()
+    code = subprocess.run(command, cwd=HERE.parent, check=False).returncode
+    seconds = time.perf_counter() - started
+    print(f"=== {name}: exit {code} after {seconds / 60:.1f} min", flush=True)
+    return code, seconds
+
+
+def summary(
+    figures: dict[str, Any], seconds: dict[str, float], codes: dict[str, int], command: str
+) -> str:
+    rows: list[tuple[str, str, str]] = []  # (target, figure, met)
+
+    def mark(met: bool) -> str:
+        return "yes" if met else "**no**"
+
+    if "store_append" in figures:
+        s = figures["store_append"]
+        worst = min(s["results"], key=lambda r: r["ratio"])
+        cases = "; ".join(
+            f"{r['batch']} ev/append × {r['writers']} writer{'s' if r['writers'] > 1 else ''} "
+            f"{r['ratio']:.0%}"
+            for r in s["results"]
+        )
+        rows.append(
+            (
+                f"append ≥ {s['target']:.0%} of raw asyncpg (each case)",
+                f"{cases} (lowest {worst['ratio']:.0%})",
+                mark(worst["ratio"] >= s["target"]),
+            )
+        )
+    if "load" in figures:
+        lo = figures["load"]
+        for measure, figure, target, met in lo["rows"]:
+            rows.append((f"{measure}: {target}", figure, mark(met)))
+    if "lives" in figures:
+        li = figures["lives"]
+        ratios = ", ".join(f"N={o['n']}: {o['ratio']:.2f}x" for o in li["outcomes"])
+        rss = ", ".join(
+            f"N={o['n']}: {o['lives_rss_mb']:.0f} MB (trivial {o['trivial_rss_mb']:.0f})"
+            for o in li["outcomes"]
+        )
+        rows.append(
+            (
+                f"N concurrent lives ≤ {li['ratio_target']:g}x N trivial workflows",
+                ratios,
+                mark(all(o["ratio"] <= li["ratio_target"] for o in li["outcomes"])),
+            )
+        )
+        rows.append(
+            (
+                f"peak lives-worker RSS < {li['rss_target_mb']:.0f} MB",
+                rss,
+                mark(all(o["lives_rss_mb"] < li["rss_target_mb"] for o in li["outcomes"])),
+            )
+        )
+    table = ["| target | figure | met |", "|---|---|:---:|"]
+    table += [f"| {t} | {f} | {m} |" for t, f, m in rows]
+    parts = ", ".join(
+        f"{name} {seconds[name] / 60:.1f} min" + ("" if codes[name] == 0 else " (FAILED)")
+        for name in seconds
+    )
+    return f"""{START_MARK}
+# Benchmark results
+
+One command runs the whole suite and rewrites this file: `python bench/run_all.py` (about
+35-40 minutes on 2 cores: store append, a store loaded with 10,000 lives, and concurrent
+lives at N = 100 and 1000). `--quick` is a smoke run of a few minutes; `--projects`,
+`--lives N` (repeatable) and `--skip NAME` make bigger or partial runs. Each benchmark can
+also run alone (`python bench/store_append.py`, `bench/load.py`, `bench/lives.py`) and
+rewrites only its own section below. The soak (`pytest -m slow tests/faults`) is a test,
+not a benchmark: its counts are in the last section.
+
+Run: `{command}`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {parts}.
+Machine: {machine()}; Python {platform.python_version()}. The machine is shared: figures
+move by several percent between runs, which is why each ratio is measured within one run.
+
+{chr(10).join(table)}
+{END_MARK}
+"""
+
+
+def write_summary(text: str) -> None:
+    current = RESULTS.read_text() if RESULTS.exists() else ""
+    start, end = current.find(START_MARK), current.find(END_MARK)
+    if start != -1 and end > start:
+        updated = current[:start] + text.rstrip("\n") + current[end + len(END_MARK) :]
+    else:
+        rest = current.removeprefix("# Benchmark results").lstrip("\n")
+        updated = text.rstrip("\n") + "\n\n" + rest
+    RESULTS.write_text(updated.rstrip("\n") + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run of a few minutes")
+    parser.add_argument("--projects", type=int, default=10_000, help="lives loaded (load)")
+    parser.add_argument("--lives", type=int, action="append", help="N for bench/lives.py")
+    parser.add_argument("--skip", action="append", choices=BENCHES, default=[])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        out = Path(tmp)
+        figures: dict[str, Any] = {}
+        seconds: dict[str, float] = {}
+        codes: dict[str, int] = {}
+        for name, command in commands(args, out).items():
+            if name in args.skip:
+                continue
+            codes[name], seconds[name] = run(name, command)
+            path = out / f"{name}.json"
+            if codes[name] == 0 and path.exists():
+                figures[name] = json.loads(path.read_text())
+    line = "python bench/run_all.py " + " ".join(sys.argv[1:])
+    text = summary(figures, seconds, codes, line.strip())
+    write_summary(text)
+    print("\n" + text)
+    sys.exit(1 if any(codes.values()) else 0)
+
+
+if __name__ == "__main__":
+    main()
