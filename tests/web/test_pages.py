@@ -9,6 +9,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from identity.people import PeopleDirectory
 from tests.api.conftest import PEOPLE
 from tests.api.test_api import REVIEWER, submitted
 from tests.builders import application
@@ -64,6 +65,15 @@ async def test_each_role_signs_in_sees_their_name_and_signs_out(site, page):
         await page.context.add_cookies([cookie])
         await page.goto(f"{site.url}/ui/deadlines")
         assert "/ui/signin" in page.url
+
+
+async def test_revoking_a_person_ends_their_open_session(site, page, event_store):
+    await site.sign_in(page, "auditor")
+    await page.goto(f"{site.url}/ui/deadlines")
+    assert "/ui/deadlines" in page.url
+    assert await PeopleDirectory(event_store).revoke(PEOPLE["auditor"].person_id)
+    await page.goto(f"{site.url}/ui/deadlines")
+    assert "/ui/signin" in page.url
 
 
 async def test_an_officer_approves_through_the_form_and_sees_state_and_history(site, page, ts_env):
