@@ -131,11 +131,12 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def _step(
     sub: Any, name: str, help: str, role: Role | None, *, project: bool = True
 ) -> argparse.ArgumentParser:
+    # every step names who acts, but for a submission, whose coordinator it is by default
     p = _common(sub.add_parser(name, help=help))
     p.set_defaults(command="step", step=name)
     if project:
         p.add_argument("project", help="project id")
-    p.add_argument("--as", dest="actor", required=role is not None, help="who acts (person id)")
+    p.add_argument("--as", dest="actor", required=project, help="who acts (person id)")
     roles = [r.value for r in Role]
     p.add_argument(
         "--role", default=(role or Role.COORDINATOR).value, choices=roles, help="the actor's role"

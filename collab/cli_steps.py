@@ -14,12 +14,12 @@ from uuid import uuid4
 
 from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from collab.application_file import load_application
 from collab.errors import USAGE, CliError, describe_validation
-from collab.projects import ProjectService
+from collab.projects import ProjectService, refusal_of
 from collab.settings import Settings
 from collab.temporal_client import connect_client
 from domain.actors import Actor, Role
@@ -54,10 +54,15 @@ async def project_service(settings: Settings) -> AsyncIterator[ProjectService]:
 
 def _actor(args: argparse.Namespace) -> Actor:
     try:
-        return Actor(id=args.actor, role=Role(args.role))
+        role = Role(args.role)
     except ValueError as err:
         roles = ", ".join(r.value for r in Role)
         raise CliError(f"--role: unknown role {args.role!r}; one of {roles}", USAGE) from err
+    try:
+        return Actor(id=args.actor, role=role)
+    except ValidationError as err:
+        problems = "; ".join(e["msg"] for e in err.errors())
+        raise CliError(f"--as: {problems}", USAGE) from err
 
 
 def _build(cls: type[Any], args: argparse.Namespace, **fields: Any) -> Command:
@@ -82,9 +87,8 @@ async def _send(settings: Settings, project_id: str | None, command: Command) ->
             assert project_id is not None
             return await service.execute(project_id, command)
         except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-            raise CliError(message) from err
+            cause = refusal_of(err.cause)
+            raise CliError(cause.message if cause else str(err.cause or err)) from err
         except WorkflowAlreadyStartedError as err:
             raise CliError(f"project {project_id} already exists") from err
         except RPCError as err:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.commands import Command, SubmitApplication
@@ -24,6 +25,16 @@ from workflows.messages import (
     project_workflow_id,
 )
 from workflows.project import ProjectWorkflow
+
+
+def refusal_of(err: BaseException | None) -> ApplicationError | None:
+    """The application error that refused a step, however deep: the rule the validator
+    raised, or the store's ConcurrencyError under the ActivityError of a failed append."""
+    while err is not None:
+        if isinstance(err, ApplicationError):
+            return err
+        err = err.__cause__ if err.__cause__ is not None else getattr(err, "cause", None)
+    return None
 
 
 class ProjectService:
@@ -61,8 +72,10 @@ class ProjectService:
             id=project_workflow_id(command.project_id),
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            # a project whose workflow has ended is never started afresh under its id
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            # a project whose workflow has ended is never started afresh under its id; only
+            # a workflow that failed for want of a valid submission leaves the id free (and
+            # should a failed project's id be reused, its stream refuses version 0 anyway)
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         )
         result: StepResult = await self._client.execute_update_with_start_workflow(
             ProjectWorkflow.execute,

@@ -12,10 +12,10 @@ from uuid import uuid4
 
 from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from collab.projects import ProjectService
+from collab.projects import ProjectService, refusal_of
 from domain.actors import Role
 from domain.application import Reviewer
 from domain.commands import AssignReviewer, Command, SubmitApplication
@@ -115,12 +115,12 @@ async def assign_reviewer(
 
 def _refusal(err: Exception, project_id: str | None) -> Refused:
     if isinstance(err, WorkflowUpdateFailedError):
-        cause = err.cause
-        if isinstance(cause, ApplicationError):
+        cause = refusal_of(err.cause)
+        if cause is not None:
             rule = cause.details[0] if cause.details else None
             status = _STATUS.get(cause.type or "", 409)
             return Refused(status, cause.message, rule)
-        return Refused(409, str(cause or err))
+        return Refused(409, str(err.cause or err))
     if isinstance(err, RPCError):
         if err.status is RPCStatusCode.NOT_FOUND:
             return Refused(404, f"project {project_id} not found", "project.unknown")

@@ -83,6 +83,15 @@ class ProjectWorkflow:
                 )
             if self._state.phase is Phase.NEW:
                 await workflow.wait_condition(workflow.all_handlers_finished)
+                if workflow.patched("unsubmitted-fails"):
+                    # failed, not completed: the id stays free for a corrected submission
+                    # (ALLOW_DUPLICATE_FAILED_ONLY), while a project that lived keeps it
+                    raise ApplicationError(
+                        f"project {self._project_id}: no valid submission within "
+                        f"{UNSUBMITTED_EXPIRY}",
+                        type="Unsubmitted",
+                        non_retryable=True,
+                    )
                 return self._outcome()
         while not self._state.lifecycle_complete:
             term = self._state.term.number if self._state.term else 0

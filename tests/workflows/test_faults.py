@@ -11,6 +11,7 @@ from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from activities.event_records import to_record
+from collab.projects import refusal_of
 from domain.commands import DecideApplication, SubmitReview, TerminateProject
 from domain.events import ProjectTerminated, ProjectTerminatedData, Recommendation
 from tests.builders import DERCI, INSTITUTE, reviewer_actor
@@ -96,6 +97,7 @@ async def test_a_stale_write_ends_with_a_clear_recorded_error(ts_env, service, e
     refused = err.value.cause.cause  # the update failed because its activity did
     assert isinstance(refused, ApplicationError) and refused.type == "ConcurrencyError"
     assert f"stream '{driver.project_id}': expected version" in refused.message
+    assert refusal_of(err.value) is refused  # what the API, pages and CLI show the person
     # the workflow is not stuck: its next automatic step fails the run with the same cause
     await ts_env.sleep(timedelta(days=366))  # past the next automatic step
     with pytest.raises(WorkflowFailureError) as failed:
@@ -119,7 +121,9 @@ async def test_a_finished_project_is_never_submitted_afresh(ts_env, service, eve
     assert (await service.state(driver.project_id)).phase.value == "terminated"
 
 
-async def test_a_refused_submission_leaves_no_lasting_workflow(ts_env, service, event_store):
+async def test_a_refused_submission_leaves_no_lasting_workflow_and_frees_its_id(
+    ts_env, service, event_store
+):
     from tests.builders import LIG, TOKYO, USP
 
     driver = ProjectDriver(ts_env, service, f"IEA-{uuid.uuid4().hex[:6]}")
@@ -132,6 +136,14 @@ async def test_a_refused_submission_leaves_no_lasting_workflow(ts_env, service, 
     with pytest.raises(WorkflowUpdateFailedError):
         await other.submit("IRP", requested_eur=1)
     await ts_env.sleep(timedelta(hours=2))
-    outcome = await service.handle(other.project_id).result()  # it ended after the hour
-    assert outcome.phase.value == "new" and outcome.version == 0
+    with pytest.raises(WorkflowFailureError) as ended:  # it ended after the hour
+        await service.handle(other.project_id).result()
+    assert "no valid submission within 1:00:00" in str(ended.value.cause)
     assert await event_store.read_stream(other.project_id) == []
+    # the id is still free: the corrected application, three days later, makes the project
+    await ts_env.sleep(timedelta(days=3))
+    result = await other.submit("IRP")
+    assert result.version == 1 and result.phase.value == "submitted"
+    assert [e.type for e in await event_store.read_stream(other.project_id)] == [
+        "ApplicationSubmitted"
+    ]
