@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import UTC, datetime
+
 from temporalio.client import (
     Client,
     Schedule,
@@ -12,17 +15,22 @@ from temporalio.client import (
     ScheduleRange,
     ScheduleSpec,
 )
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from domain.policy import DEFAULT_POLICY, Policy
-from workflows.iea_call import IeaCallOpener
+from domain.policy import DEFAULT_POLICY, Policy, iea_call_window
+from workflows.iea_call import IeaCallOpener, IeaCallWorkflow
+from workflows.messages import IeaCallInput, iea_call_workflow_id
 
 IEA_CALL_SCHEDULE_ID = "iea-annual-call"
 
 
 async def ensure_iea_call_schedule(
-    client: Client, task_queue: str, policy: Policy = DEFAULT_POLICY
+    client: Client, task_queue: str, policy: Policy = DEFAULT_POLICY, now: datetime | None = None
 ) -> ScheduleHandle:
-    """Create the schedule unless it exists (idempotent: every start-up may call it)."""
+    """Create the schedule unless it exists, and open this year's call if the service was
+    first started after its opening day (idempotent: every start-up may call it)."""
+    await open_missed_call(client, task_queue, policy, now or datetime.now(UTC))
     cal = policy.iea_call
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
@@ -45,3 +53,19 @@ async def ensure_iea_call_schedule(
         return await client.create_schedule(IEA_CALL_SCHEDULE_ID, schedule)
     except ScheduleAlreadyRunningError:
         return client.get_schedule_handle(IEA_CALL_SCHEDULE_ID)
+
+
+async def open_missed_call(client: Client, task_queue: str, policy: Policy, now: datetime) -> None:
+    """A Schedule created after 1 June never runs that year's action: without this, a
+    service installed in July would refuse every IEA application until next June."""
+    if not iea_call_window(now.year, policy).is_open_at(now):
+        return
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(
+            IeaCallWorkflow.run,
+            IeaCallInput(year=now.year, policy=policy),
+            id=iea_call_workflow_id(now.year),
+            task_queue=task_queue,
+            # the year's call, once opened (by the schedule or here), is never opened again
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )

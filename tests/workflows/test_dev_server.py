@@ -14,7 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
@@ -145,6 +149,27 @@ async def test_schedule_opens_the_iea_call_each_june(dev_env, event_store, datab
             assert await event_store.read_stream(command.project_id) == []
     finally:
         worker.stop()
+
+
+async def test_a_service_first_started_during_the_call_opens_it_at_once(dev_env):
+    """The Schedule runs nothing for a 1 June already past: a service installed in July
+    must still take that year's IEA applications."""
+    client, queue = dev_env.client, f"tq-{uuid.uuid4()}"
+    year = 2031 + uuid.uuid4().int % 900  # a year no other test opened
+    july = datetime(year, 7, 2, tzinfo=UTC)
+    await ensure_iea_call_schedule(client, queue, now=july)
+    call = client.get_workflow_handle(iea_call_workflow_id(year))
+    first = await call.describe()
+    assert first.status is WorkflowExecutionStatus.RUNNING
+    await ensure_iea_call_schedule(client, queue, now=july + timedelta(days=1))  # a restart
+    assert (await call.describe()).run_id == first.run_id  # the same call, not a second
+
+    november = datetime(year + 1, 11, 2, tzinfo=UTC)  # outside the call: nothing opened
+    await ensure_iea_call_schedule(client, queue, now=november)
+    with pytest.raises(RPCError) as err:
+        await client.get_workflow_handle(iea_call_workflow_id(year + 1)).describe()
+    assert err.value.status is RPCStatusCode.NOT_FOUND
+    await call.terminate(reason="test over")
 
 
 async def test_worker_killed_mid_life_loses_and_duplicates_nothing(
