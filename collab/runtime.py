@@ -40,7 +40,7 @@ async def run_service(settings: Settings) -> None:
             data_dir / "temporal.log",
         )
     try:
-        async with open_store(settings) as store:
+        async with open_store(settings, stop_embedded=True) as store:
             client = await connect_client(settings)
             await ensure_iea_call_schedule(client, settings.task_queue)
             worker = build_worker(client, store, settings.task_queue)

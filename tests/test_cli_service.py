@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from eventstore.embedded import embedded_postgres_running
+
 COLLAB = str(Path(sys.executable).parent / "collab")
 
 APPLICATION = """\
@@ -321,9 +323,12 @@ def test_projects_and_timers_survive_a_restart(service, tmp_path):
         "insb-lemaire",
     )
 
-    assert service.stop() == 0  # Ctrl-C stops everything cleanly
-    # read commands work while the service is down
+    assert service.stop() == 0  # Ctrl-C stops everything cleanly, PostgreSQL included
+    data_dir = Path(service.env["COLLAB_DATA_DIR"])
+    assert not embedded_postgres_running(data_dir)
+    # read commands work while the service is down, and leave no server behind
     assert service.ok("status", pid)["project"]["phase"] == "approved"
+    assert not embedded_postgres_running(data_dir)
     time.sleep(5)
     service.start()
     # the term-start timer fell due while the service was down or just after: it fires
