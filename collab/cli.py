@@ -97,7 +97,12 @@ def dispatch(args: argparse.Namespace) -> int:
     if command == "demo":
         from collab.demo import run_demo
 
-        return run_demo(settings, as_json=args.json)
+        # the demo's projects live years ahead on a clock of their own, with no workflow on
+        # the service's Temporal: never mix them with the service's data (nor e-mail their
+        # reminders), so by default they go to a data dir of their own
+        demo_dir = settings.data_dir if args.data_dir else settings.data_dir / "demo"
+        demo = settings.model_copy(update={"data_dir": demo_dir, "database_url": None})
+        return run_demo(demo, as_json=args.json)
     if command == "step":
         from collab.cli_steps import run_step
 

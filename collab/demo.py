@@ -223,7 +223,8 @@ async def _live(settings: Settings, as_json: bool) -> int:
             f"{e.actor.role}:{e.actor.id}{reason}"
         )
     print(
-        f"\nData in {settings.data_dir}: try `collab list`, `collab history {shown}`, "
+        f"\nData in {settings.data_dir}, apart from the service's: try "
+        f"`collab list --data-dir {settings.data_dir}`, `collab history {shown}` and "
         "`collab audit verify` with the same --data-dir."
     )
     return 0

@@ -12,10 +12,12 @@ from pathlib import Path
 COLLAB = str(Path(sys.executable).parent / "collab")
 
 
-def collab(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def collab(data_dir: Path, *args: str, flag: bool = True) -> subprocess.CompletedProcess[str]:
+    """`collab` on `data_dir`, named by --data-dir or (flag=False) by COLLAB_DATA_DIR."""
     env = {k: v for k, v in os.environ.items() if k not in ("COLLAB_DATABASE_URL",)}
+    env["COLLAB_DATA_DIR"] = str(data_dir)
     return subprocess.run(
-        [COLLAB, *args, "--data-dir", str(data_dir)],
+        [COLLAB, *args, *(["--data-dir", str(data_dir)] if flag else [])],
         env=env,
         capture_output=True,
         text=True,
@@ -24,8 +26,11 @@ def collab(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_demo_portfolio_covers_every_path(tmp_path):
-    done = collab(tmp_path, "demo", "--json")
+    service_dir, tmp_path = tmp_path, tmp_path / "demo"
+    done = collab(service_dir, "demo", "--json", flag=False)
     assert done.returncode == 0, done.stderr
+    # the demo's projects stay out of the service's data: a data dir of their own
+    assert not (service_dir / "postgres").exists() and (tmp_path / "postgres").exists()
     projects = json.loads(done.stdout)["projects"]
     by_scenario = {p["scenario"]: p for p in projects}
     assert set(by_scenario) == {
