@@ -11,19 +11,23 @@ from domain.actors import Actor, Role
 from domain.calendar import add_months, add_years
 from domain.commands import (
     AssignReviewer,
+    CloseProject,
     DecideApplication,
     DecideRenewal,
+    LinkSuccessor,
     ReleaseTranche,
     RequestRenewal,
     SubmitApplication,
     SubmitReport,
     SubmitReview,
     TerminateProject,
+    WithholdTranche,
 )
 from domain.decider import decide
 from domain.errors import IllegalTransition, NotPermitted, RuleViolation
 from domain.events import EVENT_LIST_ADAPTER, Recommendation
 from domain.evolve import fold
+from domain.instruments import InstrumentCode
 from domain.policy import DEFAULT_POLICY, Policy, iea_call_window
 from domain.term_plan import plan_tranches, split_award
 from tests.builders import (
@@ -53,6 +57,16 @@ def refused(life: Life, error: type[Exception], match: str, cls, at, actor, **fi
     with pytest.raises(error, match=re.escape(match)):
         life.do(cls, at, actor, **fields)
     assert life.state == before  # nothing recorded
+
+
+def refused_exactly(life: Life, error: type[Exception], message: str, cls, at, actor, **fields):
+    """Like `refused`, but the whole message is the rule's text, nothing more."""
+    before, recorded = life.state, len(life.events)
+    with pytest.raises(error) as err:
+        life.do(cls, at, actor, **fields)
+    assert type(err.value) is error
+    assert str(err.value) == message
+    assert life.state == before and len(life.events) == recorded  # nothing recorded
 
 
 def test_iea_outside_an_open_call_is_refused():
@@ -94,6 +108,55 @@ def test_submission_breaking_a_partner_rule_or_range_is_refused():
         RuleViolation, match="requested amount 120000 EUR outside IRP range 50000–75000"
     ):
         Life("P-1").submit("IRP", utc(2026, 7, 1), requested_eur=120_000)
+
+
+@pytest.mark.parametrize(
+    ("code", "fields", "message"),
+    [
+        ("IRP", {"location": "Manaus"}, "IRP has no identified location: location must be empty"),
+        ("IEA", {"location": "Grenoble"}, "IEA has no identified location: location must be empty"),
+        (
+            "IRN",
+            {"predecessor_project_id": "IEA-2025-3"},
+            "only an IRP may follow up an IEA; IRN cannot name a predecessor",
+        ),
+        (
+            "IRL",
+            {"predecessor_project_id": "IEA-2025-3"},
+            "only an IRP may follow up an IEA; IRL cannot name a predecessor",
+        ),
+    ],
+)
+def test_location_and_predecessor_belong_to_their_instrument_only(code, fields, message):
+    at = utc(2026, 7, 1)  # inside the IEA call, so only the field at stake is refused
+    call = iea_call_window(2026, DEFAULT_POLICY) if code == "IEA" else None
+    cmd = SubmitApplication(
+        command_id=cid("loc", code),
+        at=at,
+        actor=pi_actor(),
+        project_id="P-1",
+        application=application(code, **fields),
+        call=call,
+    )
+    with pytest.raises(RuleViolation) as err:
+        decide(cmd, fold([]))
+    assert str(err.value) == message
+    assert err.value.rule == "partners"
+    # the same application without the field is accepted: the field alone was refused
+    plain = cmd.model_copy(update={"application": application(code)})
+    assert [e.type for e in decide(plain, fold([]))] == ["ApplicationSubmitted"]
+
+
+def test_an_irp_may_name_the_iea_it_follows_up():
+    cmd = SubmitApplication(
+        command_id=cid("pred"),
+        at=utc(2026, 3, 2),
+        actor=pi_actor(),
+        project_id="P-2",
+        application=application("IRP", predecessor_project_id="IEA-2025-3"),
+    )
+    [event] = decide(cmd, fold([]))
+    assert event.data.application.predecessor_project_id == "IEA-2025-3"
 
 
 def test_award_out_of_range_and_missing_reason_are_refused():
@@ -333,6 +396,70 @@ def test_renewal_window_limit_and_decision():
         pi_actor(),
         requested_eur=60_000,
     )
+
+
+def test_closing_while_a_renewal_awaits_its_decision_is_refused():
+    life = funded("IRP")
+    ends = life.state.term.ends_at
+    life.report_on_time(ends - timedelta(days=10))
+    life.do(RequestRenewal, ends - timedelta(days=10), pi_actor(), requested_eur=60_000)
+    refused_exactly(
+        life,
+        IllegalTransition,
+        "the renewal requested for term 1 awaits a decision",
+        CloseProject,
+        ends + timedelta(days=1),
+        DERCI,
+        reason="term over",
+    )
+    life.do(DecideRenewal, ends + timedelta(days=2), DERCI, grant=False, reason="no budget")
+    life.do(CloseProject, ends + timedelta(days=3), DERCI, reason="term over")
+    assert life.state.phase.value == "closed"
+
+
+def test_a_withheld_tranche_is_not_withheld_twice():
+    life = funded("IRP")
+    start = life.state.term.starts_at
+    life.report_on_time(add_years(start, 1) + timedelta(days=1), skip=frozenset({"term1-year1"}))
+    assert life.state.tranche(2).status.value == "withheld"
+    refused_exactly(
+        life,
+        IllegalTransition,
+        "tranche 2 of term 1 is already withheld",
+        WithholdTranche,
+        add_years(start, 1) + timedelta(days=2),
+        DERCI,
+        year=2,
+        reason="report missing",
+    )
+
+
+def test_an_iea_links_one_successor_and_never_itself():
+    life = funded("IEA")
+    life.report_on_time(utc(2028, 6, 1))
+    link = dict(successor_instrument=InstrumentCode.IRP)
+    refused_exactly(
+        life,
+        RuleViolation,
+        "a project cannot succeed itself",
+        LinkSuccessor,
+        utc(2028, 9, 1),
+        DERCI,
+        successor_project_id="P-1",
+        **link,
+    )
+    life.do(LinkSuccessor, utc(2028, 9, 1), DERCI, successor_project_id="IRP-9", **link)
+    refused_exactly(
+        life,
+        IllegalTransition,
+        "successor IRP-9 is already linked",
+        LinkSuccessor,
+        utc(2028, 9, 2),
+        DERCI,
+        successor_project_id="IRP-10",
+        **link,
+    )
+    assert life.state.successor_project_id == "IRP-9"
 
 
 def test_policy_values_are_data():
