@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from tests.api.conftest import PEOPLE
 from tests.builders import application
+from tests.workflows.driver import ProjectDriver
 
 APP = application("IRP").model_dump(mode="json")
 REVIEWER = {"reviewer_id": "rev-1"}  # registered: ETH Zurich, CH: no conflict
@@ -126,6 +128,186 @@ async def test_roles_are_refused_where_they_must_be(api, ts_env, endpoint, body,
         )
     after = (await api.get("auditor", f"/projects/{pid}/history")).json()["events"]
     assert after == before  # nothing recorded
+
+
+async def active(api, ts_env, *_) -> str:
+    """An IRP in the first year of its term (it starts on the decision's day)."""
+    pid = await approved(api, ts_env)
+    await ts_env.sleep(timedelta(days=1))
+    return pid
+
+
+async def report_submitted(api, ts_env, *_) -> str:
+    pid = await active(api, ts_env)
+    r = await api.post("coordinator", f"/projects/{pid}/reports/term1-year1", {"summary": "x"})
+    assert r.status_code == 200, r.text
+    return pid
+
+
+async def in_renewal_window(api, ts_env, *_) -> str:
+    """An IRP in the last year of its five-year term, when renewal may be requested."""
+    pid = await active(api, ts_env)
+    await ts_env.sleep(timedelta(days=4 * 365 + 30))
+    return pid
+
+
+async def renewal_requested(api, ts_env, *_) -> str:
+    pid = await in_renewal_window(api, ts_env)
+    r = await api.post("coordinator", f"/projects/{pid}/renewal", {"requested_eur": 65000})
+    assert r.status_code == 200 and r.json()["events"] == ["RenewalRequested"], r.text
+    return pid
+
+
+async def funded_iea(api, ts_env, service) -> str:
+    """An IEA of next year's call, in its term (the same people as the API's tokens)."""
+    driver = ProjectDriver(ts_env, service, f"IEA-{uuid.uuid4().hex[:6]}")
+    await driver.enter_next_iea_call()
+    await driver.submit("IEA")
+    await driver.evaluate()
+    await driver.approve(13_000)
+    await driver.sleep_until((await driver.state()).next_term_starts_at + timedelta(hours=1))
+    await driver.wait_for(lambda s: s.phase.value == "active", "term start")
+    return driver.project_id
+
+
+def not_permitted(who: str, verb: str, allowed: str) -> str:
+    """The domain's refusal (domain/authorization.py) for a person of the wrong role."""
+    person = PEOPLE[who]
+    if who == "other_coordinator" and "coordinator" in allowed.split(", "):
+        return f"{person.person_id} is not the coordinator of this project (the coordinator is pi-durand)"
+    return f"{person.role.value} {person.person_id} may not {verb}; allowed roles: {allowed}"
+
+
+# steps on an active project: (endpoint, body, how the project gets where the step is
+# possible, the domain's verb and allowed roles, the roles refused, one role that may act)
+OFFICERS = "derci_officer, institute_officer"
+ACTIVE_STEPS = [
+    (
+        "reports/term1-year1",
+        {"summary": "two workshops"},
+        active,
+        ("submit report", "coordinator"),
+        ["other_coordinator", "reviewer", "institute_officer", "derci_officer", "auditor"],
+        "coordinator",
+    ),
+    (
+        "reports/term1-year1/review",
+        {"accept": True, "reason": "on track"},
+        report_submitted,
+        ("review report", OFFICERS),
+        ["coordinator", "other_coordinator", "reviewer", "auditor"],
+        "derci_officer",
+    ),
+    (
+        "renewal",
+        {"requested_eur": 65000},
+        in_renewal_window,
+        ("request renewal", "coordinator"),
+        ["other_coordinator", "reviewer", "institute_officer", "derci_officer", "auditor"],
+        "coordinator",
+    ),
+    (
+        "renewal/decision",
+        {"grant": True, "awarded_eur": 60000, "reason": "productive"},
+        renewal_requested,
+        ("decide renewal", OFFICERS),
+        ["coordinator", "other_coordinator", "reviewer", "auditor"],
+        "institute_officer",
+    ),
+    (
+        "successor",
+        {"successor_project_id": "IRP-next"},
+        funded_iea,
+        ("link successor", f"{OFFICERS}, system"),
+        ["coordinator", "other_coordinator", "reviewer", "auditor"],
+        "institute_officer",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body", "reach", "rule", "refused", "allowed"),
+    ACTIVE_STEPS,
+    ids=[s[0] for s in ACTIVE_STEPS],
+)
+async def test_roles_are_refused_on_an_active_projects_steps(
+    api, ts_env, service, endpoint, body, reach, rule, refused, allowed
+):
+    pid = await reach(api, ts_env, service)
+    history = f"/projects/{pid}/history"
+    before = (await api.get("auditor", history)).json()["events"]
+    verb, roles = rule
+    for role in refused:
+        r = await api.post(role, f"/projects/{pid}/{endpoint}", body)
+        assert r.status_code == 403, (role, r.text)
+        assert r.json()["detail"]["message"] == not_permitted(role, verb, roles)
+    assert (await api.get("auditor", history)).json()["events"] == before  # nothing recorded
+    # the project was where the step is possible: the role the rule allows takes it
+    r = await api.post(allowed, f"/projects/{pid}/{endpoint}", body)
+    assert r.status_code == 200, (allowed, r.text)
+    after = (await api.get("auditor", history)).json()["events"]
+    assert len(after) == len(before) + len(r.json()["events"])
+    assert after[-1]["actor"] == {"id": PEOPLE[allowed].person_id, "role": allowed}
+
+
+async def test_a_renewal_granted_starts_a_second_term(api, ts_env):
+    pid = await renewal_requested(api, ts_env)
+    r = await api.post(
+        "derci_officer",
+        f"/projects/{pid}/renewal/decision",
+        {"grant": True, "awarded_eur": 62000, "reason": "productive first term"},
+    )
+    assert r.status_code == 200 and r.json()["events"] == ["RenewalGranted"], r.text
+    again = await api.post(
+        "derci_officer",
+        f"/projects/{pid}/renewal/decision",
+        {"grant": False, "reason": "changed our mind"},
+    )
+    assert again.status_code == 409
+    assert again.json()["detail"]["message"] == "no renewal request is pending for term 1"
+    project = (await api.get("auditor", f"/projects/{pid}")).json()["project"]
+    first_end = project["term_ends_at"]
+    assert project["term_number"] == 1 and project["renewals"] == 1
+    await ts_env.sleep(timedelta(days=365))  # past the first term's end
+    project = (await api.get("auditor", f"/projects/{pid}")).json()["project"]
+    assert project["phase"] == "active"
+    assert (project["term_number"], project["renewals"]) == (2, 1)
+    assert project["term_starts_at"] == first_end and project["awarded_eur"] == 62000
+    types = [
+        e["type"] for e in (await api.get("auditor", f"/projects/{pid}/history")).json()["events"]
+    ]
+    assert types.count("TermStarted") == 2  # the second after the grant
+    assert "TermStarted" in types[types.index("RenewalGranted") :]
+    assert "ProjectClosed" not in types
+
+
+async def test_an_iea_is_linked_to_its_successor_once(api, ts_env, service):
+    pid = await funded_iea(api, ts_env, service)
+    r = await api.post(
+        "derci_officer", f"/projects/{pid}/successor", {"successor_project_id": "IRP-next"}
+    )
+    assert r.status_code == 200 and r.json()["events"] == ["SuccessorLinked"], r.text
+    project = (await api.get("coordinator", f"/projects/{pid}")).json()["project"]
+    assert project["successor_id"] == "IRP-next"
+    r = await api.post(
+        "derci_officer", f"/projects/{pid}/successor", {"successor_project_id": "IRP-other"}
+    )
+    assert r.status_code == 409
+    assert r.json()["detail"] == {
+        "message": "successor IRP-next is already linked",
+        "rule": "successor.already",
+    }
+    r = await api.post(
+        "derci_officer",
+        f"/projects/{pid}/successor",
+        {"successor_project_id": "IRL-next", "successor_instrument": "IRL"},
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"]["message"] == (
+        "successor_instrument: an IEA is followed up by an IRP; got IRL"
+    )
+    history = (await api.get("auditor", f"/projects/{pid}/history")).json()["events"]
+    assert [e["type"] for e in history].count("SuccessorLinked") == 1
 
 
 async def test_only_the_projects_coordinator_submits_its_reports(api, ts_env):
