@@ -514,10 +514,27 @@ def _link_successor(c: LinkSuccessor, s: ProjectState, policy: Policy) -> list[P
         )
     if c.successor_project_id == s.project_id:
         raise RuleViolation("successor.self", "a project cannot succeed itself")
+    closes = successor_link_closes_at(s, policy)
+    if closes is not None and c.at > closes:
+        raise IllegalTransition(
+            "successor.window",
+            f"an {inst.code} may be linked to its successor until {closes.date()} "
+            f"({policy.successor_link_months_after_end} months after its term)",
+        )
     data = SuccessorLinkedData(
         successor_project_id=c.successor_project_id, successor_instrument=c.successor_instrument
     )
     return [("SuccessorLinked", data)]
+
+
+def successor_link_closes_at(s: ProjectState, policy: Policy) -> datetime | None:
+    """Until when this project may still be linked to its successor: None when it cannot
+    (no successor instrument, already linked, never ran a term)."""
+    if s.application is None or s.instrument.successor is None or s.term is None:
+        return None
+    if s.successor_project_id is not None:
+        return None
+    return add_months(s.term.ends_at, policy.successor_link_months_after_end)
 
 
 _HANDLERS: dict[type[CommandBase], Callable[[Any, ProjectState, Policy], list[Pending]]] = {

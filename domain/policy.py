@@ -65,6 +65,8 @@ class Policy(BaseModel):
     renewal_window_months_before_end: int = Field(default=12, gt=0)
     renewal_reminder_months_before_end: tuple[int, ...] = (6, 3)
     final_report_due_months_after_end: int = Field(default=3, ge=0)
+    # how long after its term an IEA may still be linked to the IRP that follows it up
+    successor_link_months_after_end: int = Field(default=24, ge=0)
     coi_refuse_partner_country: bool = False
     iea_call: CallCalendar = Field(default_factory=CallCalendar)
 

@@ -20,7 +20,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain.automation import Step, next_step, scheduled_steps
     from domain.commands import Command
-    from domain.decider import decide
+    from domain.decider import decide, successor_link_closes_at
     from domain.errors import DomainError
     from domain.events import DomainEvent, ReminderSent, TermStarted
     from domain.evolve import evolve
@@ -106,8 +106,23 @@ class ProjectWorkflow:
                     await self._run_due_step()
                 continue
             await self._wait_for_change_or(step)
+        if workflow.patched("successor-window"):
+            await self._await_successor_link()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._outcome()
+
+    async def _await_successor_link(self) -> None:
+        """A closed IEA stays open to LinkSuccessor for the policy's window: its successor
+        IRP is often applied for after the IEA's final report."""
+        closes = successor_link_closes_at(self._state, self._policy)
+        if self._state.phase is not Phase.CLOSED or closes is None or closes <= self._now():
+            return
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: self._state.successor_project_id is not None,
+                timeout=closes - self._now(),
+                timeout_summary="successor may be linked",
+            )
 
     def _outcome(self) -> ProjectOutcome:
         s = self._state

@@ -9,10 +9,11 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from activities.event_records import from_record
-from domain.calendar import add_years
+from domain.calendar import add_months, add_years
 from domain.commands import (
     DecideApplication,
     DecideRenewal,
+    LinkSuccessor,
     RequestRenewal,
     TerminateProject,
 )
@@ -64,6 +65,8 @@ def check_term(events, code: str) -> None:
 async def test_approved_project_runs_to_closure(ts_env, service, event_store, notifier, code):
     driver = await funded(ts_env, service, code)
     await driver.run_to_closure()
+    if code == "IEA":  # a closed IEA may still be linked to its successor for two years
+        await ts_env.sleep(timedelta(days=2 * 366))
     outcome = await service.handle(driver.project_id).result()
     assert outcome.phase is Phase.CLOSED and outcome.released_eur == AWARD[code]
 
@@ -231,3 +234,28 @@ async def test_irl_renewed_twice_keeps_each_run_history_bounded(ts_env, service,
     events = await stored(event_store, driver.project_id)
     check_term(events, "IRL")
     assert [e.data.term_number for e in events if e.type == "TermStarted"] == [1, 2, 3]
+
+
+async def test_a_closed_iea_is_linked_to_its_successor_until_the_window_closes(
+    ts_env, service, event_store
+):
+    linked = await funded(ts_env, service, "IEA")
+    await linked.run_to_closure()  # final report accepted: nothing left but a successor
+    await ts_env.sleep(timedelta(days=200))  # the IRP that follows it up came later
+    result = await linked.act(
+        LinkSuccessor,
+        DERCI,
+        successor_project_id=f"IRP-{uuid.uuid4().hex[:6]}",
+        successor_instrument="IRP",
+    )
+    assert result.events == ("SuccessorLinked",)
+    assert (await service.handle(linked.project_id).result()).phase is Phase.CLOSED
+
+    unlinked = await funded(ts_env, service, "IEA")
+    await unlinked.run_to_closure()
+    term_end = (await unlinked.state()).term.ends_at
+    await ts_env.sleep(timedelta(days=2 * 366))
+    outcome = await service.handle(unlinked.project_id).result()  # the window ran out
+    assert outcome.phase is Phase.CLOSED
+    assert await ts_env.get_current_time() >= add_months(term_end, 24)
+    assert "SuccessorLinked" not in [e.type for e in await stored(event_store, unlinked.project_id)]
