@@ -197,7 +197,13 @@ def _term_end_steps(s: ProjectState, policy: Policy) -> list[Step]:
             key = f"term-ending:term{term.number}:{months}m"
             kind = ReminderKind.TERM_ENDING
             follow = f"; it may be followed by an {inst.successor}" if inst.successor else ""
-            subject = f"{s.project_id} ends on {end} and is not renewable{follow}"
+            why = (
+                f"has had its {s.renewals_granted} renewal"
+                f"{'s' if s.renewals_granted > 1 else ''} (the most an {inst.code} may have)"
+                if inst.renewable
+                else "is not renewable"
+            )
+            subject = f"{s.project_id} ends on {end} and {why}{follow}"
         else:
             continue
         if not s.reminder_sent(key):

@@ -114,6 +114,15 @@ def test_renewed_project_starts_a_second_term_then_closes(code):
     assert life.state.phase is Phase.CLOSED and life.state.renewals_granted == 1
     assert sum(e.data.amount_eur for e in life.of_type("TrancheReleased")) == 2 * AWARD[code] - 1000
     assert life.of_type("ProjectClosed")[0].occurred_at == add_years(utc(2026, 6, 1), 10)
+    last_term = [e.data for e in life.of_type("ReminderSent") if "term2" in e.data.key]
+    ending = {r.kind: r.subject for r in last_term if r.kind is not ReminderKind.REPORT_DUE}
+    if code == "IRL":  # two renewals allowed: the second term may be renewed again
+        assert ReminderKind.RENEWAL_WINDOW in ending
+    else:  # its one renewal used: the coordinator is told why no renewal is offered
+        assert ending[ReminderKind.TERM_ENDING] == (
+            f"P-1 ends on {second.ends_at.date()} and has had its 1 renewal "
+            f"(the most an {code} may have)"
+        )
 
 
 def test_iea_is_refused_renewal_and_is_followed_by_an_irp():
