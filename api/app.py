@@ -45,7 +45,8 @@ from domain.commands import (
     TerminateProject,
 )
 from identity.people import Person
-from readmodels.queries import DeadlineRow, History, history
+from readmodels.history_views import history_for
+from readmodels.queries import DeadlineRow, History
 from readmodels.views import (
     PortfolioFilter,
     PortfolioRow,
@@ -219,9 +220,7 @@ def create_app(services: Services, web: WebConfig | None = None) -> FastAPI:
     @app.get("/projects/{project_id}/history", tags=["questions"])
     async def project_history(project_id: str, who: Me) -> History:
         await fresh()
-        found = None
-        if await project_for(services.store, who.actor, project_id) is not None:
-            found = await history(services.store, project_id)
+        found = await history_for(services.store, who.actor, project_id)
         if found is None:
             raise not_found(project_id)
         return found

@@ -21,14 +21,14 @@ from starlette.datastructures import URL
 
 from api.portfolio_query import portfolio_filter
 from collab.steps import Refused, Services, assign_reviewer, take_step
-from domain.actors import Role
+from domain.actors import Actor, Role
 from domain.institutes import Institute
 from domain.instruments import InstrumentCode
 from domain.open_steps import OpenStep, open_steps
 from domain.state import Phase, ProjectState
 from identity.people import Person
 from identity.sessions import SessionStore, WebSession
-from readmodels.queries import history
+from readmodels.history_views import history_for
 from readmodels.views import (
     PortfolioFilter,
     PortfolioRow,
@@ -278,8 +278,8 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
             ),
         }
 
-    async def history_context(project_id: str) -> dict[str, Any]:
-        found = await history(services.store, project_id)
+    async def history_context(project_id: str, viewer: Actor) -> dict[str, Any]:
+        found = await history_for(services.store, viewer, project_id)
         entries = found.events if found else []
         broken = await services.store.verify(project_id)
         return {"history": list(reversed(entries)), "chain_break": broken}
@@ -293,7 +293,7 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
             context = await project_context(who, project_id)
         except HTTPException:
             return render(request, "not_found.html", who, 404, project_id=project_id)
-        context |= await history_context(project_id)
+        context |= await history_context(project_id, who.person.actor)
         return render(request, "project.html", who, errors={}, failed=None, done=done, **context)
 
     @router.get("/projects/{project_id}/live", response_class=HTMLResponse)
@@ -305,7 +305,7 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
         in is left alone otherwise."""
         await services.fresh()
         context = await project_context(who, project_id)
-        context |= await history_context(project_id)
+        context |= await history_context(project_id, who.person.actor)
         changed = steps != context["steps_key"]
         return render(
             request,
@@ -365,7 +365,7 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
             context = await project_context(who, project_id)
         except HTTPException:
             return render(request, "not_found.html", who, 404, project_id=project_id)
-        context |= await history_context(project_id)
+        context |= await history_context(project_id, who.person.actor)
         if failed not in context["steps"]:
             # a step this person is not offered (a forged or stale post): say why at the top
             context["refusal"] = next(iter(errors.values()))
