@@ -153,9 +153,13 @@ async def deadlines_for(
     project_id: str | None = None,
 ) -> list[DeadlineRow]:
     """What falls due before now + within on the projects this person sees, overdue included.
-    A reviewer's deadlines are their evaluations."""
+    A reviewer's deadlines are their evaluations. Who is late with a review (the label's
+    "; awaiting <reviewer ids>") is for the officers' eyes only, reviews being confidential
+    towards the coordinator and among reviewers."""
     sql = f"""
-        SELECT d.project_id, d.kind, d.ref, d.due_at, d.label
+        SELECT d.project_id, d.kind, d.ref, d.due_at,
+               CASE WHEN d.kind = 'evaluation' AND NOT $2 = ANY($3::text[])
+                    THEN split_part(d.label, ';', 1) ELSE d.label END AS label
         FROM deadlines d JOIN portfolio p USING (project_id)
         WHERE {_VISIBLE}
           AND d.due_at <= $4
