@@ -140,7 +140,7 @@ async def patiently(call: Any, *args: Any) -> Any:
     raise AssertionError(f"{call} never succeeded")
 
 
-async def live(service: ProjectService, pid: str) -> None:
+async def live(service: ProjectService, pid: str, faults_over: asyncio.Event) -> None:
     def cmd(cls: type[Any], actor: Any, **fields: Any) -> Any:
         return cls(command_id=uuid.uuid4(), actor=actor, at=datetime.now(UTC), **fields)
 
@@ -173,6 +173,8 @@ async def live(service: ProjectService, pid: str) -> None:
     )
     await patiently(service.execute, pid, decide)
     await until(lambda s: s.term is not None and s.tranche(1).status is TrancheStatus.RELEASED)
+    # the lives under way hold their last step until every planned fault has struck them
+    await faults_over.wait()
     await patiently(service.execute, pid, cmd(TerminateProject, DERCI, reason="end of soak"))
     await until(lambda s: s.phase is Phase.TERMINATED)
 
@@ -192,14 +194,17 @@ async def soak(tmp: Path, lives: int, kills: int, pg_restarts: int, temporal_res
         service = ProjectService(client, chaos.task_queue)
         pids = [f"IRP-soak-{i:03d}" for i in range(lives)]
         gate = asyncio.Semaphore(25)
+        faults_over = asyncio.Event()
 
         async def one(pid: str) -> None:
             async with gate:
-                await live(service, pid)
+                await live(service, pid, faults_over)
 
         work = asyncio.gather(*(one(p) for p in pids))
         try:
-            await _faults_then_wait(chaos, work, url, kills, pg_restarts, temporal_restarts)
+            await _faults_then_wait(
+                chaos, work, faults_over, url, kills, pg_restarts, temporal_restarts
+            )
         finally:
             if not work.done():  # never leave lives running behind a failed soak
                 work.cancel()
@@ -221,15 +226,21 @@ async def soak(tmp: Path, lives: int, kills: int, pg_restarts: int, temporal_res
 
 
 async def _faults_then_wait(
-    chaos: Chaos, work: Any, url: str, kills: int, pg_restarts: int, temporal_restarts: int
+    chaos: Chaos,
+    work: Any,
+    faults_over: asyncio.Event,
+    url: str,
+    kills: int,
+    pg_restarts: int,
+    temporal_restarts: int,
 ) -> None:
     # faults spread over the run; a restart of the dev server in the middle
     plan = ["kill"] * kills + ["pg"] * pg_restarts + ["temporal"] * temporal_restarts
     random.Random(7).shuffle(plan)
     for fault in plan:
         await asyncio.sleep(random.uniform(0.8, 2.0))
-        if work.done():
-            break
+        if work.done():  # lives wait for the faults: only a failed life ends this early
+            await work
         if fault == "kill":
             chaos.kill_worker()
             await asyncio.sleep(0.3)
@@ -238,6 +249,7 @@ async def _faults_then_wait(
             await chaos.restart_postgres()
         else:
             await chaos.restart_temporal()
+    faults_over.set()
     started = time.monotonic()
     await asyncio.wait_for(work, timeout=900)
     chaos.counts["seconds after the last fault"] = round(time.monotonic() - started)
@@ -254,12 +266,16 @@ def check(result: tuple, lives: int) -> None:
 
 async def test_lives_survive_kills_and_restarts(tmp_path):
     result = await soak(tmp_path, lives=24, kills=5, pg_restarts=1, temporal_restarts=1)
-    assert result[0]["worker kills"] >= 3
+    faults = result[0]
+    assert faults["worker kills"] == 5 and faults["postgres restarts"] == 1
+    assert faults["temporal restarts"] == 1
     check(result, 24)
 
 
 @pytest.mark.slow
 async def test_soak_200_lives_20_kills_3_postgres_restarts_1_temporal_restart(tmp_path):
     result = await soak(tmp_path, lives=200, kills=20, pg_restarts=3, temporal_restarts=1)
-    assert result[0]["worker kills"] == 20 and result[0]["postgres restarts"] == 3
+    faults = result[0]
+    assert faults["worker kills"] == 20 and faults["postgres restarts"] == 3
+    assert faults["temporal restarts"] == 1
     check(result, 200)
