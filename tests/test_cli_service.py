@@ -55,15 +55,13 @@ class Service:
         self.env.pop("COLLAB_TEMPORAL_ADDRESS", None)
         self.proc: subprocess.Popen[str] | None = None
         self.banner: list[str] = []
+        self.log = data_dir / "collab-up.log"  # its stderr: what to read when it fails
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [COLLAB, "up"],
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        with self.log.open("a") as log:
+            self.proc = subprocess.Popen(
+                [COLLAB, "up"], env=self.env, stdout=subprocess.PIPE, stderr=log, text=True
+            )
         assert self.proc.stdout is not None
         deadline = time.monotonic() + 180
         self.banner = []
