@@ -7,13 +7,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 from pydantic import ValidationError
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -39,6 +39,7 @@ from domain.commands import (
 )
 from domain.events import Recommendation
 from workflows.messages import StepResult
+from workflows.project import ProjectWorkflow
 
 
 @contextlib.asynccontextmanager
@@ -93,8 +94,28 @@ async def _send(settings: Settings, project_id: str | None, command: Command) ->
             raise CliError(f"project {project_id} already exists") from err
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
-                raise CliError(f"project {project_id} not found (or no longer running)") from err
+                raise CliError(await _not_running(service, project_id)) from err
             raise CliError(f"Temporal refused the request: {err.message}") from err
+
+
+async def _not_running(service: ProjectService, project_id: str | None) -> str:
+    """Why a step found no running workflow: the project never existed, or its life is over
+    (its workflow completed), which `collab status` shows: say which, as the API does."""
+    assert project_id is not None
+    try:
+        described = await service.handle(project_id).describe()
+    except RPCError:
+        return f"project {project_id} not found"
+    if described.status is not WorkflowExecutionStatus.COMPLETED:
+        return f"project {project_id} not found"  # e.g. a refused submission's, expired
+    try:
+        state = await service.handle(project_id).query(
+            ProjectWorkflow.state, rpc_timeout=timedelta(seconds=10)
+        )
+        phase = state.phase.value
+    except Exception:  # the query needs a worker; the fact that it ended is enough
+        return f"project {project_id} has ended: it takes no more steps"
+    return f"project {project_id} is {phase}: it takes no more steps"
 
 
 def _start_of(text: str | None) -> datetime | None:

@@ -456,8 +456,9 @@ def test_an_active_projects_steps_through_the_cli(service, tmp_path):
     terminated = service.ok(*terminate, "--as", "derci-martin")
     assert terminated["events"] == ["ProjectTerminated"] and terminated["phase"] == "terminated"
     assert terminated["version"] == version + 3  # none of the refusals above wrote anything
-    line = service.refused(*report, "--as", "pi-moreau")  # its life is over
-    assert line == f"collab: project {pid} not found (or no longer running)"
+    # its life is over: said so, not "not found" (`collab status` shows it)
+    line = service.refused(*report, "--as", "pi-moreau")
+    assert line == f"collab: project {pid} is terminated: it takes no more steps"
 
     events = service.ok("history", pid)["events"]
     assert [e["version"] for e in events] == list(range(1, version + 4))  # still nothing more
@@ -474,7 +475,7 @@ def test_an_active_projects_steps_through_the_cli(service, tmp_path):
 
 def test_a_step_on_an_unknown_project_is_refused_and_creates_nothing(service):
     line = service.refused("terminate", "NOPE-404", "--reason", "x", "--as", "derci-martin")
-    assert line == "collab: project NOPE-404 not found (or no longer running)"
+    assert line == "collab: project NOPE-404 not found"
     assert service.refused("history", "NOPE-404") == "collab: project NOPE-404 not found"
 
 
