@@ -18,9 +18,11 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from collab.application_file import load_application
+from collab.database import open_store
 from collab.errors import USAGE, CliError, describe_validation
 from collab.projects import ProjectService, refusal_of
 from collab.settings import Settings
+from collab.steps import Refused, Services, check_successor
 from collab.temporal_client import connect_client
 from domain.actors import Actor, Role
 from domain.application import Reviewer
@@ -200,5 +202,17 @@ async def run_step(args: argparse.Namespace, settings: Settings) -> StepResult:
             successor_project_id=args.successor,
             successor_instrument=args.successor_instrument,
         )
+        await _successor_known(settings, pid, cmd)
         return await _send(settings, pid, cmd)
     raise CliError(f"unknown step {step}", USAGE)
+
+
+async def _successor_known(settings: Settings, project_id: str, command: LinkSuccessor) -> None:
+    """The same check as the API's: a link names a project that exists, of its instrument."""
+    async with open_store(settings) as store, project_service(settings) as projects:
+        try:
+            await check_successor(Services(store=store, projects=projects), project_id, command)
+        except Refused as err:
+            raise CliError(err.message) from err
+        except RPCError:
+            return  # no running workflow: sending the step says why, as for any step

@@ -43,6 +43,10 @@ class ProjectService:
         self.task_queue = task_queue
         self._policy = policy
 
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
     def handle(self, project_id: str) -> WorkflowHandle[ProjectWorkflow, object]:
         return self._client.get_workflow_handle_for(
             ProjectWorkflow.run, project_workflow_id(project_id)

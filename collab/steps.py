@@ -18,7 +18,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from collab.projects import ProjectService, refusal_of
 from domain.actors import Role
 from domain.application import Reviewer
-from domain.commands import AssignReviewer, Command, SubmitApplication
+from domain.commands import AssignReviewer, Command, LinkSuccessor, SubmitApplication
+from domain.decider import decide
+from domain.errors import DomainError
 from eventstore.postgres import PostgresEventStore
 from identity.people import PeopleDirectory, Person
 from readmodels.projector import Projector
@@ -78,6 +80,8 @@ async def take_step(
             err.errors(include_url=False, include_context=False),  # type: ignore[arg-type]
         ) from err
     try:
+        if isinstance(command, LinkSuccessor):
+            await check_successor(services, project_id, command)
         if isinstance(command, SubmitApplication):
             return await services.projects.submit(command)
         return await services.projects.execute(project_id, command)
@@ -95,6 +99,32 @@ async def take_step(
         raise _refusal(err, project_id) from err
     except WorkflowAlreadyStartedError as err:  # its workflow has ended: no fresh start
         raise Refused(409, f"project {project_id} already exists", "project.exists") from err
+
+
+async def check_successor(services: Services, project_id: str, command: LinkSuccessor) -> None:
+    """A link is recorded for good: it must name a project that exists, of the instrument
+    it claims. The domain's own refusals (role, phase, instrument, window) come first, in
+    its words, as the workflow's validator would give them."""
+    state = await services.projects.state(project_id)
+    try:
+        decide(command, state, services.projects.policy)
+    except DomainError as err:
+        raise Refused(_STATUS.get(f"Domain.{err.kind}", 409), err.message, err.rule) from err
+    await services.fresh()
+    successor = await get_project(services.store, command.successor_project_id)
+    if successor is None:
+        raise Refused(
+            422,
+            f"successor_project_id: {command.successor_project_id} is not a known project",
+            "successor.unknown",
+        )
+    if successor.instrument != command.successor_instrument:
+        raise Refused(
+            422,
+            f"successor_instrument: {command.successor_project_id} is an "
+            f"{successor.instrument}, not an {command.successor_instrument}",
+            "successor.instrument",
+        )
 
 
 async def assign_reviewer(

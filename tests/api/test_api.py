@@ -170,6 +170,13 @@ async def funded_iea(api, ts_env, service) -> str:
     return driver.project_id
 
 
+async def funded_iea_and_its_successor(api, ts_env, service) -> str:
+    """A funded IEA, and the IRP that follows it up submitted as IRP-<the IEA's id>."""
+    pid = await funded_iea(api, ts_env, service)
+    await submitted(api, f"IRP-{pid}")
+    return pid
+
+
 def not_permitted(who: str, verb: str, allowed: str) -> str:
     """The domain's refusal (domain/authorization.py) for a person of the wrong role."""
     person = PEOPLE[who]
@@ -216,8 +223,8 @@ ACTIVE_STEPS = [
     ),
     (
         "successor",
-        {"successor_project_id": "IRP-next"},
-        funded_iea,
+        {"successor_project_id": "IRP-{pid}"},
+        funded_iea_and_its_successor,
         ("link successor", f"{OFFICERS}, system"),
         ["coordinator", "other_coordinator", "reviewer", "auditor"],
         "institute_officer",
@@ -234,6 +241,7 @@ async def test_roles_are_refused_on_an_active_projects_steps(
     api, ts_env, service, endpoint, body, reach, rule, refused, allowed
 ):
     pid = await reach(api, ts_env, service)
+    body = {k: v.format(pid=pid) if isinstance(v, str) else v for k, v in body.items()}
     history = f"/projects/{pid}/history"
     before = (await api.get("auditor", history)).json()["events"]
     verb, roles = rule
@@ -283,18 +291,28 @@ async def test_a_renewal_granted_starts_a_second_term(api, ts_env):
 
 async def test_an_iea_is_linked_to_its_successor_once(api, ts_env, service):
     pid = await funded_iea(api, ts_env, service)
+    # a link is for good: a successor that does not exist (a typo) is refused
     r = await api.post(
-        "derci_officer", f"/projects/{pid}/successor", {"successor_project_id": "IRP-next"}
+        "derci_officer", f"/projects/{pid}/successor", {"successor_project_id": "IRP-nxet"}
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"] == {
+        "message": "successor_project_id: IRP-nxet is not a known project",
+        "rule": "successor.unknown",
+    }
+    successor = await submitted(api, f"IRP-next-{uuid.uuid4().hex[:4]}")
+    r = await api.post(
+        "derci_officer", f"/projects/{pid}/successor", {"successor_project_id": successor}
     )
     assert r.status_code == 200 and r.json()["events"] == ["SuccessorLinked"], r.text
     project = (await api.get("coordinator", f"/projects/{pid}")).json()["project"]
-    assert project["successor_id"] == "IRP-next"
+    assert project["successor_id"] == successor
     r = await api.post(
         "derci_officer", f"/projects/{pid}/successor", {"successor_project_id": "IRP-other"}
     )
     assert r.status_code == 409
     assert r.json()["detail"] == {
-        "message": "successor IRP-next is already linked",
+        "message": f"successor {successor} is already linked",
         "rule": "successor.already",
     }
     r = await api.post(
