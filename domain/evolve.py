@@ -4,7 +4,9 @@ facts already decided and recorded."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from domain.calendar import add_years
 from domain.events import (
@@ -46,20 +48,41 @@ from domain.state import (
     TrancheStatus,
 )
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _replace(model: _M, changes: dict[str, Any]) -> _M:
+    """`model.model_copy(update=changes)` in half the time, with the same result: a shallow
+    copy, the changed fields marked as set, nothing validated (model_copy validates nothing
+    either). It skips pydantic's generic steps for extra fields and private attributes,
+    which the state's frozen, extra-forbidding models do not have; any other model is
+    handed to model_copy. A rebuild folds a million events, each copying the state."""
+    cls = type(model)
+    if cls.__private_attributes__ or cls.model_config.get("extra") == "allow":
+        return model.model_copy(update=changes)
+    copied = cls.__new__(cls)
+    object.__setattr__(copied, "__dict__", {**model.__dict__, **changes})
+    object.__setattr__(copied, "__pydantic_extra__", None)
+    object.__setattr__(
+        copied, "__pydantic_fields_set__", model.__pydantic_fields_set__.union(changes)
+    )
+    object.__setattr__(copied, "__pydantic_private__", None)
+    return copied
+
 
 def _with_report_status(s: ProjectState, report_id: str, status: ReportStatus) -> dict[str, Any]:
+    changes: dict[str, Any] = {"status": status}
     return {
         "reports": tuple(
-            r.model_copy(update={"status": status}) if r.report_id == report_id else r
-            for r in s.reports
+            [_replace(r, changes) if r.report_id == report_id else r for r in s.reports]
         )
     }
 
 
 def _with_tranche(s: ProjectState, year: int, **changes: Any) -> dict[str, Any]:
     assert s.term is not None
-    tranches = tuple(t.model_copy(update=changes) if t.year == year else t for t in s.term.tranches)
-    return {"term": s.term.model_copy(update={"tranches": tranches})}
+    tranches = tuple([_replace(t, changes) if t.year == year else t for t in s.term.tranches])
+    return {"term": _replace(s.term, {"tranches": tranches})}
 
 
 def _submitted(s: ProjectState, e: ApplicationSubmitted) -> dict[str, Any]:
@@ -193,8 +216,8 @@ def _renewal_requested(s: ProjectState, e: RenewalRequested) -> dict[str, Any]:
 def _renewal_granted(s: ProjectState, e: RenewalGranted) -> dict[str, Any]:
     assert s.renewal is not None and s.term is not None
     return {
-        "renewal": s.renewal.model_copy(
-            update={"status": RenewalStatus.GRANTED, "awarded_eur": e.data.awarded_eur}
+        "renewal": _replace(
+            s.renewal, {"status": RenewalStatus.GRANTED, "awarded_eur": e.data.awarded_eur}
         ),
         "renewals_granted": s.renewals_granted + 1,
         "awarded_eur": e.data.awarded_eur,
@@ -204,7 +227,7 @@ def _renewal_granted(s: ProjectState, e: RenewalGranted) -> dict[str, Any]:
 
 def _renewal_refused(s: ProjectState, e: RenewalRefused) -> dict[str, Any]:
     assert s.renewal is not None
-    return {"renewal": s.renewal.model_copy(update={"status": RenewalStatus.REFUSED})}
+    return {"renewal": _replace(s.renewal, {"status": RenewalStatus.REFUSED})}
 
 
 def _closed(s: ProjectState, e: ProjectClosed) -> dict[str, Any]:
@@ -266,9 +289,9 @@ def evolve(state: ProjectState, event: DomainEvent) -> ProjectState:
             f"event {event.type} v{event.version} does not follow project version {state.version}"
         )
     changes = _APPLIERS[type(event)](state, event)
-    return state.model_copy(
-        update={**changes, "version": event.version, "last_event_at": event.occurred_at}
-    )
+    changes["version"] = event.version
+    changes["last_event_at"] = event.occurred_at
+    return _replace(state, changes)
 
 
 def fold(events: Iterable[DomainEvent], state: ProjectState | None = None) -> ProjectState:
