@@ -75,3 +75,15 @@ class ChainBreak:
     version: int
     event_id: UUID
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedDocuments:
+    """A page of the global feed from ``read_all_documents``: in feed order, the text the
+    reader's SQL expression made of each event's row. An event that an upcaster applies
+    to is also in ``upcast`` (by its index), as ``read_all`` returns it: its document
+    shows the stored, older shape, so the reader takes the upcast record instead."""
+
+    documents: list[str]
+    upcast: dict[int, StoredEvent]
+    after: GlobalCursor  # where the next page starts (``after`` itself when empty)

@@ -41,6 +41,10 @@ class Upcasters:
             add(upcaster)
         return add
 
+    def applies(self, event_type: str, schema_version: int) -> bool:
+        """Whether an event of this type and schema version is read in another shape."""
+        return (event_type, schema_version) in self._by_key
+
     def upcast(
         self, event_type: str, schema_version: int, data: dict[str, Any]
     ) -> tuple[int, dict[str, Any]]:

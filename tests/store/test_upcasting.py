@@ -82,3 +82,38 @@ async def test_an_old_event_is_read_upcast_and_still_verifies(
         assert await reader.verify() is None  # the chain covers what is stored
     finally:
         await reader.close()
+
+
+async def test_a_feed_of_documents_hands_over_old_events_upcast(database_url: str) -> None:
+    writer = await PostgresEventStore.connect(database_url)
+    stored = [
+        NewEvent(
+            event_id=uuid4(),
+            stream_id="p",
+            version=v,
+            type="Renamed" if v % 2 else "Other",
+            schema_version=1,
+            occurred_at=datetime(2024, 1, v, tzinfo=UTC),
+            actor_id="a",
+            actor_role="r",
+            reason=None,
+            data={"name": f"n{v}"},
+        )
+        for v in range(1, 6)
+    ]
+    await writer.append("p", stored, 0)
+    await writer.close()
+
+    reader = await PostgresEventStore.connect(database_url, upcasters=renamed_upcasters())
+    try:
+        page = await reader.read_all_documents("data", limit=4)
+        assert [json.loads(d) for d in page.documents] == [{"name": f"n{v}"} for v in range(1, 5)]
+        feed = await reader.read_all(limit=4)
+        assert page.upcast == {0: feed[0], 2: feed[2]}
+        assert page.upcast[0].data == {"title": "n1", "language": "fr"}
+        rest = await reader.read_all_documents("data", page.after)
+        assert rest.documents == ['{"name": "n5"}']
+        assert rest.upcast == {0: (await reader.read_all(page.after))[0]}
+        assert (await reader.read_all_documents("data", rest.after)).documents == []
+    finally:
+        await reader.close()
