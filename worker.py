@@ -17,7 +17,7 @@ from activities.persistence import PersistenceActivities
 from collab.database import open_store
 from collab.logging_setup import configure_logging
 from collab.schedules import ensure_iea_call_schedule
-from collab.settings import Settings
+from collab.settings import WORKER_MAX_CACHED_WORKFLOWS, Settings
 from collab.temporal_client import connect_client
 from eventstore.recorder import EventRecorder
 from workflows.iea_call import IeaCallOpener, IeaCallWorkflow
@@ -32,7 +32,12 @@ def build_worker(
     store: EventRecorder,
     task_queue: str,
     notifier: Notifier | None = None,
+    *,
+    max_cached_workflows: int = WORKER_MAX_CACHED_WORKFLOWS,
 ) -> Worker:
+    """The worker; `max_cached_workflows` (Settings.worker_max_cached_workflows) bounds its
+    memory: past it, the least recently used workflow is evicted and replayed from its
+    history when it next has work."""
     persistence = PersistenceActivities(store)
     notifications = NotificationActivities(notifier or LogNotifier())
     return Worker(
@@ -40,6 +45,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=[persistence.append_events, notifications.deliver_reminder],
+        max_cached_workflows=max_cached_workflows,
     )
 
 
@@ -48,12 +54,18 @@ async def run_worker(settings: Settings) -> None:
         client = await connect_client(settings)
         # idempotent: every worker start makes sure DERCI's yearly IEA call is scheduled
         await ensure_iea_call_schedule(client, settings.task_queue)
-        worker = build_worker(client, store, settings.task_queue)
+        worker = build_worker(
+            client,
+            store,
+            settings.task_queue,
+            max_cached_workflows=settings.worker_max_cached_workflows,
+        )
         log.info(
             "worker started",
             temporal=settings.temporal_target,
             namespace=settings.temporal_namespace,
             task_queue=settings.task_queue,
+            max_cached_workflows=settings.worker_max_cached_workflows,
         )
         await worker.run()
 

@@ -43,7 +43,12 @@ async def run_service(settings: Settings) -> None:
         async with open_store(settings, stop_embedded=True) as store:
             client = await connect_client(settings)
             await ensure_iea_call_schedule(client, settings.task_queue)
-            worker = build_worker(client, store, settings.task_queue)
+            worker = build_worker(
+                client,
+                store,
+                settings.task_queue,
+                max_cached_workflows=settings.worker_max_cached_workflows,
+            )
             print(f"collab-lifecycle is up (data in {data_dir})", flush=True)
             print(f"  PostgreSQL : {_where_db(settings)}", flush=True)
             print(f"  Temporal   : {settings.temporal_target}", flush=True)

@@ -8,6 +8,9 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# the worker's workflow cache; see Settings.worker_max_cached_workflows
+WORKER_MAX_CACHED_WORKFLOWS = 250
+
 
 def default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "collab-lifecycle"
@@ -26,6 +29,11 @@ class Settings(BaseSettings):
     log_format: str = Field(default="console", pattern="^(console|json)$")
     log_level: str = "INFO"
     db_pool_max: int = Field(default=10, ge=1)
+    # workflows a worker keeps in memory (the SDK's sticky cache, least recently used
+    # evicted first); an evicted project is rebuilt from its history at its next task. This,
+    # not how many projects exist, bounds a worker's memory (bench/RESULTS.md, lives); 0
+    # caches none and replays every task
+    worker_max_cached_workflows: int = Field(default=WORKER_MAX_CACHED_WORKFLOWS, ge=0)
     # where the embedded dev server listens when temporal_address is unset
     embedded_temporal_port: int = 7233
     embedded_temporal_ui_port: int = 8233

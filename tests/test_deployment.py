@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from collab.database import open_store
-from collab.settings import Settings
+from collab.settings import WORKER_MAX_CACHED_WORKFLOWS, Settings
 from eventstore.embedded import start_embedded_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -417,6 +417,7 @@ def test_settings_parse_from_exactly_the_workers_environment(services, monkeypat
     assert settings.temporal_namespace == "collab"
     assert settings.task_queue == "collab-lifecycle"
     assert settings.log_format == "json"
+    assert settings.worker_max_cached_workflows == WORKER_MAX_CACHED_WORKFLOWS
 
 
 def test_secrets_come_from_variables():
@@ -588,8 +589,11 @@ def test_app_services_share_the_workers_image_and_settings(services, name):
     fields = set(Settings.model_fields)
     unknown = [k for k in env if not k.startswith(PREFIX) or k[len(PREFIX) :].lower() not in fields]
     assert not unknown, f"not fields of collab.settings.Settings: {unknown}"
-    shared = environment(worker)
-    assert {k: env[k] for k in shared} == shared, "same database, Temporal and queue as the worker"
+    # the worker's own tuning (COLLAB_WORKER_*) is the worker's alone
+    shared = {k: v for k, v in environment(worker).items() if not k.startswith(f"{PREFIX}WORKER_")}
+    assert {k: env.get(k) for k in shared} == shared, (
+        "same database, Temporal and queue as the worker"
+    )
     assert depends_on(service)["postgresql"] == "service_healthy"
 
 
