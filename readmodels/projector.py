@@ -214,7 +214,19 @@ class Projector:
                 batch = _Batch(page, cursor)
                 if ahead is not None and writing is not None:
                     await _first(ahead.folded.wait(), writing)
-                    view = ahead.states if ahead.folded.is_set() else {}
+                    if not ahead.folded.is_set():
+                        # its transaction ended without folding it: the checkpoint had
+                        # moved (another projector, a rebuild), so it was not applied, and
+                        # this batch must not be folded onto states that miss it
+                        done = await writing  # False, or the error it failed with
+                        assert not done
+                        writing = None
+                        ahead = None
+                        cache.clear()
+                        cursor = await self.checkpoint()
+                        page = await self._read(cursor, batch_size)
+                        continue
+                    view = ahead.states
 
                     def known(
                         pid: str, view: dict[str, ProjectState] = view

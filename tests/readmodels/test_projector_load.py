@@ -3,6 +3,7 @@ rebuilt from nothing, give the same read models, and those follow from the lives
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 from bench.lifegen import generate_life
@@ -58,3 +59,31 @@ async def test_live_projection_and_rebuilds_agree_over_interleaved_lives(event_s
     assert await snapshot(event_store) == live
     async with event_store.connection() as conn:
         assert await conn.fetchval("SELECT count(*) FROM notifications") == reminders
+
+
+async def test_a_catch_up_racing_rebuilds_restarts_and_agrees(event_store, database_url):
+    """A rebuild (or another projector) moving the checkpoint under a pipelined catch-up:
+    the catch-up's batch in flight is not applied, and the batch it was folding meanwhile
+    must not be folded onto states that miss it; it starts again from the checkpoint."""
+    await migrate_read_models(database_url)
+    lives = [generate_life(n, seed=8) for n in range(8)]
+    units = feed_order(lives)
+    await append_in_order(event_store, units, writers=4)
+    events = sum(len(u) for u in units)
+    assert await Projector(event_store).rebuild() == events
+    expected = await snapshot(event_store)
+
+    for batch in (7, 30, 100):
+        await Projector(event_store).rebuild(batch_size=batch)  # nothing left to catch up
+        racer = Projector(event_store)
+
+        async def rebuilds(batch: int = batch) -> None:
+            for _ in range(3):
+                await asyncio.sleep(0)
+                await Projector(event_store).rebuild(batch_size=batch)
+
+        async with event_store.connection() as conn:  # the racer starts from scratch
+            await conn.execute("DELETE FROM projection_checkpoints")
+        await asyncio.gather(racer.catch_up(batch_size=batch), rebuilds())
+        await Projector(event_store).catch_up()
+        assert await snapshot(event_store) == expected
