@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     # reminders by e-mail: unset host keeps them in the outbox (and in the log)
     smtp_host: str | None = None
 
-    @field_validator("smtp_host", "session_secret", mode="before")
+    @field_validator("smtp_host", "smtp_username", "smtp_password", "session_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # compose passes an unset variable as an empty string

@@ -597,6 +597,22 @@ def test_app_services_share_the_workers_image_and_settings(services, name):
     assert depends_on(service)["postgresql"] == "service_healthy"
 
 
+def test_the_projector_can_reach_any_mail_relay(services, monkeypatch):
+    """The projector e-mails reminders: every SMTP setting reaches it (an authenticated
+    STARTTLS relay included), and left unset each means what the settings' default means."""
+    env = environment(services["projector"])
+    smtp = {f"{PREFIX}{f.upper()}" for f in Settings.model_fields if f.startswith("smtp_")}
+    assert smtp <= set(env), f"not forwarded: {sorted(smtp - set(env))}"
+    for key in list(os.environ):
+        if key.startswith(PREFIX):
+            monkeypatch.delenv(key)
+    for key in smtp:  # what compose passes when the operator sets none of them
+        monkeypatch.setenv(key, str(env[key]))
+    unset = Settings()
+    for field in (f for f in Settings.model_fields if f.startswith("smtp_")):
+        assert getattr(unset, field) == Settings.model_fields[field].default, field
+
+
 def test_the_api_listens_on_all_interfaces_in_its_container(services):
     env = environment(services["api"])
     assert env[f"{PREFIX}API_HOST"] == "0.0.0.0"
