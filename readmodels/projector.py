@@ -50,7 +50,7 @@ async def migrate_read_models(owner_url: str) -> list[int]:
         await conn.close()
 
 
-REBUILD_BATCH = 20_000  # a rebuild writes each project's rows once per batch: big batches
+REBUILD_BATCH = 50_000  # a rebuild writes each project's rows once per batch: big batches
 MAX_CACHED_STATES = 50_000  # folded states kept between the batches of one catch-up
 _FOLD_SLICE = 500  # events folded between two looks at the database's replies
 
