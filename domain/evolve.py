@@ -58,16 +58,23 @@ def _replace(model: _M, changes: dict[str, Any]) -> _M:
     which the state's frozen, extra-forbidding models do not have; any other model is
     handed to model_copy. A rebuild folds a million events, each copying the state."""
     cls = type(model)
-    if cls.__private_attributes__ or cls.model_config.get("extra") == "allow":
+    plain = _PLAIN.get(cls)
+    if plain is None:
+        plain = _PLAIN[cls] = not (
+            cls.__private_attributes__ or cls.model_config.get("extra") == "allow"
+        )
+    if not plain:
         return model.model_copy(update=changes)
     copied = cls.__new__(cls)
-    object.__setattr__(copied, "__dict__", {**model.__dict__, **changes})
-    object.__setattr__(copied, "__pydantic_extra__", None)
-    object.__setattr__(
-        copied, "__pydantic_fields_set__", model.__pydantic_fields_set__.union(changes)
-    )
-    object.__setattr__(copied, "__pydantic_private__", None)
+    _set(copied, "__dict__", {**model.__dict__, **changes})
+    _set(copied, "__pydantic_extra__", None)
+    _set(copied, "__pydantic_fields_set__", model.__pydantic_fields_set__.union(changes))
+    _set(copied, "__pydantic_private__", None)
     return copied
+
+
+_PLAIN: dict[type[BaseModel], bool] = {}  # whether `_replace` may copy a model class itself
+_set = object.__setattr__  # past the frozen models' __setattr__, as pydantic's copy does
 
 
 def _with_report_status(s: ProjectState, report_id: str, status: ReportStatus) -> dict[str, Any]:
