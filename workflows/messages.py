@@ -34,8 +34,11 @@ class ProjectInput(_Message):
     policy: Policy = DEFAULT_POLICY
     # carried over by continue-as-new: the workflow resumes from this state
     state: ProjectState | None = None
-    # beyond this many history events the workflow continues as new
-    history_bound: int = Field(default=2_000, ge=200)
+    # beyond this many history events the workflow continues as new. A run's length is what
+    # a worker holds in memory for a cached project (core keeps a state machine per command)
+    # and what it replays when the project comes back after an eviction: a five-year life is
+    # about 440 events, so about two runs (running projects keep the bound they started with)
+    history_bound: int = Field(default=250, ge=200)
 
 
 class StepResult(_Message):
