@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # the worker's workflow cache; see Settings.worker_max_cached_workflows
-WORKER_MAX_CACHED_WORKFLOWS = 250
+WORKER_MAX_CACHED_WORKFLOWS = 1000
 
 
 def default_data_dir() -> Path:
@@ -31,8 +31,10 @@ class Settings(BaseSettings):
     db_pool_max: int = Field(default=10, ge=1)
     # workflows a worker keeps in memory (the SDK's sticky cache, least recently used
     # evicted first); an evicted project is rebuilt from its history at its next task. This,
-    # not how many projects exist, bounds a worker's memory (bench/RESULTS.md, lives); 0
-    # caches none and replays every task
+    # not how many projects exist, bounds a worker's memory (about 0.2-0.3 MB a cached
+    # five-year project, bench/RESULTS.md). Keep it above the projects that act at once (a
+    # burst such as every IEA starting its term on 1 January): below that every task
+    # replays a whole run and the worker falls far behind. 0 caches none
     worker_max_cached_workflows: int = Field(default=WORKER_MAX_CACHED_WORKFLOWS, ge=0)
     # where the embedded dev server listens when temporal_address is unset
     embedded_temporal_port: int = 7233
