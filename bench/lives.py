@@ -46,15 +46,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from temporalio import activity, workflow
-
-with workflow.unsafe.imports_passed_through():
-    # the sandbox re-imports this module for the trivial workflow: keep that cheap
-    import asyncpg
-    from temporalio.client import Client
-    from temporalio.contrib.pydantic import pydantic_data_converter
-    from temporalio.testing import WorkflowEnvironment
-    from temporalio.worker import Worker
+import asyncpg
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 START_MARK = "<!-- lives:start -->"
@@ -64,23 +60,6 @@ RATIO_TARGET = 3.0
 RSS_TARGET_MB = 300.0
 AWARD_EUR = 72_001
 SLACK = timedelta(hours=2)  # act up to this late, so near-simultaneous projects share a step
-
-
-# --- the trivial workflow ---------------------------------------------------------------
-
-
-@activity.defn(name="bench_noop")
-async def noop(i: int) -> int:
-    return i
-
-
-@workflow.defn(name="BenchTrivial")
-class TrivialWorkflow:
-    @workflow.run
-    async def run(self, activities: int) -> int:
-        for i in range(activities):
-            await workflow.execute_activity(noop, i, start_to_close_timeout=timedelta(seconds=30))
-        return activities
 
 
 # --- the worker child process -------------------------------------------------------------
@@ -95,36 +74,37 @@ async def worker_main(args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     store = None
-    experiment = args.worker_cache is not None or args.unsandboxed
+    # both workers cache as many workflows as the parent says: the production worker's
+    # setting (COLLAB_WORKER_MAX_CACHED_WORKFLOWS) unless --worker-cache overrides it
+    cache = args.worker_cache
+    queue = f"unused-{args.task_queue}" if args.unsandboxed else args.task_queue
     if args.worker == "lives":
         from eventstore.postgres import PostgresEventStore
         from worker import build_worker
 
         store = await PostgresEventStore.connect(args.db, run_migrations=False)
-        queue = f"unused-{args.task_queue}" if experiment else args.task_queue
-        w = build_worker(client, store, queue)
+        w = build_worker(client, store, queue, max_cached_workflows=cache)
     else:
-        # import by module name, not __main__, so the sandbox can re-import the workflow
-        sys.path.insert(0, str(Path(__file__).parent))
-        mod = __import__(Path(__file__).stem)
+        # bench/ is on sys.path (this script's folder): the sandbox re-imports the small
+        # trivial_workflow module by name for each instance
+        from trivial_workflow import TrivialWorkflow, noop
+
         w = Worker(
             client,
-            task_queue="unused" if experiment else args.task_queue,
-            workflows=[mod.TrivialWorkflow],
-            activities=[mod.noop],
+            task_queue=queue,
+            workflows=[TrivialWorkflow],
+            activities=[noop],
+            max_cached_workflows=cache,
         )
-    if experiment:
-        # the same worker with another cache size or without the sandbox (experiments);
-        # one client cannot hold two workers of a task queue, so `w` was built on another
+    if args.unsandboxed:
+        # the same worker without the sandbox (an experiment); one client cannot hold two
+        # workers of a task queue, so `w` was built on another
         from temporalio.worker import UnsandboxedWorkflowRunner
 
         config = w.config()
         config["task_queue"] = args.task_queue
-        if args.worker_cache is not None:
-            config["max_cached_workflows"] = args.worker_cache
-        if args.unsandboxed:
-            config["workflow_runner"] = UnsandboxedWorkflowRunner()
-        w = Worker(**config)
+        config["workflow_runner"] = UnsandboxedWorkflowRunner()
+        w = type(w)(**config)
     async with w:
         print("ready", flush=True)
         await stop.wait()
@@ -626,8 +606,8 @@ class Outcome:
 
 
 def experiments(args: argparse.Namespace) -> list[str]:
-    """The experiment options, as the worker child process takes them."""
-    flags = [] if args.worker_cache is None else ["--worker-cache", str(args.worker_cache)]
+    """The workers' options, as the worker child process takes them."""
+    flags = ["--worker-cache", str(args.worker_cache)]
     return flags + (["--unsandboxed"] if args.unsandboxed else [])
 
 
@@ -740,7 +720,11 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
                 *(
                     bounded(
                         client.start_workflow(
-                            TrivialWorkflow.run, activities, id=f"trivial-{n}-{i}", task_queue=tq
+                            "BenchTrivial",
+                            activities,
+                            id=f"trivial-{n}-{i}",
+                            task_queue=tq,
+                            result_type=int,
                         )
                     )
                     for i in range(n)
@@ -821,7 +805,9 @@ def breakdown(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def observations(outcomes: list[Outcome], worker_cache: int | None, unsandboxed: bool) -> str:
+def observations(
+    outcomes: list[Outcome], worker_cache: int, configured: bool, unsandboxed: bool
+) -> str:
     """What the numbers say, computed from them."""
     lines = []
     o = outcomes[0]
@@ -852,15 +838,29 @@ def observations(outcomes: list[Outcome], worker_cache: int | None, unsandboxed:
             f"worker CPU x{z.cpu_lives['worker'] / a.cpu_lives['worker']:.1f} (lives), "
             f"x{z.cpu_trivial['worker'] / a.cpu_trivial['worker']:.1f} (trivial)."
         )
-    cache = "1,000 (build_worker's default)" if worker_cache is None else f"{worker_cache:,}"
-    lines.append(f"- Workers cached at most {cache} workflows.")
+    source = (
+        "COLLAB_WORKER_MAX_CACHED_WORKFLOWS, the production worker's setting"
+        if configured
+        else "--worker-cache, an experiment"
+    )
+    over = [o.n for o in outcomes if o.n > worker_cache]
+    lines.append(
+        f"- Both workers cached at most {worker_cache:,} workflows ({source})."
+        + (
+            f" At N={', '.join(map(str, over))} the workflows outnumber the cache: when a "
+            "workflow evicted to make room has work again, the worker replays its history "
+            "(both sides alike)."
+            if over
+            else ""
+        )
+    )
     if unsandboxed:
         lines.append("- Experiment: workflows ran without the sandbox.")
     return "\n".join(lines)
 
 
 def section(
-    outcomes: list[Outcome], command: str, worker_cache: int | None, unsandboxed: bool
+    outcomes: list[Outcome], command: str, worker_cache: int, configured: bool, unsandboxed: bool
 ) -> str:
     import temporalio
 
@@ -875,7 +875,9 @@ N five-year IRP lives driven together (submitted, evaluated, approved, five annu
 on time, closed at term end, final report accepted; all workflows completed `closed`,
 every stream's versions contiguous) against N trivial workflows running, one after the
 other, as many no-op activities as one life ran. Each worker runs in its own process on
-a fresh server; its RSS is sampled every 0.1 s (and VmHWM). Targets: lives/trivial
+a fresh server; its RSS is sampled every 0.1 s (and VmHWM). The lives worker is the
+production one (worker.build_worker); both workers get the same workflow cache size.
+Targets: lives/trivial
 ≤ {RATIO_TARGET:.0f}x, peak lives-worker RSS < {RSS_TARGET_MB:.0f} MB.
 
 {table(outcomes)}
@@ -885,7 +887,7 @@ most {outcomes[0].step_days:g} days; CPU seconds by process over the lives' run)
 
 {breakdown(outcomes)}
 
-{observations(outcomes, worker_cache, unsandboxed)}
+{observations(outcomes, worker_cache, configured, unsandboxed)}
 {END_MARK}
 """
 
@@ -909,9 +911,13 @@ def write_section(text: str) -> None:
 
 
 async def bench(args: argparse.Namespace) -> None:
+    from collab.settings import Settings
     from eventstore.embedded import start_embedded_postgres
 
     sizes = [20] if args.quick else (args.n or [100, 1000])
+    configured = args.worker_cache is None
+    if configured:
+        args.worker_cache = Settings().worker_max_cached_workflows
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="lives-bench-") as tmp:
         pg_url, pg_server = await asyncio.to_thread(
@@ -927,10 +933,12 @@ async def bench(args: argparse.Namespace) -> None:
     print()
     print(breakdown(outcomes))
     print()
-    print(observations(outcomes, args.worker_cache, args.unsandboxed))
+    print(observations(outcomes, args.worker_cache, configured, args.unsandboxed))
     if not args.no_write:
         command = "python bench/lives.py " + " ".join(sys.argv[1:])
-        write_section(section(outcomes, command.strip(), args.worker_cache, args.unsandboxed))
+        write_section(
+            section(outcomes, command.strip(), args.worker_cache, configured, args.unsandboxed)
+        )
         print(f"\nwritten to {RESULTS}")
     if args.json:
         import json
@@ -967,7 +975,8 @@ def main() -> None:
     parser.add_argument(
         "--worker-cache",
         type=int,
-        help="experiment: both workers cache at most this many workflows (default 1000)",
+        help="experiment: both workers cache at most this many workflows "
+        "(default: COLLAB_WORKER_MAX_CACHED_WORKFLOWS, as the production worker)",
     )
     parser.add_argument(
         "--unsandboxed", action="store_true", help="experiment: workers run workflows unsandboxed"
