@@ -335,28 +335,47 @@ embedded PostgreSQL (unix socket, fsync on, default settings: shared_buffers 128
 """
 
 
-REBUILD_NOTES = """- Where a rebuild's time goes, and what it took (measured on a store loaded
-  as this one, 992,940 events, 2026-11-25):
-  - Before: 7,060 events/s; per event 84 µs of Python CPU and 57 µs of PostgreSQL.
-    Each batch of 1,000 events re-read and re-parsed the state of every project it
-    touched (0.4 ms for a long life's state), wrote each row with its own statement,
-    and Python's cyclic garbage collector scanned the whole heap again and again.
-  - What it took: states kept between the batches of one catch-up (read from the
-    table only for a project not seen yet, and not at all for one whose first event is
-    in the batch); rebuild batches of 20,000, so each touched project's rows are written
-    once a batch; each table written with one statement over arrays (`unnest`); the
-    next batch read and folded while the previous one is written; the cyclic garbage
-    collector paused during a rebuild (it took half of the remaining time and freed
-    about a hundred objects out of millions: 14,000 events/s with it, 27,000 without).
-  - Now, per event: Python about 33 µs (`domain.evolve` about 12, mostly pydantic
-    `model_copy` of the state; validating the event from its record about 6; reading
-    and decoding the row about 8; building rows and encoding arrays the rest),
-    PostgreSQL about 9.5 µs, overlapping. The fold is one Python thread: the rate is
-    Python's.
-  - Why not 50,000 here: about 43 µs of CPU an event (Python 33, PostgreSQL 9.5) on
-    two cores allows at most about 46,000 events/s even perfectly shared, and the fold
-    is single-threaded. More would take a cheaper `domain.evolve`, or folding
-    partitions of the projects in several processes on a machine with more cores."""
+REBUILD_NOTES = """- This run shared the two cores with another CPU-heavy benchmark (load average
+  above): the rebuild's process got a fraction of a core, so the events/s above, and the
+  history latencies, are not what the code does on this machine alone. CPU time per
+  event is the figure to compare, and even it reads about twice what it did on a nearly
+  idle machine (the same old code: 64-86 µs of Python here; 33 measured on 2026-11-25,
+  on an Intel Xeon of the same size: so the ratio mixes load and processor).
+- What it took, and where a rebuild's time goes:
+  - First (992,940 events, 2026-11-25, machine nearly idle): 7,060 events/s, per event
+    84 µs of Python CPU and 57 µs of PostgreSQL. States kept between the batches of a
+    catch-up, set-based writes (`unnest`), the next batch folded while the previous one
+    is written and the cyclic garbage collector paused brought it to 18,500-27,000
+    events/s: Python 33 µs an event, PostgreSQL 9.5.
+  - Then (2026-11-26): each event is read as one JSON document that PostgreSQL makes of
+    its row (`store.read_all_documents`; an upcast event still comes as its record) and
+    pydantic parses in one call, instead of fifteen decoded columns, a `json.loads` and a
+    dict validated; decisions are copied from `events` by the database, not through
+    Python; `domain.evolve` copies the state without `model_copy`'s generic steps (the
+    same copy, nothing validated either way, in about half the time); batches of 50,000
+    instead of 20,000, so each touched project's state, portfolio row and deadlines are
+    written less often; reminder recipients encoded by pydantic-core. Old and new code
+    run back to back on this store, same machine, same hour: Python 64-86 -> 40-46 µs an
+    event (0.62-0.65 of it), PostgreSQL 18-25 -> 19-21 µs (the documents cost it a
+    little, the bigger batches save it a little).
+  - Why 50,000/s is still not shown: the fold is one Python thread, so the rate is
+    Python's. Scaled by the old code's idle figure, the new code would take about 21 µs
+    of Python and 10 of PostgreSQL an event on an idle machine: about 48,000 events/s,
+    PostgreSQL on the other core. That is a projection, near the target and not above
+    it; only a run on an idle machine can settle it.
+  - Where Python's time goes now (cProfile of this code): pydantic parsing the
+    documents about a fifth; `domain.evolve` about two fifths (copying the state about
+    15 %, marking a report submitted or accepted about 10 %: a long life holds a dozen
+    reports, scanned and one copied, tranches 4 %, building terms, reports and reviews
+    4 %); the fold loop itself about 13 %; encoding the writes about 9 %; state JSON,
+    portfolio rows and deadlines about 7 %; the rest waiting for PostgreSQL.
+  - What more would take: a state cheaper to copy than frozen pydantic models (evolve's
+    two fifths; it would change the domain's types), or fewer pydantic objects per event
+    read. Not done: skipping validation of events read back (pydantic cannot build nested
+    models without validating them; building them by hand would write the event schema
+    twice); folding in several processes (on two cores the fold and PostgreSQL already
+    share both, and a second folder adds the cost of shipping documents and rows between
+    processes: a gain only with more cores)."""
 
 
 def write_section(text: str) -> None:
