@@ -541,20 +541,29 @@ async def plain_client(env: WorkflowEnvironment) -> Client:
     )
 
 
-async def activities_of(client: Client, workflow_id: str) -> dict[str, int]:
-    """Completed activities of a workflow's history, by activity type."""
-    history = await client.get_workflow_handle(workflow_id).fetch_history()
-    scheduled = {
-        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes")
-    }
+async def activities_of(client: Client, workflow_id: str) -> tuple[dict[str, int], int]:
+    """Completed activities of a workflow by activity type, over all its runs (a project
+    continues as new past its history bound), and how many runs it took."""
+    latest = await client.get_workflow_handle(workflow_id).fetch_history()
+    started = latest.events[0].workflow_execution_started_event_attributes
+    run_id: str | None = started.first_execution_run_id
     done: dict[str, int] = {}
-    for e in history.events:
-        if e.HasField("activity_task_completed_event_attributes"):
-            name = scheduled[e.activity_task_completed_event_attributes.scheduled_event_id]
-            done[name] = done.get(name, 0) + 1
-    return done
+    runs = 0
+    while run_id:
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        runs += 1
+        scheduled = {
+            e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
+            for e in history.events
+            if e.HasField("activity_task_scheduled_event_attributes")
+        }
+        for e in history.events:
+            if e.HasField("activity_task_completed_event_attributes"):
+                name = scheduled[e.activity_task_completed_event_attributes.scheduled_event_id]
+                done[name] = done.get(name, 0) + 1
+        continued = history.events[-1].workflow_execution_continued_as_new_event_attributes
+        run_id = continued.new_execution_run_id or None
+    return done, runs
 
 
 async def check_store(db_url: str, n: int) -> tuple[int, int, int]:
@@ -588,6 +597,7 @@ class Outcome:
     events_per_life: tuple[int, int]
     activities: int
     activity_kinds: dict[str, int]
+    runs: int  # workflow runs of one life (continue-as-new)
     lives_rss_mb: float
     trivial_rss_mb: float
     spent: dict[str, float]
@@ -672,10 +682,10 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
         profiler.stop()
         from workflows.messages import project_workflow_id
 
-        kinds = await activities_of(client, project_workflow_id(driver.lives[0].project_id))
+        kinds, runs = await activities_of(client, project_workflow_id(driver.lives[0].project_id))
         activities = sum(kinds.values())
         for x in driver.lives[1:4]:
-            other = await activities_of(client, project_workflow_id(x.project_id))
+            other, _ = await activities_of(client, project_workflow_id(x.project_id))
             if other != kinds:
                 print(f"  note: activities differ between lives: {kinds} and {other}")
     finally:
@@ -685,7 +695,8 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
     events, fewest, most = await check_store(db_url, n)
     print(
         f"  {lives_s:.1f} s, {events} events ({fewest}-{most} a life), {activities} activities "
-        f"a life {kinds}, {driver.count.updates} updates, {driver.count.queries} queries, "
+        f"a life {kinds} in {runs} runs, {driver.count.updates} updates, "
+        f"{driver.count.queries} queries, "
         f"peak RSS {worker.peak_mb:.0f} MB",
         flush=True,
     )
@@ -747,6 +758,7 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
         events_per_life=(fewest, most),
         activities=activities,
         activity_kinds=kinds,
+        runs=runs,
         lives_rss_mb=worker.peak_mb,
         trivial_rss_mb=trivial.peak_mb,
         spent=spent,
@@ -813,7 +825,8 @@ def observations(
     o = outcomes[0]
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(o.activity_kinds.items()))
     lines.append(
-        f"- A life ran {o.activities} activities ({kinds}) and stored {o.events // o.n} "
+        f"- A life ran {o.activities} activities ({kinds}) in {o.runs} workflow runs "
+        f"(continue-as-new past the history bound) and stored {o.events // o.n} "
         f"events; the driver made {o.calls.updates // o.n} updates and "
         f"{o.calls.queries // o.n} queries a life."
     )
