@@ -87,3 +87,13 @@ class FeedDocuments:
     documents: list[str]
     upcast: dict[int, StoredEvent]
     after: GlobalCursor  # where the next page starts (``after`` itself when empty)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamDocuments:
+    """One stream from ``read_stream_documents``: in version order, the text the reader's
+    SQL expression made of each event's row; an event that an upcaster applies to is
+    also in ``upcast`` (by its index), as ``read_stream`` returns it."""
+
+    documents: list[str]
+    upcast: dict[int, StoredEvent]

@@ -79,24 +79,39 @@ async def get_project(store: PostgresEventStore, project_id: str) -> ProjectRow 
 
 
 async def history(store: PostgresEventStore, project_id: str) -> History | None:
-    events = await store.read_stream(project_id)
-    if not events:
+    """The project's events as recorded (upcast), oldest first. Each event comes from
+    PostgreSQL as the JSON of its entry and the whole history is parsed in one call:
+    a third of the time of decoding the columns and building each entry in Python."""
+    read = await store.read_stream_documents(project_id, _ENTRY_DOCUMENT)
+    if not read.documents:
         return None
-    return History(
-        project_id=project_id,
-        events=[
-            HistoryEntry(
-                version=e.version,
-                type=e.type,
-                occurred_at=e.occurred_at,
-                recorded_at=e.recorded_at,
-                actor=ActorOut(id=e.actor_id, role=e.actor_role),
-                reason=e.reason,
-                data=e.data,
-            )
-            for e in events
-        ],
+    documents = read.documents
+    for i, e in read.upcast.items():  # rare: shown in its current shape
+        documents[i] = HistoryEntry(
+            version=e.version,
+            type=e.type,
+            occurred_at=e.occurred_at,
+            recorded_at=e.recorded_at,
+            actor=ActorOut(id=e.actor_id, role=e.actor_role),
+            reason=e.reason,
+            data=e.data,
+        ).model_dump_json()
+    return History.model_validate_json(
+        '{"project_id":' + json.dumps(project_id) + ',"events":[' + ",".join(documents) + "]}"
     )
+
+
+# A history entry as JSON, made by PostgreSQL from the event's row; times in UTC, as the
+# columns decode (to_json writes ISO 8601 in any DateStyle); strings escaped by to_json.
+_ENTRY_DOCUMENT = """
+'{"version":' || version::text
+|| ',"type":' || to_json(type)::text
+|| ',"occurred_at":' || rtrim(to_json(occurred_at AT TIME ZONE 'UTC')::text, '"') || 'Z"'
+|| ',"recorded_at":' || rtrim(to_json(recorded_at AT TIME ZONE 'UTC')::text, '"') || 'Z"'
+|| ',"actor":{"id":' || to_json(actor_id)::text || ',"role":' || to_json(actor_role)::text
+|| '},"reason":' || coalesce(to_json(reason)::text, 'null')
+|| ',"data":' || data::text || '}'
+"""
 
 
 async def coordinator_contact(store: PostgresEventStore, project_id: str) -> tuple[str, str] | None:

@@ -128,3 +128,62 @@ async def test_projectors_racing_a_rebuild_agree(event_store, projector):
     )
     await projector.catch_up()
     assert await snapshot(event_store) == expected
+
+
+async def test_history_shows_each_event_exactly_as_the_store_reads_it(event_store):
+    """The history is parsed from JSON that PostgreSQL writes: strings, times and payloads
+    must come out as the columns decode, whatever they hold."""
+    from datetime import UTC, datetime, timezone
+    from uuid import uuid4
+
+    from eventstore.records import NewEvent
+
+    odd = 'a "quoted" \\ back\\slash, tab\t, newline\n, é, 🚀, </script>'
+    events = [
+        NewEvent(
+            event_id=uuid4(),
+            stream_id="odd",
+            version=v,
+            type="Anything",
+            schema_version=1,
+            occurred_at=datetime(
+                2031, 12, 31, 23, 59, 59, 123456, tzinfo=timezone(timedelta(hours=-5))
+            ),
+            actor_id=odd,
+            actor_role="institute_officer",
+            reason=odd if v == 1 else None,
+            data={"text": odd, "n": 1.5, "nested": [{"x": None}], "big": 10**15},
+        )
+        for v in (1, 2)
+    ]
+    await event_store.append("odd", events, 0)
+
+    h = await history(event_store, "odd")
+    stored = await event_store.read_stream("odd")
+    assert [
+        (
+            e.version,
+            e.type,
+            e.occurred_at,
+            e.recorded_at,
+            e.actor.id,
+            e.actor.role,
+            e.reason,
+            e.data,
+        )
+        for e in h.events
+    ] == [
+        (
+            s.version,
+            s.type,
+            s.occurred_at,
+            s.recorded_at,
+            s.actor_id,
+            s.actor_role,
+            s.reason,
+            s.data,
+        )
+        for s in stored
+    ]
+    assert h.events[0].occurred_at == datetime(2032, 1, 1, 4, 59, 59, 123456, tzinfo=UTC)
+    assert h.events[0].occurred_at.utcoffset() == timedelta(0)

@@ -117,3 +117,41 @@ async def test_a_feed_of_documents_hands_over_old_events_upcast(database_url: st
         assert (await reader.read_all_documents("data", rest.after)).documents == []
     finally:
         await reader.close()
+
+
+async def test_a_stream_of_documents_hands_over_old_events_upcast(database_url: str) -> None:
+    writer = await PostgresEventStore.connect(database_url)
+    stored = [
+        NewEvent(
+            event_id=uuid4(),
+            stream_id=stream,
+            version=v,
+            type="Renamed" if v in (2, 3) else "Other",
+            schema_version=1,
+            occurred_at=datetime(2024, 1, v, tzinfo=UTC),
+            actor_id="a",
+            actor_role="r",
+            reason=None,
+            data={"name": f"{stream}{v}"},
+        )
+        for stream in ("p", "q")
+        for v in range(1, 5)
+    ]
+    await writer.append("p", stored[:4], 0)
+    await writer.append("q", stored[4:], 0)
+    await writer.close()
+
+    reader = await PostgresEventStore.connect(database_url, upcasters=renamed_upcasters())
+    try:
+        read = await reader.read_stream_documents("q", "data")
+        assert [json.loads(d) for d in read.documents] == [{"name": f"q{v}"} for v in range(1, 5)]
+        stream = await reader.read_stream("q")
+        assert read.upcast == {1: stream[1], 2: stream[2]}
+        assert read.upcast[1].data == {"title": "q2", "language": "fr"}
+        later = await reader.read_stream_documents("q", "version::text", from_version=3)
+        assert later.documents == ["3", "4"]
+        assert later.upcast == {0: stream[2]}
+        nothing = await reader.read_stream_documents("nope", "data")
+        assert (nothing.documents, nothing.upcast) == ([], {})
+    finally:
+        await reader.close()
