@@ -105,7 +105,7 @@ class _Batch:
         self.after = after
         self.states: dict[str, ProjectState] = {}  # each project's state after the batch
         self.deferred: dict[str, list[DomainEvent]] = {}
-        self.reminders: list[tuple[Any, ...]] = []
+        self.reminders: list[tuple[Any, ...]] = []  # upcast reminders only
         self.folded = asyncio.Event()  # set once `states` holds every project of the batch
 
     async def fold_known(self, known: Callable[[str], ProjectState | None]) -> None:
@@ -133,7 +133,9 @@ class _Batch:
                     deferred[pid] = [event]
                 else:
                     states[pid] = evolve(state, event)
-            if type(event) is ReminderSent:
+            if record is not None and type(event) is ReminderSent:
+                # the database copies the others from `events` (see _INSERT_NOTIFICATIONS):
+                # this one's stored payload has an older shape
                 self.reminders.append(
                     (
                         event.event_id,
@@ -346,8 +348,16 @@ class Projector:
                 last.tx_id,
                 last.position,
             )
+            # ON CONFLICT: a rebuild re-projects old reminders; they were sent already
+            await conn.execute(
+                _COPY_NOTIFICATIONS,
+                batch.after.tx_id,
+                batch.after.position,
+                last.tx_id,
+                last.position,
+                [r[0] for r in batch.reminders],
+            )
             if batch.reminders:
-                # ON CONFLICT: a rebuild re-projects old reminders; they were sent already
                 await conn.execute(_INSERT_NOTIFICATIONS, *_columns(batch.reminders, 7))
             await conn.execute(
                 """INSERT INTO projection_checkpoints (name, tx_id, position) VALUES ($1, $2, $3)
@@ -438,6 +448,24 @@ SELECT event_id, stream_id, version, type, occurred_at, recorded_at, actor_id, a
 FROM events
 WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND (tx_id, position) <= ($3::xid8, $4::bigint)
     AND reason <> ''
+ON CONFLICT (event_id) DO NOTHING
+"""
+
+# A reminder's notification, copied from `events` by the database like decisions (a third
+# of a long life's events are reminders: none of them goes through Python). A reminder
+# whose stored payload an upcaster reshapes is left out ($5) and sent from Python, read
+# in its current shape (_INSERT_NOTIFICATIONS); NOT EXISTS spares a rebuild the insert
+# attempt of each reminder already there.
+_COPY_NOTIFICATIONS = """
+INSERT INTO notifications (event_id, project_id, kind, reminder_key, recipients, subject, due_at)
+SELECT e.event_id, e.stream_id, e.data->>'kind', e.data->>'key',
+    ARRAY(SELECT jsonb_array_elements_text(e.data->'recipients')), e.data->>'subject',
+    (e.data->>'due_at')::timestamptz
+FROM events e
+WHERE (e.tx_id, e.position) > ($1::xid8, $2::bigint)
+    AND (e.tx_id, e.position) <= ($3::xid8, $4::bigint)
+    AND e.type = 'ReminderSent' AND e.event_id <> ALL($5::uuid[])
+    AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.event_id = e.event_id)
 ON CONFLICT (event_id) DO NOTHING
 """
 
