@@ -291,6 +291,28 @@ _APPLIERS: dict[type[Any], Callable[[ProjectState, Any], dict[str, Any]]] = {
 
 
 def evolve(state: ProjectState, event: DomainEvent) -> ProjectState:
+    return _replace(state, _changes(state, event))
+
+
+def fold(events: Iterable[DomainEvent], state: ProjectState | None = None) -> ProjectState:
+    """The state after `events`, as evolving event by event gives it. One copy of the state
+    is made, at the first event, and later events change that copy in place: it is this
+    call's own, nobody else has seen it, and each applier reads the state before its
+    event and returns new values, never the state itself. A rebuild folds each project's
+    events of a batch at once, so a copy per event (half of evolve's time) is saved."""
+    current = state if state is not None else ProjectState()
+    own: ProjectState | None = None
+    for event in events:
+        changes = _changes(current, event)
+        if own is None:
+            own = current = _replace(current, changes)
+        else:
+            own.__dict__.update(changes)
+            own.__pydantic_fields_set__.update(changes)  # its own set: _replace made it
+    return current
+
+
+def _changes(state: ProjectState, event: DomainEvent) -> dict[str, Any]:
     if event.version != state.version + 1:
         raise ValueError(
             f"event {event.type} v{event.version} does not follow project version {state.version}"
@@ -298,11 +320,4 @@ def evolve(state: ProjectState, event: DomainEvent) -> ProjectState:
     changes = _APPLIERS[type(event)](state, event)
     changes["version"] = event.version
     changes["last_event_at"] = event.occurred_at
-    return _replace(state, changes)
-
-
-def fold(events: Iterable[DomainEvent], state: ProjectState | None = None) -> ProjectState:
-    current = state if state is not None else ProjectState()
-    for event in events:
-        current = evolve(current, event)
-    return current
+    return changes

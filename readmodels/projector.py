@@ -31,7 +31,7 @@ from pydantic_core import to_json
 from activities.event_records import from_record
 from domain.deadlines import open_deadlines
 from domain.events import EVENT_ADAPTER, DomainEvent, ReminderSent
-from domain.evolve import evolve
+from domain.evolve import fold
 from domain.policy import DEFAULT_POLICY, Policy
 from domain.state import ProjectState
 from eventstore.migrations import migrate
@@ -55,7 +55,8 @@ async def migrate_read_models(owner_url: str) -> list[int]:
 
 REBUILD_BATCH = 50_000  # a rebuild writes each project's rows once per batch: big batches
 MAX_CACHED_STATES = 50_000  # folded states kept between the batches of one catch-up
-_FOLD_SLICE = 500  # events folded between two looks at the database's replies
+_PARSE_SLICE = 500  # events parsed between two looks at the database's replies
+_FOLD_SLICE = 500  # events folded between two looks
 
 
 class _States:
@@ -110,29 +111,23 @@ class _Batch:
 
     async def fold_known(self, known: Callable[[str], ProjectState | None]) -> None:
         """Fold what can be folded outside the transaction, yielding to the event loop
-        now and then so the previous batch's statements go on meanwhile."""
-        states, deferred = self.states, self.deferred
+        now and then so the previous batch's statements go on meanwhile. Each project's
+        events of the batch are folded together (`domain.evolve.fold`: one copy of its
+        state, not one an event)."""
         upcast = self.page.upcast
         parse = EVENT_ADAPTER.validator.validate_json
+        by_project: dict[str, list[DomainEvent]] = {}
         for i, document in enumerate(self.page.documents):
-            if i and i % _FOLD_SLICE == 0:
+            if i and i % _PARSE_SLICE == 0:
                 await asyncio.sleep(0)
             record = upcast.get(i) if upcast else None
             event = parse(document) if record is None else from_record(record)
             pid = event.project_id
-            waiting = deferred.get(pid)
-            if waiting is not None:
-                waiting.append(event)
+            events = by_project.get(pid)
+            if events is None:
+                by_project[pid] = [event]
             else:
-                state = states.get(pid)
-                if state is None:
-                    state = known(pid)
-                if state is None and event.version == 1:
-                    state = _NEW
-                if state is None:
-                    deferred[pid] = [event]
-                else:
-                    states[pid] = evolve(state, event)
+                events.append(event)
             if record is not None and type(event) is ReminderSent:
                 # the database copies the others from `events` (see _INSERT_NOTIFICATIONS):
                 # this one's stored payload has an older shape
@@ -147,14 +142,25 @@ class _Batch:
                         event.data.due_at,
                     )
                 )
+        states, deferred = self.states, self.deferred
+        folded = 0
+        for pid, events in by_project.items():
+            if folded > _FOLD_SLICE:
+                folded = 0
+                await asyncio.sleep(0)
+            folded += len(events)
+            state = known(pid)
+            if state is None and events[0].version == 1:
+                state = _NEW
+            if state is None:
+                deferred[pid] = events
+            else:
+                states[pid] = fold(events, state)
 
     def fold_deferred(self, stored_states: dict[str, ProjectState]) -> None:
         """Fold the deferred events onto the states read from the table."""
         for pid, events in self.deferred.items():
-            state = stored_states.get(pid, _NEW)
-            for event in events:
-                state = evolve(state, event)
-            self.states[pid] = state
+            self.states[pid] = fold(events, stored_states.get(pid, _NEW))
         self.deferred = {}
         self.folded.set()
 
@@ -217,6 +223,9 @@ class Projector:
                 if not page.documents:
                     return applied
                 batch = _Batch(page, cursor)
+                # the next page is read while this one is folded: PostgreSQL makes the
+                # documents on its core meanwhile, and the fold never waits for them
+                reading = asyncio.create_task(self._read(page.after, batch_size))
                 if ahead is not None and writing is not None:
                     await _first(ahead.folded.wait(), writing)
                     if not ahead.folded.is_set():
@@ -227,6 +236,8 @@ class Projector:
                         assert not done
                         writing = None
                         ahead = None
+                        await _cancel(reading)
+                        reading = None
                         cache.clear()
                         cursor = await self.checkpoint()
                         page = await self._read(cursor, batch_size)
@@ -243,7 +254,6 @@ class Projector:
                 else:
                     await batch.fold_known(cache.get)
                 cursor = page.after
-                reading = asyncio.create_task(self._read(cursor, batch_size))
                 if writing is not None:
                     done = await writing
                     writing = None

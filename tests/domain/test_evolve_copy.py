@@ -71,3 +71,34 @@ def test_models_with_private_or_extra_fields_are_handed_to_model_copy() -> None:
     assert _replace(private, {"a": 2})._seen == 7
     extra = _Extra(a=1, b=2)  # type: ignore[call-arg]
     _same(_replace(extra, {"a": 2, "c": 3}), extra.model_copy(update={"a": 2, "c": 3}))
+
+
+def test_fold_gives_what_evolving_event_by_event_gives_and_touches_no_state_given() -> None:
+    from bench.lifegen import generate_life
+    from domain.evolve import evolve, fold
+
+    for n in range(24):  # every kind of life
+        events = [e for unit in generate_life(n, seed=5).units for e in unit]
+        steps = [ProjectState()]
+        for event in events:
+            steps.append(evolve(steps[-1], event))
+        dumps = [s.model_dump_json() for s in steps]
+        fields_sets = [set(s.__pydantic_fields_set__) for s in steps]
+        for cut in (0, 1, len(events) // 2, len(events) - 1):
+            given = steps[cut]
+            folded = fold(events[cut:], given)
+            _same(folded, steps[-1])
+            assert folded is not given
+            # every state handed out before is as it was
+            assert [s.model_dump_json() for s in steps] == dumps
+            assert [s.__pydantic_fields_set__ for s in steps] == fields_sets
+        assert fold([], steps[3]) is steps[3]
+
+
+def test_fold_refuses_an_event_out_of_order_like_evolve() -> None:
+    from bench.lifegen import generate_life
+    from domain.evolve import fold
+
+    events = [e for unit in generate_life(0, seed=5).units for e in unit]
+    with pytest.raises(ValueError, match="does not follow project version 1"):
+        fold([events[0], events[2]])
