@@ -3,7 +3,9 @@ a human step, read a project's live state. It speaks to Temporal; it never decid
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
@@ -81,12 +83,16 @@ class ProjectService:
             # should a failed project's id be reused, its stream refuses version 0 anyway)
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         )
-        result: StepResult = await self._client.execute_update_with_start_workflow(
-            ProjectWorkflow.execute,
-            command,
-            start_workflow_operation=start,
-            id=_update_id(command.command_id),
-        )
+        try:
+            result: StepResult = await self._client.execute_update_with_start_workflow(
+                ProjectWorkflow.execute,
+                command,
+                start_workflow_operation=start,
+                id=_update_id(command.command_id),
+            )
+        except BaseException:
+            _forget_start_error(start)
+            raise
         return result
 
     async def execute(self, project_id: str, command: Command) -> StepResult:
@@ -104,6 +110,15 @@ class ProjectService:
             ProjectWorkflow.planned_steps
         )
         return steps
+
+
+def _forget_start_error(start: WithStartWorkflowOperation[Any, Any]) -> None:
+    """The SDK hands a failed start's error to the operation's handle future as well as to
+    the caller; nobody awaits that future, so asyncio would log "Future exception was never
+    retrieved" for each submission that met a Temporal outage. The caller has the error."""
+    future = getattr(start, "_workflow_handle", None)
+    if isinstance(future, asyncio.Future) and future.done() and not future.cancelled():
+        future.exception()
 
 
 def _update_id(command_id: UUID) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import (
+    Client,
     WorkflowExecutionStatus,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -170,6 +171,38 @@ async def test_a_service_first_started_during_the_call_opens_it_at_once(dev_env)
         await client.get_workflow_handle(iea_call_workflow_id(year + 1)).describe()
     assert err.value.status is RPCStatusCode.NOT_FOUND
     await call.terminate(reason="test over")
+
+
+async def test_a_refused_submission_raises_once_and_leaves_no_stray_error(dev_env):
+    """The start's error reaches the caller; asyncio must not also log it as an error
+    nobody retrieved (it did, once per submission, while Temporal was restarting)."""
+    import gc
+
+    stray: list[dict[str, object]] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _loop, context: stray.append(context))
+    try:
+        # a namespace the server does not have: it refuses the start at once
+        client = Client(dev_env.client.service_client, namespace=f"missing-{uuid.uuid4()}")
+        service = ProjectService(client, "tq")
+        command = SubmitApplication(
+            command_id=uuid.uuid4(),
+            actor=pi_actor(),
+            at=datetime.now(UTC),
+            project_id=f"IRP-{uuid.uuid4()}",
+            application=application("IRP"),
+        )
+        refused = None
+        try:
+            await service.submit(command)
+        except RPCError as error:  # not pytest.raises: it would keep the frames alive
+            refused = error.status
+        assert refused is RPCStatusCode.NOT_FOUND
+        gc.collect()  # an unretrieved future's error is reported when it is collected
+        await asyncio.sleep(0)
+        assert [c.get("message") for c in stray] == []
+    finally:
+        loop.set_exception_handler(None)
 
 
 async def test_worker_killed_mid_life_loses_and_duplicates_nothing(
