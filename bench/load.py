@@ -323,59 +323,55 @@ embedded PostgreSQL (unix socket, fsync on, default settings: shared_buffers 128
   `GET /projects/{{id}}/history` and `collab history` return), {o.history_samples:,} reads
   of random projects one at a time after 50 warm-up reads, {o.history_events:.0f} events a
   project on average: mean {h["mean"]:.2f} ms, max {h["max"]:.1f} ms. One index range scan
-  on (stream_id, version), then typed entries.
+  on (stream_id, version), each event read as the JSON of its entry (made by PostgreSQL)
+  and the whole history parsed in one call (2026-11-26: p95 4.7 -> 3.3 ms measured alone,
+  against building each entry from the decoded columns).
 - Rebuild: `Projector.rebuild()`, batches of {o.rebuild_batch:,}: {o.rebuild_events:,} events
   in {o.rebuild_s:.1f} s. CPU: this Python process {cpu["python"]:.1f} s
   ({cpu["python"] * per:.1f} µs an event), PostgreSQL {cpu["postgres"]:.1f} s
   ({cpu["postgres"] * per:.1f} µs an event), overlapping (the next batch is read and folded
   while the previous one is written). Load average of the machine (2 cores, shared)
   just before: {o.load_average:.1f}.
-{REBUILD_NOTES}
+{SHARED_NOTE if o.load_average > 1.5 else ""}{REBUILD_NOTES}
 {END_MARK}
 """
 
 
-REBUILD_NOTES = """- This run shared the two cores with another CPU-heavy benchmark (load average
-  above): the rebuild's process got a fraction of a core, so the events/s above, and the
-  history latencies, are not what the code does on this machine alone. CPU time per
-  event is the figure to compare, and even it reads about twice what it did on a nearly
-  idle machine (the same old code: 64-86 µs of Python here; 33 measured on 2026-11-25,
-  on an Intel Xeon of the same size: so the ratio mixes load and processor).
-- What it took, and where a rebuild's time goes:
-  - First (992,940 events, 2026-11-25, machine nearly idle): 7,060 events/s, per event
-    84 µs of Python CPU and 57 µs of PostgreSQL. States kept between the batches of a
-    catch-up, set-based writes (`unnest`), the next batch folded while the previous one
-    is written and the cyclic garbage collector paused brought it to 18,500-27,000
-    events/s: Python 33 µs an event, PostgreSQL 9.5.
-  - Then (2026-11-26): each event is read as one JSON document that PostgreSQL makes of
-    its row (`store.read_all_documents`; an upcast event still comes as its record) and
-    pydantic parses in one call, instead of fifteen decoded columns, a `json.loads` and a
-    dict validated; decisions are copied from `events` by the database, not through
-    Python; `domain.evolve` copies the state without `model_copy`'s generic steps (the
-    same copy, nothing validated either way, in about half the time); batches of 50,000
-    instead of 20,000, so each touched project's state, portfolio row and deadlines are
-    written less often; reminder recipients encoded by pydantic-core. Old and new code
-    run back to back on this store, same machine, same hour: Python 64-86 -> 40-46 µs an
-    event (0.62-0.65 of it), PostgreSQL 18-25 -> 19-21 µs (the documents cost it a
-    little, the bigger batches save it a little).
-  - Why 50,000/s is still not shown: the fold is one Python thread, so the rate is
-    Python's. Scaled by the old code's idle figure, the new code would take about 21 µs
-    of Python and 10 of PostgreSQL an event on an idle machine: about 48,000 events/s,
-    PostgreSQL on the other core. That is a projection, near the target and not above
-    it; only a run on an idle machine can settle it.
-  - Where Python's time goes now (cProfile of this code): pydantic parsing the
-    documents about a fifth; `domain.evolve` about two fifths (copying the state about
-    15 %, marking a report submitted or accepted about 10 %: a long life holds a dozen
-    reports, scanned and one copied, tranches 4 %, building terms, reports and reviews
-    4 %); the fold loop itself about 13 %; encoding the writes about 9 %; state JSON,
-    portfolio rows and deadlines about 7 %; the rest waiting for PostgreSQL.
-  - What more would take: a state cheaper to copy than frozen pydantic models (evolve's
-    two fifths; it would change the domain's types), or fewer pydantic objects per event
-    read. Not done: skipping validation of events read back (pydantic cannot build nested
-    models without validating them; building them by hand would write the event schema
-    twice); folding in several processes (on two cores the fold and PostgreSQL already
-    share both, and a second folder adds the cost of shipping documents and rows between
-    processes: a gain only with more cores)."""
+SHARED_NOTE = """- The machine was not idle (load average above): the rebuild shared its two cores,
+  so events/s and the history latencies read lower than the code does alone; CPU time
+  per event is the figure to compare between runs.
+"""
+
+REBUILD_NOTES = """- What it took, and where a rebuild's time goes (all on this 2-core machine):
+  - First (992,940 events, 2026-11-25): 7,060 events/s, per event 84 µs of Python CPU
+    and 57 µs of PostgreSQL. States kept between the batches of a catch-up, set-based
+    writes (`unnest`), the next batch folded while the previous one is written, the
+    cyclic garbage collector paused: 18,500-27,000 events/s.
+  - Then each event read as one JSON document made by PostgreSQL and parsed by pydantic
+    in one call, decisions copied from `events` by the database, a cheaper state copy in
+    `domain.evolve`, batches of 50,000: measured idle on 2026-11-26 04:08 UTC, 18,705
+    events/s, 45.4 µs of Python and 22.5 of PostgreSQL an event.
+  - Then (2026-11-26): reminders' notifications copied from `events` by the database too
+    (Python 45 -> 38 µs an event, PostgreSQL 22.5 -> 20.5); each project's events of a batch
+    folded at once (`domain.evolve.fold`: one copy of the state for the batch, not one an
+    event; 19 -> 8-10 µs an event for the fold alone, back to back), and the next page
+    read while the batch folds: 25,203 events/s at load average 1.1 (Python 36 µs,
+    PostgreSQL 24 µs an event).
+  - Why 50,000/s is not reached here, measured piece by piece on this store: receiving a
+    page's documents through asyncpg costs about 4 µs of Python an event and parsing them
+    into typed events 12-13 (the envelope, actor and payload models, datetimes, UUID: the
+    objects themselves, not the JSON, which pydantic-core reads in 2-3); folding 8-10. So
+    one Python process needs about 30 µs an event before a row is written: 33,000
+    events/s at best. PostgreSQL needs 21-25 µs an event (6 of them making the
+    documents). 50,000 events/s on two cores leaves 40 µs of CPU an event for both; the
+    rebuild uses 55-60. A second folding process would share the same two cores (about
+    35,000/s at best, before the cost of shipping events between processes).
+  - Tried and dropped: a page as a few large JSON arrays, each parsed in one call (1 µs
+    an event less for Python, 1-2 more for PostgreSQL).
+  - What would reach it: more cores, with the fold partitioned by project over several
+    processes; or reading back events already validated when appended without building
+    them through validation (pydantic cannot build nested models otherwise; by hand it
+    would write the event schema twice)."""
 
 
 def write_section(text: str) -> None:
