@@ -73,8 +73,10 @@ async def run_read(args: argparse.Namespace, settings: Settings) -> tuple[Any, s
     async with open_store(settings) as store:
         projector = Projector(store)
         if args.command == "projections":
-            n = await projector.rebuild(progress=_progress("rebuilding read models"))
+            await projector.rebuild(progress=_progress("rebuilding read models"))
             print(file=sys.stderr)
+            # not rebuild's own count: `collab up`'s projector may have folded some batches
+            n = await projector.projected_events()
             return {"rebuilt_events": n}, f"read models rebuilt from {n} events"
         await projector.catch_up()
         if args.command == "audit":

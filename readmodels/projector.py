@@ -298,6 +298,18 @@ class Projector:
         with _collector_paused():
             return await self.catch_up(batch_size=batch_size, progress=progress)
 
+    async def projected_events(self) -> int:
+        """How many events the read models reflect: those up to the checkpoint, whoever
+        folded them (a rebuild beside a running projector shares the work with it)."""
+        at = await self.checkpoint()
+        async with self._store.connection() as conn:
+            count: int = await conn.fetchval(
+                "SELECT count(*) FROM events WHERE (tx_id, position) <= ($1::xid8, $2::bigint)",
+                at.tx_id,
+                at.position,
+            )
+        return count
+
     async def _read(self, cursor: GlobalCursor, limit: int) -> FeedDocuments:
         return await self._store.read_all_documents(_EVENT_DOCUMENT, cursor, limit)
 

@@ -128,6 +128,18 @@ async def test_projectors_racing_a_rebuild_agree(event_store, projector):
     )
     await projector.catch_up()
     assert await snapshot(event_store) == expected
+    total = sum(len(funded(code, "x").events) for code in ("IRP", "IRL", "IEA"))
+    assert await projector.projected_events() == await others[0].projected_events() == total
+
+
+async def test_projected_events_counts_what_the_checkpoint_covers(event_store, projector):
+    assert await projector.projected_events() == 0
+    life = funded("IRL", "IRL-count")
+    await record(event_store, life)
+    await projector.catch_up(batch_size=4)
+    assert await projector.projected_events() == len(life.events)
+    await record(event_store, funded("IEA", "IEA-count"))  # stored, not yet projected
+    assert await projector.projected_events() == len(life.events)
 
 
 async def test_history_shows_each_event_exactly_as_the_store_reads_it(event_store):
