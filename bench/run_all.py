@@ -5,6 +5,8 @@
                                                  # its figures are not the targets' figures)
     python bench/run_all.py --lives 100 --lives 2000 --projects 20000   # bigger runs
     python bench/run_all.py --skip lives         # leave a bench's section as it is
+    python bench/run_all.py --reuse lives=/tmp/lives.json   # summarise an earlier run's
+                                                 # figures (its --json) instead of running it
 
 In order, each in its own process (each writes its own section of RESULTS.md):
 
@@ -72,7 +74,11 @@ def run(name: str, command: list[str]) -> tuple[int, float]:
 
 
 def summary(
-    figures: dict[str, Any], seconds: dict[str, float], codes: dict[str, int], command: str
+    figures: dict[str, Any],
+    seconds: dict[str, float],
+    codes: dict[str, int],
+    command: str,
+    notes: dict[str, str] | None = None,
 ) -> str:
     rows: list[tuple[str, str, str]] = []  # (target, figure, met)
 
@@ -121,8 +127,10 @@ def summary(
         )
     table = ["| target | figure | met |", "|---|---|:---:|"]
     table += [f"| {t} | {f} | {m} |" for t, f, m in rows]
+    notes = notes or {}
     parts = ", ".join(
-        f"{name} {seconds[name] / 60:.1f} min" + ("" if codes[name] == 0 else " (FAILED)")
+        notes.get(name)
+        or f"{name} {seconds[name] / 60:.1f} min" + ("" if codes[name] == 0 else " (FAILED)")
         for name in seconds
     )
     return f"""{START_MARK}
@@ -162,21 +170,43 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=10_000, help="lives loaded (load)")
     parser.add_argument("--lives", type=int, action="append", help="N for bench/lives.py")
     parser.add_argument("--skip", action="append", choices=BENCHES, default=[])
+    parser.add_argument(
+        "--reuse",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="do not run NAME: summarise the figures its --json wrote to FILE earlier",
+    )
     args = parser.parse_args()
+    reused: dict[str, Path] = {}
+    for item in args.reuse:
+        name, _, file = item.partition("=")
+        if name not in BENCHES or not file:
+            parser.error(f"--reuse {item}: expected NAME=FILE, NAME one of {', '.join(BENCHES)}")
+        reused[name] = Path(file)
+        if not reused[name].is_file():
+            parser.error(f"--reuse {item}: no such file")
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         out = Path(tmp)
         figures: dict[str, Any] = {}
         seconds: dict[str, float] = {}
         codes: dict[str, int] = {}
+        notes: dict[str, str] = {}
         for name, command in commands(args, out).items():
             if name in args.skip:
+                continue
+            if name in reused:
+                figures[name] = json.loads(reused[name].read_text())
+                seconds[name], codes[name] = 0.0, 0
+                when = datetime.fromtimestamp(reused[name].stat().st_mtime, UTC)
+                notes[name] = f"{name} reused from a run of {when:%Y-%m-%d %H:%M} UTC"
                 continue
             codes[name], seconds[name] = run(name, command)
             path = out / f"{name}.json"
             if codes[name] == 0 and path.exists():
                 figures[name] = json.loads(path.read_text())
     line = "python bench/run_all.py " + " ".join(sys.argv[1:])
-    text = summary(figures, seconds, codes, line.strip())
+    text = summary(figures, seconds, codes, line.strip(), notes)
     write_summary(text)
     print("\n" + text)
     sys.exit(1 if any(codes.values()) else 0)
