@@ -177,6 +177,9 @@ def main() -> None:
         metavar="NAME=FILE",
         help="do not run NAME: summarise the figures its --json wrote to FILE earlier",
     )
+    parser.add_argument(
+        "--json-dir", type=Path, help="keep each benchmark's figures there (NAME.json)"
+    )
     args = parser.parse_args()
     reused: dict[str, Path] = {}
     for item in args.reuse:
@@ -187,7 +190,8 @@ def main() -> None:
         if not reused[name].is_file():
             parser.error(f"--reuse {item}: no such file")
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        out = Path(tmp)
+        out = args.json_dir or Path(tmp)
+        out.mkdir(parents=True, exist_ok=True)
         figures: dict[str, Any] = {}
         seconds: dict[str, float] = {}
         codes: dict[str, int] = {}
