@@ -52,7 +52,6 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 START_MARK = "<!-- lives:start -->"
 END_MARK = "<!-- lives:end -->"
 HEADING = "## Concurrent project lives on the time-skipping server"
@@ -772,17 +771,6 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
 # --- reporting ----------------------------------------------------------------------------
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    nproc = len(os.sched_getaffinity(0))
-    return f"nproc {nproc} ({model}), {platform.system()} {platform.release()}"
-
-
 def table(outcomes: list[Outcome]) -> str:
     lines = [
         "| N | lives s | trivial s | ratio | events stored | events/s | activities a life "
@@ -885,6 +873,7 @@ def section(
 ) -> str:
     import temporalio
 
+    from bench.report import machine  # the repository's root is on the path by now
     from workflows.messages import ProjectInput
 
     bound = ProjectInput.model_fields["history_bound"].default
@@ -917,21 +906,6 @@ most {outcomes[0].step_days:g} days; CPU seconds by process over the lives' run)
 """
 
 
-def write_section(text: str) -> None:
-    """Replace what lies between the markers (or add them at the end), keep the rest."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start, end = current.find(START_MARK), current.find(END_MARK)
-    if start == -1 and end != -1:
-        # a writer that ends its own section at the next "## " heading can swallow our
-        # start marker (it sits just before our heading): take back our orphaned part
-        start = current.rfind(HEADING, 0, end)
-    if start != -1 and end > start:
-        updated = current[:start] + text.rstrip("\n") + current[end + len(END_MARK) :]
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(updated.rstrip("\n") + "\n")
-
-
 # --- entry ----------------------------------------------------------------------------------
 
 
@@ -960,9 +934,14 @@ async def bench(args: argparse.Namespace) -> None:
     print()
     print(observations(outcomes, args.worker_cache, configured, args.unsandboxed))
     if not args.no_write:
+        from bench.report import RESULTS, write_section
+
         command = "python bench/lives.py " + " ".join(sys.argv[1:])
         write_section(
-            section(outcomes, command.strip(), args.worker_cache, configured, args.unsandboxed)
+            section(outcomes, command.strip(), args.worker_cache, configured, args.unsandboxed),
+            START_MARK,
+            END_MARK,
+            HEADING,
         )
         print(f"\nwritten to {RESULTS}")
     if args.json:
