@@ -26,7 +26,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
@@ -145,6 +149,30 @@ async def patiently(call: Any, *args: Any) -> Any:
     raise AssertionError(f"{call} never succeeded")
 
 
+async def decide_with_a_term_start_ahead(service: ProjectService, pid: str, cmd: Any) -> None:
+    """Approve with a term starting a few seconds ahead. An outage can hold the decision
+    until its term start has passed: the workflow then refuses it (a term cannot start
+    before its decision) and nothing is recorded, so the institute decides again with a
+    later start, as a user would."""
+    for _ in range(20):
+        starts = datetime.now(UTC) + timedelta(seconds=random.uniform(1, 6))
+        decide = cmd(
+            DecideApplication,
+            INSTITUTE,
+            approve=True,
+            awarded_eur=60_000,
+            term_starts_at=starts,
+            reason="fund",
+        )
+        try:
+            await patiently(service.execute, pid, decide)
+            return
+        except WorkflowUpdateFailedError as refused:
+            if "is before the decision" not in str(refused.cause):
+                raise
+    raise AssertionError(f"{pid}: every decision came after its term start")
+
+
 async def live(service: ProjectService, pid: str, faults_over: asyncio.Event) -> None:
     def cmd(cls: type[Any], actor: Any, **fields: Any) -> Any:
         return cls(command_id=uuid.uuid4(), actor=actor, at=datetime.now(UTC), **fields)
@@ -167,16 +195,7 @@ async def live(service: ProjectService, pid: str, faults_over: asyncio.Event) ->
         SubmitReview, reviewer_actor(), scores={"s": 5}, recommendation=Recommendation.FUND
     )
     await patiently(service.execute, pid, review)
-    starts = datetime.now(UTC) + timedelta(seconds=random.uniform(1, 6))
-    decide = cmd(
-        DecideApplication,
-        INSTITUTE,
-        approve=True,
-        awarded_eur=60_000,
-        term_starts_at=starts,
-        reason="fund",
-    )
-    await patiently(service.execute, pid, decide)
+    await decide_with_a_term_start_ahead(service, pid, cmd)
     await until(lambda s: s.term is not None and s.tranche(1).status is TrancheStatus.RELEASED)
     # the lives under way hold their last step until every planned fault has struck them
     await faults_over.wait()
