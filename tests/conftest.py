@@ -18,6 +18,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from collab.embedded_temporal import time_skipping_server_binary
 from collab.projects import ProjectService
@@ -144,5 +145,8 @@ def notifier() -> RecordingNotifier:
 async def service(ts_env, event_store, notifier) -> AsyncIterator[ProjectService]:
     client: Client = ts_env.client
     task_queue = f"tq-{uuid.uuid4()}"
-    async with build_worker(client, event_store, task_queue, notifier):
+    # the SDK's default sandbox, stricter than production's: see build_worker
+    async with build_worker(
+        client, event_store, task_queue, notifier, workflow_runner=SandboxedWorkflowRunner()
+    ):
         yield ProjectService(client, task_queue)
