@@ -874,9 +874,8 @@ def section(
     import temporalio
 
     from bench.report import machine  # the repository's root is on the path by now
-    from workflows.messages import ProjectInput
+    from workflows.project import RUN_HISTORY_BOUND as bound
 
-    bound = ProjectInput.model_fields["history_bound"].default
     return f"""{START_MARK}
 {HEADING}
 
@@ -890,8 +889,10 @@ every stream's versions contiguous) against N trivial workflows running, one aft
 other, as many no-op activities as one life ran. Each worker runs in its own process on
 a fresh server; its RSS is sampled every 0.1 s (and VmHWM). The lives worker is the
 production one (worker.build_worker); both workers get the same workflow cache size.
-A cached project holds at most one run: it continues as new past {bound} history events, and
-the worker hands freed memory back to the system every second (`malloc_trim`).
+A cached project holds at most one run: it continues as new past {bound} history events. The
+worker passes the workflow modules through the sandbox (not re-imported for each run), shares
+one payload converter among workflow instances, pins glibc's mmap threshold, collects garbage
+as its heap grows and hands freed memory back to the system every second (`malloc_trim`).
 Targets: lives/trivial ≤ {RATIO_TARGET:.0f}x, peak lives-worker RSS < {RSS_TARGET_MB:.0f} MB.
 
 {table(outcomes)}

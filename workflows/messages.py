@@ -34,10 +34,11 @@ class ProjectInput(_Message):
     policy: Policy = DEFAULT_POLICY
     # carried over by continue-as-new: the workflow resumes from this state
     state: ProjectState | None = None
-    # beyond this many history events the workflow continues as new. A run's length is what
-    # a worker holds in memory for a cached project (core keeps a state machine per command)
-    # and what it replays when the project comes back after an eviction: a five-year life is
-    # about 440 events, so about two runs (running projects keep the bound they started with)
+    # beyond this many history events the workflow continues as new; runs started since
+    # "run-history-60" continue at workflows.project.RUN_HISTORY_BOUND when that is lower.
+    # The default and floor stay as they were: a worker of the previous release, still
+    # running during a rolling deploy or after a rollback, must decode every input a newer
+    # API starts a project with (it refuses a bound below 200).
     history_bound: int = Field(default=250, ge=200)
 
 

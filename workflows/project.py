@@ -49,6 +49,15 @@ NOTIFY_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=30),
     maximum_attempts=5,
 )
+# A run continues as new past this many history events. A run's length is what a worker
+# holds in memory for a cached project (core keeps every state machine of the run, one per
+# workflow task, activity, timer and update: about 0.4 KB of native memory an event) and what
+# it replays when the project comes back after an eviction. A five-year life is about 440
+# events, so about seven runs; 300 lives driven together peaked about 9 MB lower at 60 than
+# at 100 and no lower at 40, for the same CPU (each run also costs a workflow instance and a
+# continue-as-new). A run must have room for a step: an update and its activity are about
+# 10 events.
+RUN_HISTORY_BOUND = 60
 # a workflow started for a submission the rules refused waits this long for a valid one
 UNSUBMITTED_EXPIRY = timedelta(hours=1)
 _VALIDATION_ID = UUID(int=0)  # validators must not draw from workflow.uuid4()
@@ -157,7 +166,11 @@ class ProjectWorkflow:
             assert step is not None
             self._clock_floor = max(self._clock_floor, step.due_at)
 
-    def _history_too_long(self, bound: int) -> bool:
+    def _history_too_long(self, input_bound: int) -> bool:
+        bound = input_bound
+        # a run that began under the input's bound alone keeps it (its history was made so)
+        if workflow.patched("run-history-60"):
+            bound = min(input_bound, RUN_HISTORY_BOUND)
         info = workflow.info()
         return info.get_current_history_length() > bound or info.is_continue_as_new_suggested()
 

@@ -1,9 +1,11 @@
 """Record workflow histories for the replay test.
 
-    python -m tests.workflows.record_histories
+    python -m tests.workflows.record_histories RELEASE
 
 Run it when a release is deployed: the saved histories stand for projects running in
-production, and `test_replay.py` fails when a code change would break them. Never
+production, and `test_replay.py` fails when a code change would break them. Each release's
+histories are kept beside the earlier ones (`RELEASE-<scenario>-runN.json`; the first
+release's have no prefix): projects started under any of them may still be running. Never
 re-record to make the replay test pass: guard the change with `workflow.patched` instead.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tempfile
 import uuid
 from datetime import timedelta
@@ -23,7 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from collab.embedded_temporal import time_skipping_server_binary
 from collab.projects import ProjectService
-from domain.commands import DecideRenewal, RequestRenewal, TerminateProject
+from domain.commands import DecideRenewal, LinkSuccessor, RequestRenewal, TerminateProject
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.postgres import PostgresEventStore
 from tests.builders import DERCI, pi_actor
@@ -50,7 +53,7 @@ async def save_all_runs(handle: WorkflowHandle, name: str) -> None:
         index += 1
 
 
-async def scenarios(env: WorkflowEnvironment, service: ProjectService) -> None:
+async def scenarios(env: WorkflowEnvironment, service: ProjectService, release: str) -> None:
     # an IEA through the call, with a late report, closed and reported
     iea = ProjectDriver(env, service, "IEA-history")
     await iea.enter_next_iea_call()
@@ -64,8 +67,13 @@ async def scenarios(env: WorkflowEnvironment, service: ProjectService) -> None:
     await iea.act(SubmitReport, pi_actor(), report_id="term1-year1", summary="late")
     await iea.act(ReviewReport, DERCI, report_id="term1-year1", accept=True, reason="ok")
     await iea.run_to_closure()
+    # a closed IEA waits for its successor (patched "successor-window"): it comes 200 days on
+    await env.sleep(timedelta(days=200))
+    await iea.act(
+        LinkSuccessor, DERCI, successor_project_id="IRP-successor", successor_instrument="IRP"
+    )
     await service.handle(iea.project_id).result()
-    await save_all_runs(service.handle(iea.project_id), "iea-late-report")
+    await save_all_runs(service.handle(iea.project_id), f"{release}-iea-late-report")
 
     # an IRP renewed once: the second term starts in a new run (continue-as-new)
     irp = ProjectDriver(env, service, "IRP-history")
@@ -82,7 +90,7 @@ async def scenarios(env: WorkflowEnvironment, service: ProjectService) -> None:
     await irp.report_on_time(first.ends_at + timedelta(days=1))
     await irp.run_to_closure()
     await service.handle(irp.project_id).result()
-    await save_all_runs(service.handle(irp.project_id), "irp-renewed")
+    await save_all_runs(service.handle(irp.project_id), f"{release}-irp-renewed")
 
     # an IRL terminated in its second year
     irl = ProjectDriver(env, service, "IRL-history")
@@ -92,10 +100,12 @@ async def scenarios(env: WorkflowEnvironment, service: ProjectService) -> None:
     await env.sleep(timedelta(days=400))
     await irl.act(TerminateProject, DERCI, reason="partner withdrew")
     await service.handle(irl.project_id).result()
-    await save_all_runs(service.handle(irl.project_id), "irl-terminated")
+    await save_all_runs(service.handle(irl.project_id), f"{release}-irl-terminated")
 
 
 async def main() -> None:
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python -m tests.workflows.record_histories RELEASE")
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         url, _server = start_embedded_postgres(Path(tmp), cleanup_mode="delete")
@@ -110,7 +120,7 @@ async def main() -> None:
         try:
             queue = f"record-{uuid.uuid4()}"
             async with build_worker(env.client, store, queue, RecordingNotifier()):
-                await scenarios(env, ProjectService(env.client, queue))
+                await scenarios(env, ProjectService(env.client, queue), sys.argv[1])
         finally:
             await env.shutdown()
             await store.close()
