@@ -20,28 +20,28 @@ def test_histories_are_present():
     assert {"iea-late-report-run1", "irp-renewed-run1", "irp-renewed-run2"} <= names
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_current_code_replays_saved_history(path: Path):
-    """With the SDK's default sandbox, which re-imports the workflow modules for each run and
-    restricts them: a workflow module calling what a workflow must not (datetime.now(),
-    random, I/O) fails here even though the production worker passes it through."""
-    history = WorkflowHistory.from_json(f"project-{path.stem}", path.read_text())
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
-    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
-    assert result.replay_failure is None
-
-
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_production_worker_settings_replay_saved_history(path: Path):
-    """The same histories with the worker's own runner (workflow modules passed through) and
-    data converter (one payload converter shared by all workflow instances)."""
-    history = WorkflowHistory.from_json(f"project-{path.stem}", path.read_text())
-    replayer = Replayer(
+# The SDK's default sandbox re-imports the workflow modules for each run and restricts them:
+# a workflow module calling what a workflow must not (datetime.now(), random, I/O) fails
+# there even though the production worker passes it through. The production settings are
+# the worker's own runner (workflow modules passed through) and data converter (one payload
+# converter shared by all workflow instances).
+REPLAYERS = {
+    "default-sandbox": lambda: Replayer(
+        workflows=WORKFLOWS, data_converter=pydantic_data_converter
+    ),
+    "production-worker": lambda: Replayer(
         workflows=WORKFLOWS,
         workflow_runner=WORKFLOW_RUNNER,
         data_converter=worker_data_converter(pydantic_data_converter),
-    )
-    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    ),
+}
+
+
+@pytest.mark.parametrize("settings", REPLAYERS)
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_current_code_replays_saved_history(path: Path, settings: str):
+    history = WorkflowHistory.from_json(f"project-{path.stem}", path.read_text())
+    result = await REPLAYERS[settings]().replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
 
 
