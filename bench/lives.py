@@ -17,7 +17,12 @@ For each N, in one run, with the Java time-skipping server and the embedded Post
    `--concurrency` projects talk to Temporal at once. At the end every workflow's result
    must say `closed`, and PostgreSQL must hold N streams with contiguous versions.
 2. Trivial. N workflows that each run, one after the other, as many no-op activities as
-   one life ran (its history's ActivityTaskCompleted events), started together.
+   one life ran (its history's ActivityTaskCompleted events), started together; `--baselines`
+   times (2), each on a fresh server, and the ratio is against the fastest. The same trivial
+   run on two fresh servers has taken 520 and 810 s at N=1000.
+3. Probe. `--probe` (20) trivial workflows on the lives' server once the lives are over, and
+   on a fresh server: the test server's cost per operation grows with the operations it has
+   served (see the section this writes), and the probe shows by how much.
 
 Each side runs its worker in a child process (this script with `--worker`) on a fresh
 time-skipping server, so the worker's memory (VmRSS sampled, VmHWM) and each process's
@@ -238,6 +243,8 @@ class WorkerProcess:
         return proc_status_kb(self.pid, "VmRSS") / 1024
 
     def stop(self) -> None:
+        if self._stop.is_set():
+            return
         self.hwm_kb = proc_status_kb(self.pid, "VmHWM")
         self._stop.set()
         if self._sampler.is_alive():
@@ -540,17 +547,19 @@ async def plain_client(env: WorkflowEnvironment) -> Client:
     )
 
 
-async def activities_of(client: Client, workflow_id: str) -> tuple[dict[str, int], int]:
+async def activities_of(client: Client, workflow_id: str) -> tuple[dict[str, int], int, int]:
     """Completed activities of a workflow by activity type, over all its runs (a project
-    continues as new past its history bound), and how many runs it took."""
+    continues as new past its history bound), how many runs it took and how many history
+    events they hold (what the server stored and handed to the worker)."""
     latest = await client.get_workflow_handle(workflow_id).fetch_history()
     started = latest.events[0].workflow_execution_started_event_attributes
     run_id: str | None = started.first_execution_run_id
     done: dict[str, int] = {}
-    runs = 0
+    runs = events = 0
     while run_id:
         history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
         runs += 1
+        events += len(history.events)
         scheduled = {
             e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
             for e in history.events
@@ -562,7 +571,7 @@ async def activities_of(client: Client, workflow_id: str) -> tuple[dict[str, int
                 done[name] = done.get(name, 0) + 1
         continued = history.events[-1].workflow_execution_continued_as_new_event_attributes
         run_id = continued.new_execution_run_id or None
-    return done, runs
+    return done, runs, events
 
 
 async def check_store(db_url: str, n: int) -> tuple[int, int, int]:
@@ -584,6 +593,97 @@ async def check_store(db_url: str, n: int) -> tuple[int, int, int]:
     return sum(counts), min(counts), max(counts)
 
 
+# --- the trivial side ---------------------------------------------------------------------
+
+
+@dataclass
+class Trivial:
+    """One run of N trivial workflows: wall seconds, CPU by process, worker peak RSS, and
+    the history events of one workflow."""
+
+    seconds: float
+    cpu: dict[str, float]
+    rss_mb: float
+    history_events: int
+
+
+@dataclass
+class Probe:
+    """The same small trivial run on a fresh server and on the server that ran the lives."""
+
+    n: int
+    fresh: Trivial
+    aged: Trivial
+
+    @property
+    def slowdown(self) -> float:
+        return self.aged.seconds / self.fresh.seconds
+
+
+async def run_trivial(
+    n: int,
+    activities: int,
+    args: argparse.Namespace,
+    db_url: str,
+    log_path: Path,
+    postmaster: int,
+    env: WorkflowEnvironment | None = None,
+) -> Trivial:
+    """N workflows that each run `activities` no-op activities one after the other, started
+    together, on `env`'s server (a fresh one when None) with a worker of their own."""
+    own = env is None
+    if env is None:
+        env = await time_skipping_env()
+    worker = None
+    try:
+        tq = f"trivial-{uuid.uuid4().hex[:8]}"
+        worker = WorkerProcess(
+            "trivial",
+            env.client.service_client.config.target_host,
+            tq,
+            db_url,
+            log_path,
+            args.log_level,
+            experiments(args),
+        )
+        client = await plain_client(env)
+        await worker.ready()
+        cpu = CpuMeter(worker.pid, postmaster)
+        sem = asyncio.Semaphore(args.concurrency)
+
+        async def bounded(coro: Any) -> Any:
+            async with sem:
+                return await coro
+
+        with env.auto_time_skipping_disabled():
+            t0 = time.perf_counter()
+            handles = await asyncio.gather(
+                *(
+                    bounded(
+                        client.start_workflow(
+                            "BenchTrivial",
+                            activities,
+                            id=f"trivial-{tq}-{i}",
+                            task_queue=tq,
+                            result_type=int,
+                        )
+                    )
+                    for i in range(n)
+                )
+            )
+            results = await asyncio.gather(*(bounded(h.result()) for h in handles))
+            seconds = time.perf_counter() - t0
+        used = cpu.since_start()
+        assert results == [activities] * n
+        history = await handles[0].fetch_history()
+    finally:
+        if worker is not None:
+            worker.stop()
+        if own:
+            await env.shutdown()
+    return Trivial(seconds, used, worker.peak_mb, len(history.events))
+
+
 # --- one size ---------------------------------------------------------------------------
 
 
@@ -591,7 +691,7 @@ async def check_store(db_url: str, n: int) -> tuple[int, int, int]:
 class Outcome:
     n: int
     lives_s: float
-    trivial_s: float
+    trivial_runs: list[float]  # each on a fresh server
     events: int
     events_per_life: tuple[int, int]
     activities: int
@@ -604,6 +704,13 @@ class Outcome:
     cpu_lives: dict[str, float]
     cpu_trivial: dict[str, float]
     step_days: float
+    history_events: tuple[int, int]  # of one life (all its runs) / one trivial workflow
+    probe: Probe
+
+    @property
+    def trivial_s(self) -> float:
+        """The fastest baseline: the ratio is the stricter for it."""
+        return min(self.trivial_runs)
 
     @property
     def ratio(self) -> float:
@@ -681,16 +788,25 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
         profiler.stop()
         from workflows.messages import project_workflow_id
 
-        kinds, runs = await activities_of(client, project_workflow_id(driver.lives[0].project_id))
+        first = project_workflow_id(driver.lives[0].project_id)
+        kinds, runs, life_events = await activities_of(client, first)
         activities = sum(kinds.values())
         for x in driver.lives[1:4]:
-            other, _ = await activities_of(client, project_workflow_id(x.project_id))
+            other, _, _ = await activities_of(client, project_workflow_id(x.project_id))
             if other != kinds:
                 print(f"  note: activities differ between lives: {kinds} and {other}")
+        worker.stop()
+        # the same few trivial workflows on this server, which has served the lives, and
+        # on a fresh one: how much the server's own past slows what it does next
+        aged = await run_trivial(
+            args.probe, activities, args, db_url, tmp / f"probe-aged-{n}.log", pm, env=env
+        )
     finally:
         if worker is not None:
             worker.stop()
         await env.shutdown()
+    fresh = await run_trivial(args.probe, activities, args, db_url, tmp / f"probe-{n}.log", pm)
+    probe = Probe(args.probe, fresh, aged)
     events, fewest, most = await check_store(db_url, n)
     print(
         f"  {lives_s:.1f} s, {events} events ({fewest}-{most} a life), {activities} activities "
@@ -699,72 +815,40 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
         f"peak RSS {worker.peak_mb:.0f} MB",
         flush=True,
     )
+    print(
+        f"  probe of {args.probe} trivial workflows: {fresh.seconds:.1f} s on a fresh server, "
+        f"{aged.seconds:.1f} s on the lives' server",
+        flush=True,
+    )
 
-    # 2. trivial workflows with as many activities
-    print(f"N={n}: trivial ({activities} activities each)", flush=True)
-    sem = asyncio.Semaphore(args.concurrency)
-
-    async def bounded(coro: Any) -> Any:
-        async with sem:
-            return await coro
-
-    env = await time_skipping_env()
-    trivial = None
-    try:
-        tq = f"trivial-{uuid.uuid4().hex[:8]}"
-        trivial = WorkerProcess(
-            "trivial",
-            env.client.service_client.config.target_host,
-            tq,
-            db_url,
-            tmp / f"worker-trivial-{n}.log",
-            args.log_level,
-            experiments(args),
+    # 2. trivial workflows with as many activities, each run on a fresh server
+    baselines = []
+    for k in range(args.baselines):
+        print(f"N={n}: trivial, run {k + 1} of {args.baselines} ({activities} activities each)")
+        baselines.append(
+            await run_trivial(n, activities, args, db_url, tmp / f"worker-trivial-{n}-{k}.log", pm)
         )
-        client = await plain_client(env)
-        await trivial.ready()
-        cpu = CpuMeter(trivial.pid, pm)
-        with env.auto_time_skipping_disabled():
-            t0 = time.perf_counter()
-            handles = await asyncio.gather(
-                *(
-                    bounded(
-                        client.start_workflow(
-                            "BenchTrivial",
-                            activities,
-                            id=f"trivial-{n}-{i}",
-                            task_queue=tq,
-                            result_type=int,
-                        )
-                    )
-                    for i in range(n)
-                )
-            )
-            results = await asyncio.gather(*(bounded(h.result()) for h in handles))
-            trivial_s = time.perf_counter() - t0
-        cpu_trivial = cpu.since_start()
-        assert results == [activities] * n
-    finally:
-        if trivial is not None:
-            trivial.stop()
-        await env.shutdown()
-    print(f"  {trivial_s:.1f} s, peak RSS {trivial.peak_mb:.0f} MB", flush=True)
+        print(f"  {baselines[-1].seconds:.1f} s, peak RSS {baselines[-1].rss_mb:.0f} MB")
+    trivial_events = baselines[0].history_events
+    fastest = min(baselines, key=lambda b: b.seconds)
     return Outcome(
         n=n,
         lives_s=lives_s,
-        trivial_s=trivial_s,
+        trivial_runs=[b.seconds for b in baselines],
         events=events,
         events_per_life=(fewest, most),
         activities=activities,
         activity_kinds=kinds,
         runs=runs,
         lives_rss_mb=worker.peak_mb,
-        trivial_rss_mb=trivial.peak_mb,
+        trivial_rss_mb=max(b.rss_mb for b in baselines),
         spent=spent,
         calls=driver.count,
         cpu_lives=cpu_lives,
-        cpu_trivial=cpu_trivial,
+        cpu_trivial=fastest.cpu,
         step_days=args.step_days,
+        history_events=(life_events, trivial_events),
+        probe=probe,
     )
 
 
@@ -773,15 +857,36 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
 
 def table(outcomes: list[Outcome]) -> str:
     lines = [
-        "| N | lives s | trivial s | ratio | events stored | events/s | activities a life "
-        "| peak worker RSS MB (lives / trivial) | targets met |",
+        "| N | lives s | trivial s (fastest of, each on a fresh server) | ratio | events stored "
+        "| events/s | activities a life | peak worker RSS MB (lives / trivial) | targets met |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     for o in outcomes:
+        runs = ", ".join(f"{t:.1f}" for t in o.trivial_runs)
         lines.append(
-            f"| {o.n} | {o.lives_s:.1f} | {o.trivial_s:.1f} | {o.ratio:.2f}x | {o.events:,} "
-            f"| {o.events / o.lives_s:,.0f} | {o.activities} "
+            f"| {o.n} | {o.lives_s:.1f} | {o.trivial_s:.1f} ({runs}) | {o.ratio:.2f}x "
+            f"| {o.events:,} | {o.events / o.lives_s:,.0f} | {o.activities} "
             f"| {o.lives_rss_mb:.0f} / {o.trivial_rss_mb:.0f} | {'yes' if o.met else 'no'} |"
+        )
+    return "\n".join(lines)
+
+
+def server_table(outcomes: list[Outcome]) -> str:
+    """What the Temporal server did for each side, and how its past weighs on it."""
+    lines = [
+        "| N | history events a life: lives / trivial | test-server CPU s: lives / trivial "
+        "| probe of trivial workflows: fresh server s / lives' server s (slowdown) |",
+        "|---:|---:|---:|---:|",
+    ]
+    for o in outcomes:
+        life, trivial = o.history_events
+        p = o.probe
+        lines.append(
+            f"| {o.n} | {life} / {trivial} ({life / trivial:.2f}x) "
+            f"| {o.cpu_lives['temporal']:.0f} / {o.cpu_trivial['temporal']:.0f} "
+            f"({o.cpu_lives['temporal'] / o.cpu_trivial['temporal']:.2f}x) "
+            f"| {p.n} workflows: {p.fresh.seconds:.1f} / {p.aged.seconds:.1f} "
+            f"(x{p.slowdown:.1f}) |"
         )
     return "\n".join(lines)
 
@@ -902,6 +1007,19 @@ most {outcomes[0].step_days:g} days; CPU seconds by process over the lives' run)
 
 {breakdown(outcomes)}
 
+The Temporal side. The Java test server's cost per operation grows with every operation it
+has served: its time-skipping timer keeps each lock and unlock of time skipping (one pair per
+workflow task, activity and query) in a linked list it never trims, and removes a lock by
+scanning that list from its start, once per workflow update and per timer it fires
+(`SelfAdvancingTimerImpl.lockEvents`, temporalio/sdk-java). The probe runs the same few
+trivial workflows on a fresh server and on the lives' server once the lives are over. So the
+server's time grows about as the square of the work done on it, and a side that asks more of
+it (history events a life) pays that share squared; between two fresh servers, the same
+trivial run has also taken from 455 to 748 s at N=1000 (hence several baselines, the fastest
+kept).
+
+{server_table(outcomes)}
+
 {observations(outcomes, worker_cache, configured, unsandboxed)}
 {END_MARK}
 """
@@ -933,6 +1051,8 @@ async def bench(args: argparse.Namespace) -> None:
     print()
     print(breakdown(outcomes))
     print()
+    print(server_table(outcomes))
+    print()
     print(observations(outcomes, args.worker_cache, configured, args.unsandboxed))
     if not args.no_write:
         from bench.report import RESULTS, write_section
@@ -953,6 +1073,10 @@ async def bench(args: argparse.Namespace) -> None:
                 "n": o.n,
                 "lives_s": o.lives_s,
                 "trivial_s": o.trivial_s,
+                "trivial_runs": o.trivial_runs,
+                "history_events": list(o.history_events),
+                "probe_fresh_s": o.probe.fresh.seconds,
+                "probe_aged_s": o.probe.aged.seconds,
                 "ratio": o.ratio,
                 "events": o.events,
                 "lives_rss_mb": o.lives_rss_mb,
@@ -975,6 +1099,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="N=20 only: a smoke run")
     parser.add_argument("--step-days", type=float, default=30, help="longest time-skip step")
     parser.add_argument("--concurrency", type=int, default=50, help="projects acting at once")
+    parser.add_argument(
+        "--baselines",
+        type=int,
+        default=2,
+        help="trivial runs, each on a fresh server; the ratio is against the fastest",
+    )
+    parser.add_argument(
+        "--probe", type=int, default=20, help="trivial workflows run on the lives' aged server"
+    )
     parser.add_argument("--log-level", default="INFO", help="the workers' log level")
     parser.add_argument("--profile", type=Path, help="py-spy the lives worker into DIR")
     parser.add_argument(
