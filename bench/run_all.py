@@ -1,6 +1,6 @@
 """Run every benchmark, then rewrite bench/RESULTS.md with the figures against the targets.
 
-    python bench/run_all.py                      # the suite, about 35-40 min on 2 cores
+    python bench/run_all.py                      # the suite, about 50-60 min on 2 cores
     python bench/run_all.py --quick              # a smoke run of a few minutes (small sizes:
                                                  # its figures are not the targets' figures)
     python bench/run_all.py --lives 100 --lives 2000 --projects 20000   # bigger runs
@@ -73,6 +73,19 @@ def run(name: str, command: list[str]) -> tuple[int, float]:
     return code, seconds
 
 
+def baselines(outcome: dict[str, Any]) -> str:
+    """The trivial runs a ratio was taken against (the fastest), and how much slower the
+    lives' server had become: absent from figures written before both were measured."""
+    runs = outcome.get("trivial_runs")
+    if not runs:
+        return ""
+    text = f" (trivial {' / '.join(f'{t:.0f}' for t in runs)} s, fastest kept"
+    if "probe_aged_s" in outcome:
+        slowdown = outcome["probe_aged_s"] / outcome["probe_fresh_s"]
+        text += f"; probe on the lives' server x{slowdown:.1f}"
+    return text + ")"
+
+
 def summary(
     figures: dict[str, Any],
     seconds: dict[str, float],
@@ -106,7 +119,7 @@ def summary(
             rows.append((f"{measure}: {target}", figure, mark(met)))
     if "lives" in figures:
         li = figures["lives"]
-        ratios = ", ".join(f"N={o['n']}: {o['ratio']:.2f}x" for o in li["outcomes"])
+        ratios = ", ".join(f"N={o['n']}: {o['ratio']:.2f}x{baselines(o)}" for o in li["outcomes"])
         rss = ", ".join(
             f"N={o['n']}: {o['lives_rss_mb']:.0f} MB (trivial {o['trivial_rss_mb']:.0f})"
             for o in li["outcomes"]
@@ -137,7 +150,7 @@ def summary(
 # Benchmark results
 
 One command runs the whole suite and rewrites this file: `python bench/run_all.py` (about
-35-40 minutes on 2 cores: store append, a store loaded with 10,000 lives, and concurrent
+50-60 minutes on 2 cores: store append, a store loaded with 10,000 lives, and concurrent
 lives at N = 100 and 1000). `--quick` is a smoke run of a few minutes; `--projects`,
 `--lives N` (repeatable) and `--skip NAME` make bigger or partial runs. Each benchmark can
 also run alone (`python bench/store_append.py`, `bench/load.py`, `bench/lives.py`) and

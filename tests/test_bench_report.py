@@ -51,3 +51,31 @@ def test_the_machine_is_named_with_its_cores_and_kernel():
     described = machine()
     assert described.startswith(f"{len(os.sched_getaffinity(0))} cores (")
     assert platform.release() in described
+
+
+def lives_figures(*outcomes: dict) -> dict:
+    return {"lives": {"ratio_target": 3.0, "rss_target_mb": 300.0, "outcomes": list(outcomes)}}
+
+
+def test_the_summary_names_the_baselines_a_lives_ratio_was_taken_against():
+    from bench.run_all import summary
+
+    over = {"n": 1000, "ratio": 3.1, "lives_rss_mb": 260.0, "trivial_rss_mb": 180.0}
+    over |= {"trivial_runs": [500.0, 810.0], "probe_fresh_s": 5.0, "probe_aged_s": 40.0}
+    text = summary(lives_figures(over), {"lives": 3600.0}, {"lives": 0}, "run_all")
+
+    row = next(line for line in text.splitlines() if "concurrent lives" in line)
+    assert (
+        "N=1000: 3.10x (trivial 500 / 810 s, fastest kept; probe on the lives' server x8.0)" in row
+    )
+    assert row.endswith("| **no** |")
+
+
+def test_the_summary_reads_lives_figures_written_before_the_baselines_were_repeated():
+    from bench.run_all import summary
+
+    old = {"n": 100, "ratio": 2.8, "lives_rss_mb": 113.0, "trivial_rss_mb": 103.0}
+    text = summary(lives_figures(old), {"lives": 60.0}, {"lives": 0}, "run_all")
+
+    row = next(line for line in text.splitlines() if "concurrent lives" in line)
+    assert "| N=100: 2.80x | yes |" in row
