@@ -824,11 +824,15 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
     # 2. trivial workflows with as many activities, each run on a fresh server
     baselines = []
     for k in range(args.baselines):
-        print(f"N={n}: trivial, run {k + 1} of {args.baselines} ({activities} activities each)")
+        print(
+            f"N={n}: trivial, run {k + 1} of {args.baselines} ({activities} activities each)",
+            flush=True,
+        )
         baselines.append(
             await run_trivial(n, activities, args, db_url, tmp / f"worker-trivial-{n}-{k}.log", pm)
         )
-        print(f"  {baselines[-1].seconds:.1f} s, peak RSS {baselines[-1].rss_mb:.0f} MB")
+        last = baselines[-1]
+        print(f"  {last.seconds:.1f} s, peak RSS {last.rss_mb:.0f} MB", flush=True)
     trivial_events = baselines[0].history_events
     fastest = min(baselines, key=lambda b: b.seconds)
     return Outcome(
@@ -1007,16 +1011,17 @@ most {outcomes[0].step_days:g} days; CPU seconds by process over the lives' run)
 
 {breakdown(outcomes)}
 
-The Temporal side. The Java test server's cost per operation grows with every operation it
-has served: its time-skipping timer keeps each lock and unlock of time skipping (one pair per
-workflow task, activity and query) in a linked list it never trims, and removes a lock by
-scanning that list from its start, once per workflow update and per timer it fires
-(`SelfAdvancingTimerImpl.lockEvents`, temporalio/sdk-java). The probe runs the same few
-trivial workflows on a fresh server and on the lives' server once the lives are over. So the
-server's time grows about as the square of the work done on it, and a side that asks more of
-it (history events a life) pays that share squared; between two fresh servers, the same
-trivial run has also taken from 455 to 748 s at N=1000 (hence several baselines, the fastest
-kept).
+The Temporal side. The Java test server's cost per operation grows with the operations it
+has served: its time-skipping timer keeps every lock and unlock of time skipping made for a
+workflow task or an activity (and for a query made while a workflow task is pending) in a
+linked list it never trims, and removes a lock by scanning that list from its start, once per
+change to a workflow's state and per timer it fires (`SelfAdvancingTimerImpl.lockEvents` in
+temporalio/sdk-java's test server). Its time then grows about as the square of the work done
+on it, and the side that asks more of it (more history events a life) pays for that twice.
+The probe measures the whole effect of the server's past (that list, and the histories it
+still holds): the same few trivial workflows on a fresh server and on the lives' server once
+the lives are over. The same trivial run also varies between fresh servers, hence several
+baselines, the fastest kept.
 
 {server_table(outcomes)}
 
@@ -1093,6 +1098,13 @@ async def bench(args: argparse.Namespace) -> None:
         )
 
 
+def at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: at least 1")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, action="append", help="lives (and trivial) to run")
@@ -1101,12 +1113,15 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50, help="projects acting at once")
     parser.add_argument(
         "--baselines",
-        type=int,
+        type=at_least_one,
         default=2,
         help="trivial runs, each on a fresh server; the ratio is against the fastest",
     )
     parser.add_argument(
-        "--probe", type=int, default=20, help="trivial workflows run on the lives' aged server"
+        "--probe",
+        type=at_least_one,
+        default=20,
+        help="trivial workflows run on the lives' aged server",
     )
     parser.add_argument("--log-level", default="INFO", help="the workers' log level")
     parser.add_argument("--profile", type=Path, help="py-spy the lives worker into DIR")
