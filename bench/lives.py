@@ -636,16 +636,7 @@ async def run_trivial(
         env = await time_skipping_env()
     worker = None
     try:
-        tq = f"trivial-{uuid.uuid4().hex[:8]}"
-        worker = WorkerProcess(
-            "trivial",
-            env.client.service_client.config.target_host,
-            tq,
-            db_url,
-            log_path,
-            args.log_level,
-            experiments(args),
-        )
+        worker, tq = worker_on(env, "trivial", db_url, log_path, args)
         client = await plain_client(env)
         await worker.ready()
         cpu = CpuMeter(worker.pid, postmaster)
@@ -727,6 +718,16 @@ def experiments(args: argparse.Namespace) -> list[str]:
     return flags + (["--unsandboxed"] if args.unsandboxed else [])
 
 
+def worker_on(
+    env: WorkflowEnvironment, kind: str, db_url: str, log_path: Path, args: argparse.Namespace
+) -> tuple[WorkerProcess, str]:
+    """A `kind` worker process for `env`'s server, on a task queue of its own."""
+    tq = f"{kind}-{uuid.uuid4().hex[:8]}"
+    target = env.client.service_client.config.target_host
+    worker = WorkerProcess(kind, target, tq, db_url, log_path, args.log_level, experiments(args))
+    return worker, tq
+
+
 def binary(name: str) -> str:
     found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
     if found is None:
@@ -766,16 +767,7 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
     env = await time_skipping_env()
     worker = None
     try:
-        tq = f"lives-{uuid.uuid4().hex[:8]}"
-        worker = WorkerProcess(
-            "lives",
-            env.client.service_client.config.target_host,
-            tq,
-            db_url,
-            tmp / f"worker-lives-{n}.log",
-            args.log_level,
-            experiments(args),
-        )
+        worker, tq = worker_on(env, "lives", db_url, tmp / f"worker-lives-{n}.log", args)
         await worker.ready()
         profiler = Profiler(args.profile, worker.pid, f"worker-lives-{n}")
         client = await plain_client(env)
