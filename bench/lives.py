@@ -155,9 +155,9 @@ def children(pid: int) -> list[int]:
 
 class CpuMeter:
     """CPU seconds of the driver (this process), the worker, the Temporal test server and
-    PostgreSQL (postmaster, its live backends and the ones it reaped)."""
+    PostgreSQL (postmaster, its live backends and the ones it reaped; 0 without one)."""
 
-    def __init__(self, worker_pid: int, postmaster_pid: int) -> None:
+    def __init__(self, worker_pid: int, postmaster_pid: int | None) -> None:
         self.worker_pid = worker_pid
         self.postmaster_pid = postmaster_pid
         self.start = self.read()
@@ -169,9 +169,13 @@ class CpuMeter:
             "driver": cpu_seconds(me),
             "worker": cpu_seconds(self.worker_pid),
             "temporal": sum(cpu_seconds(c, reaped=True) for c in others),
-            "postgres": cpu_seconds(self.postmaster_pid, reaped=True)
-            + sum(cpu_seconds(c) for c in children(self.postmaster_pid)),
+            "postgres": 0.0 if self.postmaster_pid is None else self.postgres_seconds(),
         }
+
+    def postgres_seconds(self) -> float:
+        assert self.postmaster_pid is not None
+        pm = self.postmaster_pid
+        return cpu_seconds(pm, reaped=True) + sum(cpu_seconds(c) for c in children(pm))
 
     def server_rss_mb(self) -> float:
         others = [c for c in children(os.getpid()) if c != self.worker_pid]
@@ -626,7 +630,7 @@ async def run_trivial(
     args: argparse.Namespace,
     db_url: str,
     log_path: Path,
-    postmaster: int,
+    postmaster: int | None,
     env: WorkflowEnvironment | None = None,
 ) -> Trivial:
     """N workflows that each run `activities` no-op activities one after the other, started
@@ -1026,13 +1030,10 @@ baselines, the fastest kept.
 
 
 async def bench(args: argparse.Namespace) -> None:
-    from collab.settings import Settings
     from eventstore.embedded import start_embedded_postgres
 
     sizes = [20] if args.quick else (args.n or [100, 1000])
-    configured = args.worker_cache is None
-    if configured:
-        args.worker_cache = Settings().worker_max_cached_workflows
+    configured = resolve_worker_cache(args)
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="lives-bench-") as tmp:
         pg_url, pg_server = await asyncio.to_thread(
@@ -1097,12 +1098,39 @@ def at_least_one(text: str) -> int:
     return value
 
 
+def add_worker_options(parser: argparse.ArgumentParser) -> None:
+    """How the workers run and how hard the driver presses them (bench/server_age.py too)."""
+    parser.add_argument(
+        "--concurrency", type=int, default=50, help="projects (or workflows) acting at once"
+    )
+    parser.add_argument("--log-level", default="INFO", help="the workers' log level")
+    parser.add_argument(
+        "--worker-cache",
+        type=int,
+        help="experiment: the workers cache at most this many workflows "
+        "(default: COLLAB_WORKER_MAX_CACHED_WORKFLOWS, as the production worker)",
+    )
+    parser.add_argument(
+        "--unsandboxed", action="store_true", help="experiment: workers run workflows unsandboxed"
+    )
+
+
+def resolve_worker_cache(args: argparse.Namespace) -> bool:
+    """Give --worker-cache the production worker's setting when it was not set; True then."""
+    if args.worker_cache is not None:
+        return False
+    from collab.settings import Settings
+
+    args.worker_cache = Settings().worker_max_cached_workflows
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, action="append", help="lives (and trivial) to run")
     parser.add_argument("--quick", action="store_true", help="N=20 only: a smoke run")
     parser.add_argument("--step-days", type=float, default=30, help="longest time-skip step")
-    parser.add_argument("--concurrency", type=int, default=50, help="projects acting at once")
+    add_worker_options(parser)
     parser.add_argument(
         "--baselines",
         type=at_least_one,
@@ -1115,17 +1143,7 @@ def main() -> None:
         default=20,
         help="trivial workflows run on the lives' aged server",
     )
-    parser.add_argument("--log-level", default="INFO", help="the workers' log level")
     parser.add_argument("--profile", type=Path, help="py-spy the lives worker into DIR")
-    parser.add_argument(
-        "--worker-cache",
-        type=int,
-        help="experiment: both workers cache at most this many workflows "
-        "(default: COLLAB_WORKER_MAX_CACHED_WORKFLOWS, as the production worker)",
-    )
-    parser.add_argument(
-        "--unsandboxed", action="store_true", help="experiment: workers run workflows unsandboxed"
-    )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     # the worker child process

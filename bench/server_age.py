@@ -36,7 +36,7 @@ async def main(args: argparse.Namespace) -> None:
                     args,
                     "postgresql://unused",  # the trivial worker never opens it
                     Path(tmp) / f"worker-{b}.log",
-                    os.getpid(),  # no PostgreSQL here: its CPU figure is not printed
+                    None,  # no PostgreSQL here
                     env=env,
                 )
                 print(
@@ -53,9 +53,8 @@ if __name__ == "__main__":
     parser.add_argument("--n", type=int, default=300, help="trivial workflows a batch")
     parser.add_argument("--batches", type=int, default=3)
     parser.add_argument("--activities", type=int, default=42, help="a workflow's activities")
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--log-level", default="INFO")
-    parser.add_argument("--worker-cache", type=int, default=1000)
-    parser.add_argument("--unsandboxed", action="store_true")
-    asyncio.run(main(parser.parse_args()))
+    lives.add_worker_options(parser)
+    args = parser.parse_args()
+    lives.resolve_worker_cache(args)
+    asyncio.run(main(args))
     os._exit(0)  # the time-skipping server's client can abort a normal exit (trap #2)
