@@ -328,7 +328,7 @@ class Driver:
     def __init__(
         self, env: WorkflowEnvironment, client: Client, task_queue: str, concurrency: int
     ) -> None:
-        from collab.projects import ProjectService
+        from application.projects import ProjectService
 
         self.env = env
         self.client = client

@@ -20,7 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from collab.application_file import load_application
 from collab.database import open_store
 from collab.errors import USAGE, CliError, describe_validation
-from collab.projects import ProjectService, refusal_of
+from application.projects import ProjectService, refusal_of
 from collab.settings import Settings
 from collab.steps import Refused, Services, check_successor
 from collab.temporal_client import connect_client

@@ -23,7 +23,7 @@ from collab.cli_reads import deadlines_table, portfolio_table
 from collab.database import open_store
 from collab.demo_portfolio import portfolio
 from collab.embedded_temporal import time_skipping_server_binary
-from collab.projects import ProjectService
+from application.projects import ProjectService
 from collab.scenarios import ProjectDriver
 from collab.settings import Settings
 from domain.commands import (

@@ -14,7 +14,7 @@ from api.app import create_app
 from collab.database import open_store
 from collab.embedded_temporal import start_dev_server
 from collab.mailer import run_mailer
-from collab.projects import ProjectService
+from application.projects import ProjectService
 from collab.schedules import ensure_iea_call_schedule
 from collab.settings import Settings
 from collab.steps import Services

@@ -12,7 +12,7 @@ from uuid import uuid4
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 
-from collab.projects import ProjectService
+from application.projects import ProjectService
 from domain.actors import Actor, Role
 from domain.application import Application, Reviewer
 from domain.commands import (

@@ -15,7 +15,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from collab.projects import ProjectService, refusal_of
+from application.projects import ProjectService, refusal_of
 from domain.actors import Role
 from domain.application import Reviewer
 from domain.commands import AssignReviewer, Command, LinkSuccessor, SubmitApplication

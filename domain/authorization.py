@@ -1,56 +1,18 @@
-"""Who may issue which command. The API checks identities; this table is the rule."""
+"""Who may issue a command: its declared roles (domain.declarations), the project's own
+coordinator for a coordinator's step, an assigned reviewer for a review."""
 
 from __future__ import annotations
 
 from domain.actors import Actor, Role
-from domain.commands import (
-    AssignReviewer,
-    CheckEligibility,
-    CloseProject,
-    CommandBase,
-    DecideApplication,
-    DecideRenewal,
-    LinkSuccessor,
-    RecordReminder,
-    ReleaseTranche,
-    RequestRenewal,
-    ReviewReport,
-    StartTerm,
-    SubmitApplication,
-    SubmitReport,
-    SubmitReview,
-    TerminateProject,
-    WithholdTranche,
-)
+from domain.commands import CommandBase, SubmitApplication, SubmitReview
+from domain.declarations import DECLARED
 from domain.errors import NotPermitted
 from domain.state import ProjectState
-
-_OFFICERS = frozenset({Role.INSTITUTE_OFFICER, Role.DERCI_OFFICER})
-_AUTOMATIC = frozenset({Role.SYSTEM, Role.DERCI_OFFICER})
-
-ALLOWED_ROLES: dict[type[CommandBase], frozenset[Role]] = {
-    SubmitApplication: frozenset({Role.COORDINATOR, Role.DERCI_OFFICER}),
-    CheckEligibility: _OFFICERS | {Role.SYSTEM},
-    AssignReviewer: _OFFICERS,
-    SubmitReview: frozenset({Role.REVIEWER}),
-    RecordReminder: frozenset({Role.SYSTEM}),
-    DecideApplication: _OFFICERS,
-    StartTerm: _AUTOMATIC,
-    ReleaseTranche: _AUTOMATIC,
-    WithholdTranche: _AUTOMATIC,
-    SubmitReport: frozenset({Role.COORDINATOR}),
-    ReviewReport: _OFFICERS,
-    RequestRenewal: frozenset({Role.COORDINATOR}),
-    DecideRenewal: _OFFICERS,
-    CloseProject: _AUTOMATIC,
-    TerminateProject: frozenset({Role.DERCI_OFFICER}),
-    LinkSuccessor: _OFFICERS | {Role.SYSTEM},
-}
 
 
 def authorize(command: CommandBase, state: ProjectState) -> None:
     actor: Actor = command.actor
-    allowed = ALLOWED_ROLES[type(command)]
+    allowed = DECLARED[type(command)].roles
     name = type(command).__name__
     if actor.role not in allowed:
         roles = ", ".join(sorted(r.value for r in allowed))

@@ -12,9 +12,20 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.actors import Actor
-from domain.application import Application, Reviewer
-from domain.events import Recommendation, ReminderKind
-from domain.instruments import InstrumentCode
+from domain.application import Reviewer
+from domain.events import ReminderKind
+from domain.fields import ReportId
+from domain.inputs import (
+    DecisionInput,
+    RenewalDecisionInput,
+    RenewalInput,
+    ReportInput,
+    ReportReviewInput,
+    ReviewInput,
+    SubmitInput,
+    SuccessorInput,
+    TerminationInput,
+)
 from domain.policy import CallWindow
 
 
@@ -27,10 +38,12 @@ class CommandBase(BaseModel):
     reason: str | None = Field(default=None, max_length=4000)
 
 
-class SubmitApplication(CommandBase):
+# A person's step is its input (domain.inputs) and the command's own fields; the input
+# comes first so that its stricter fields (a required reason) win over CommandBase's.
+
+
+class SubmitApplication(SubmitInput, CommandBase):
     kind: Literal["submit_application"] = "submit_application"
-    project_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-    application: Application
     call: CallWindow | None = None
 
 
@@ -44,10 +57,8 @@ class AssignReviewer(CommandBase):
     reviewer: Reviewer
 
 
-class SubmitReview(CommandBase):
+class SubmitReview(ReviewInput, CommandBase):
     kind: Literal["submit_review"] = "submit_review"
-    scores: dict[str, Annotated[int, Field(ge=1, le=5)]] = Field(min_length=1)
-    recommendation: Recommendation
 
 
 class RecordReminder(CommandBase):
@@ -59,11 +70,8 @@ class RecordReminder(CommandBase):
     subject: str
 
 
-class DecideApplication(CommandBase):
+class DecideApplication(DecisionInput, CommandBase):
     kind: Literal["decide_application"] = "decide_application"
-    approve: bool
-    awarded_eur: int | None = None
-    term_starts_at: AwareDatetime | None = None  # direct-contact instruments; default: at
 
 
 class StartTerm(CommandBase):
@@ -80,41 +88,34 @@ class WithholdTranche(CommandBase):
     year: int = Field(ge=2)
 
 
-class SubmitReport(CommandBase):
+class SubmitReport(ReportInput, CommandBase):
     kind: Literal["submit_report"] = "submit_report"
-    report_id: str
-    summary: str = Field(min_length=1, max_length=20000)
+    report_id: ReportId
 
 
-class ReviewReport(CommandBase):
+class ReviewReport(ReportReviewInput, CommandBase):
     kind: Literal["review_report"] = "review_report"
-    report_id: str
-    accept: bool
+    report_id: ReportId
 
 
-class RequestRenewal(CommandBase):
+class RequestRenewal(RenewalInput, CommandBase):
     kind: Literal["request_renewal"] = "request_renewal"
-    requested_eur: int = Field(gt=0)
 
 
-class DecideRenewal(CommandBase):
+class DecideRenewal(RenewalDecisionInput, CommandBase):
     kind: Literal["decide_renewal"] = "decide_renewal"
-    grant: bool
-    awarded_eur: int | None = None
 
 
 class CloseProject(CommandBase):
     kind: Literal["close_project"] = "close_project"
 
 
-class TerminateProject(CommandBase):
+class TerminateProject(TerminationInput, CommandBase):
     kind: Literal["terminate_project"] = "terminate_project"
 
 
-class LinkSuccessor(CommandBase):
+class LinkSuccessor(SuccessorInput, CommandBase):
     kind: Literal["link_successor"] = "link_successor"
-    successor_project_id: str
-    successor_instrument: InstrumentCode
 
 
 Command = Annotated[

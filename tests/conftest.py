@@ -21,7 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from collab.embedded_temporal import time_skipping_server_binary
-from collab.projects import ProjectService
+from application.projects import ProjectService
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.postgres import PostgresEventStore
 from eventstore.records import NewEvent

@@ -20,10 +20,11 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain.automation import Step, next_step, scheduled_steps
     from domain.commands import Command
-    from domain.decider import decide, successor_link_closes_at
+    from domain.decider import decide
     from domain.errors import DomainError
     from domain.events import DomainEvent, ReminderSent, TermStarted
     from domain.evolve import evolve
+    from domain.handlers import successor_link_closes_at
     from domain.state import Phase, ProjectState
     from workflows.messages import (
         AppendOutcome,

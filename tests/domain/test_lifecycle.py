@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from domain.calendar import add_months, add_years
 from domain.commands import (
@@ -188,8 +189,10 @@ def test_late_report_withholds_the_tranche_until_the_report_is_accepted():
 
 def test_terminated_early_by_derci_with_a_reason():
     life = funded("IRL")
+    with pytest.raises(ValidationError, match="reason\n  Field required"):
+        life.do(TerminateProject, utc(2027, 2, 1), DERCI)  # the command cannot be made
     with pytest.raises(RuleViolation, match="reason: a reason is required"):
-        life.do(TerminateProject, utc(2027, 2, 1), DERCI)
+        life.do(TerminateProject, utc(2027, 2, 1), DERCI, reason=" ")
     life.do(TerminateProject, utc(2027, 2, 1), DERCI, reason="partner institution withdrew")
     assert life.state.phase is Phase.TERMINATED and life.state.lifecycle_complete
     assert life.events[-1].reason == "partner institution withdrew"

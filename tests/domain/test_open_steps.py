@@ -22,7 +22,7 @@ from tests.domain.test_rules import in_evaluation
 
 
 def offered(life, actor, now) -> list[tuple[str, str | None]]:
-    return [(s.command, s.report_id) for s in open_steps(life.state, actor, now)]
+    return [(s.command, s.report_id) for s in open_steps(life.state, actor, now, DEFAULT_POLICY)]
 
 
 def test_during_evaluation_officers_assign_and_decide_and_only_derci_terminates():

@@ -182,6 +182,7 @@ def test_award_out_of_range_and_missing_reason_are_refused():
         INSTITUTE,
         approve=True,
         awarded_eur=60_000,
+        reason="   ",
     )
     refused(
         life,

@@ -8,8 +8,9 @@ import pytest
 
 from domain.calendar import add_months
 from domain.commands import LinkSuccessor
-from domain.decider import decide, successor_link_closes_at
+from domain.decider import decide
 from domain.errors import IllegalTransition
+from domain.handlers import successor_link_closes_at
 from domain.instruments import InstrumentCode
 from domain.policy import DEFAULT_POLICY, Policy
 from domain.state import Phase

@@ -35,7 +35,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
 from collab.embedded_temporal import launch_dev_server, wait_for_port
-from collab.projects import ProjectService
+from application.projects import ProjectService
 from domain.commands import (
     AssignReviewer,
     DecideApplication,

@@ -6,7 +6,7 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from collab.projects import ProjectService
+from application.projects import ProjectService
 from collab.scenarios import ProjectDriver as ScenarioDriver
 from domain.instruments import InstrumentCode
 from tests.builders import DERCI, INSTITUTE, application, reviewer

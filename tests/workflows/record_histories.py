@@ -25,7 +25,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from collab.embedded_temporal import time_skipping_server_binary
-from collab.projects import ProjectService
+from application.projects import ProjectService
 from domain.commands import DecideRenewal, LinkSuccessor, RequestRenewal, TerminateProject
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.postgres import PostgresEventStore

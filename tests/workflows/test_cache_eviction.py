@@ -11,7 +11,7 @@ from temporalio.bridge.proto.workflow_activation import RemoveFromCache
 from temporalio.worker import _workflow
 
 from activities.event_records import from_record
-from collab.projects import ProjectService
+from application.projects import ProjectService
 from domain.commands import DecideApplication, ReviewReport, SubmitReport
 from domain.state import FINAL_REPORT_ID, Phase
 from tests.builders import DERCI, INSTITUTE

@@ -11,7 +11,7 @@ from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from activities.event_records import to_record
-from collab.projects import refusal_of
+from application.projects import refusal_of
 from domain.commands import DecideApplication, SubmitReview, TerminateProject
 from domain.events import ProjectTerminated, ProjectTerminatedData, Recommendation
 from tests.builders import DERCI, INSTITUTE, reviewer_actor

@@ -1,0 +1,290 @@
+"""Every command, declared once: its handler, who may issue it, in which phases, and for a
+person's step its input, its address and how it is offered. The decider, the role table,
+the open steps, the API's endpoints, the pages' forms and the CLI's subcommands are all
+read from here (tests/domain/test_declarations.py checks that nothing is missing).
+
+A new command: its input in domain.inputs, its command in domain.commands, its handler in
+domain.handlers, one entry below, and its labels in web.i18n."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain import handlers
+from domain.actors import Role
+from domain.application import Reviewer
+from domain.commands import (
+    AssignReviewer,
+    CheckEligibility,
+    CloseProject,
+    CommandBase,
+    DecideApplication,
+    DecideRenewal,
+    LinkSuccessor,
+    RecordReminder,
+    ReleaseTranche,
+    RequestRenewal,
+    ReviewReport,
+    StartTerm,
+    SubmitApplication,
+    SubmitReport,
+    SubmitReview,
+    TerminateProject,
+    WithholdTranche,
+)
+from domain.events import Recommendation
+from domain.inputs import (
+    DecisionInput,
+    RenewalDecisionInput,
+    RenewalInput,
+    ReportInput,
+    ReportReviewInput,
+    ReviewerInput,
+    ReviewInput,
+    StepInput,
+    SubmitInput,
+    SuccessorInput,
+    TerminationInput,
+)
+from domain.policy import Policy
+from domain.state import Phase, ProjectState
+
+Handler = Callable[[Any, ProjectState, Policy], list[handlers.Pending]]
+# neutral input a step is tried with to know whether it is open now (domain.open_steps)
+Samples = Callable[[ProjectState, Policy], Iterator[dict[str, Any]]]
+
+OFFICERS = frozenset({Role.INSTITUTE_OFFICER, Role.DERCI_OFFICER})
+AUTOMATIC = frozenset({Role.SYSTEM, Role.DERCI_OFFICER})
+COORDINATOR = frozenset({Role.COORDINATOR})
+_SAMPLE = "sample"
+
+
+@dataclass(frozen=True)
+class PersonStep:
+    """How a person takes a step. `name` is the CLI subcommand; `path` the API's address
+    (POST), whose placeholders other than project_id are command fields; `cli` renames a
+    field on the command line (a name without dashes is positional); `verdict` gives the
+    two words of the one yes/no field; `from_file`: the CLI reads the input from a file."""
+
+    name: str
+    input: type[StepInput]
+    path: str
+    samples: Samples
+    cli: Mapping[str, str] = field(default_factory=dict)
+    verdict: tuple[str, str] | None = None
+    from_file: bool = False
+    created: bool = False  # the step creates its project (201)
+
+    @property
+    def path_fields(self) -> tuple[str, ...]:
+        return tuple(k for k in re.findall(r"{(\w+)}", self.path) if k != "project_id")
+
+    @property
+    def on_project(self) -> bool:
+        return "{project_id}" in self.path
+
+
+@dataclass(frozen=True)
+class Declaration:
+    command: type[CommandBase]
+    handler: Handler
+    roles: frozenset[Role]
+    # phases that accept it, in the order refusals list them; None: its handler judges
+    phases: tuple[Phase, ...] | None
+    person: PersonStep | None = None  # None: only the system takes it
+
+    @property
+    def name(self) -> str:
+        return self.command.__name__
+
+
+def _one(**fields: Any) -> Callable[[ProjectState, Policy], Iterator[dict[str, Any]]]:
+    def samples(state: ProjectState, policy: Policy) -> Iterator[dict[str, Any]]:
+        yield dict(fields)
+
+    return samples
+
+
+def _nothing(state: ProjectState, policy: Policy) -> Iterator[dict[str, Any]]:
+    return iter(())
+
+
+def _reviewer_sample(state: ProjectState, policy: Policy) -> Iterator[dict[str, Any]]:
+    yield {"reviewer": Reviewer(id=_SAMPLE, name=_SAMPLE, lab=_SAMPLE, country="ZZ")}
+
+
+def _each_report(**fields: Any) -> Samples:
+    def samples(state: ProjectState, policy: Policy) -> Iterator[dict[str, Any]]:
+        for report in state.reports:
+            yield {"report_id": report.report_id, **fields}
+
+    return samples
+
+
+def _lowest_request(state: ProjectState, policy: Policy) -> Iterator[dict[str, Any]]:
+    yield {"requested_eur": policy.funding_for(state.instrument.code).funding_min_eur}
+
+
+def _successor_sample(state: ProjectState, policy: Policy) -> Iterator[dict[str, Any]]:
+    successor = state.instrument.successor
+    if successor is not None:
+        yield {
+            "successor_project_id": f"{state.project_id}-successor",
+            "successor_instrument": successor,
+            "reason": _SAMPLE,
+        }
+
+
+_UNDER_EVALUATION = (Phase.UNDER_EVALUATION,)
+_ACTIVE = (Phase.ACTIVE,)
+_REPORTING = (Phase.ACTIVE, Phase.CLOSED)
+
+DECLARATIONS: tuple[Declaration, ...] = (
+    Declaration(
+        SubmitApplication,
+        handlers.submit_application,
+        frozenset({Role.COORDINATOR, Role.DERCI_OFFICER}),
+        None,
+        PersonStep("submit", SubmitInput, "/projects", _nothing, from_file=True, created=True),
+    ),
+    Declaration(
+        CheckEligibility,
+        handlers.check_eligibility,
+        OFFICERS | {Role.SYSTEM},
+        (Phase.SUBMITTED,),
+    ),
+    Declaration(
+        AssignReviewer,
+        handlers.assign_reviewer,
+        OFFICERS,
+        _UNDER_EVALUATION,
+        PersonStep(
+            "assign-reviewer",
+            ReviewerInput,
+            "/projects/{project_id}/reviewers",
+            _reviewer_sample,
+            cli={"reviewer_id": "--reviewer"},
+        ),
+    ),
+    Declaration(
+        SubmitReview,
+        handlers.submit_review,
+        frozenset({Role.REVIEWER}),
+        _UNDER_EVALUATION,
+        PersonStep(
+            "review",
+            ReviewInput,
+            "/projects/{project_id}/reviews",
+            _one(scores={_SAMPLE: 3}, recommendation=Recommendation.FUND),
+            cli={"scores": "--score"},
+        ),
+    ),
+    Declaration(RecordReminder, handlers.record_reminder, frozenset({Role.SYSTEM}), None),
+    Declaration(
+        DecideApplication,
+        handlers.decide_application,
+        OFFICERS,
+        _UNDER_EVALUATION,
+        PersonStep(
+            "decide",
+            DecisionInput,
+            "/projects/{project_id}/decision",
+            _one(approve=False, reason=_SAMPLE),
+            cli={"awarded_eur": "--amount", "term_starts_at": "--start"},
+            verdict=("approve", "reject"),
+        ),
+    ),
+    Declaration(StartTerm, handlers.start_term, AUTOMATIC, (Phase.APPROVED, Phase.ACTIVE)),
+    Declaration(ReleaseTranche, handlers.release_tranche, AUTOMATIC, _ACTIVE),
+    Declaration(WithholdTranche, handlers.withhold_tranche, AUTOMATIC, _ACTIVE),
+    Declaration(
+        SubmitReport,
+        handlers.submit_report,
+        COORDINATOR,
+        _REPORTING,
+        PersonStep(
+            "report-submit",
+            ReportInput,
+            "/projects/{project_id}/reports/{report_id}",
+            _each_report(summary=_SAMPLE),
+            cli={"report_id": "report"},
+        ),
+    ),
+    Declaration(
+        ReviewReport,
+        handlers.review_report,
+        OFFICERS,
+        _REPORTING,
+        PersonStep(
+            "report-review",
+            ReportReviewInput,
+            "/projects/{project_id}/reports/{report_id}/review",
+            _each_report(accept=False, reason=_SAMPLE),
+            cli={"report_id": "report"},
+            verdict=("accept", "reject"),
+        ),
+    ),
+    Declaration(
+        RequestRenewal,
+        handlers.request_renewal,
+        COORDINATOR,
+        _ACTIVE,
+        PersonStep(
+            "renewal-request",
+            RenewalInput,
+            "/projects/{project_id}/renewal",
+            _lowest_request,
+            cli={"requested_eur": "--amount"},
+        ),
+    ),
+    Declaration(
+        DecideRenewal,
+        handlers.decide_renewal,
+        OFFICERS,
+        _ACTIVE,
+        PersonStep(
+            "renewal-decide",
+            RenewalDecisionInput,
+            "/projects/{project_id}/renewal/decision",
+            _one(grant=False, reason=_SAMPLE),
+            cli={"awarded_eur": "--amount"},
+            verdict=("grant", "refuse"),
+        ),
+    ),
+    Declaration(CloseProject, handlers.close_project, AUTOMATIC, _ACTIVE),
+    Declaration(
+        TerminateProject,
+        handlers.terminate_project,
+        frozenset({Role.DERCI_OFFICER}),
+        (Phase.SUBMITTED, Phase.UNDER_EVALUATION, Phase.APPROVED, Phase.ACTIVE),
+        PersonStep(
+            "terminate",
+            TerminationInput,
+            "/projects/{project_id}/termination",
+            _one(reason=_SAMPLE),
+        ),
+    ),
+    Declaration(
+        LinkSuccessor,
+        handlers.link_successor,
+        OFFICERS | {Role.SYSTEM},
+        _REPORTING,
+        PersonStep(
+            "link-successor",
+            SuccessorInput,
+            "/projects/{project_id}/successor",
+            _successor_sample,
+            cli={"successor_project_id": "successor"},
+        ),
+    ),
+)
+
+DECLARED: dict[type[CommandBase], Declaration] = {d.command: d for d in DECLARATIONS}
+# the steps people take, by command name (the pages' and the API's key) and by CLI name
+PERSON_STEPS: dict[str, Declaration] = {d.name: d for d in DECLARATIONS if d.person}
+BY_CLI_NAME: dict[str, Declaration] = {
+    d.person.name: d for d in DECLARATIONS if d.person is not None
+}

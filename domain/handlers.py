@@ -1,0 +1,504 @@
+"""What each command does to a project: one handler a command, given the command, the
+state and the policy, returns the facts to record or refuses with the rule's words.
+
+Who may issue a command and in which phases are checked before its handler runs
+(domain.declarations, domain.decider); a handler holds the rest of its rules.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.calendar import add_months, add_years
+from domain.commands import (
+    AssignReviewer,
+    CheckEligibility,
+    CloseProject,
+    CommandBase,
+    DecideApplication,
+    DecideRenewal,
+    LinkSuccessor,
+    RecordReminder,
+    ReleaseTranche,
+    RequestRenewal,
+    ReviewReport,
+    StartTerm,
+    SubmitApplication,
+    SubmitReport,
+    SubmitReview,
+    TerminateProject,
+    WithholdTranche,
+)
+from domain.errors import IllegalTransition, RuleViolation
+from domain.events import (
+    ApplicationApprovedData,
+    ApplicationDeclaredIneligibleData,
+    ApplicationRejectedData,
+    ApplicationSubmittedData,
+    EligibilityConfirmedData,
+    ProjectClosedData,
+    ProjectTerminatedData,
+    ReminderSentData,
+    RenewalGrantedData,
+    RenewalRefusedData,
+    RenewalRequestedData,
+    ReportAcceptedData,
+    ReportRejectedData,
+    ReportSubmittedData,
+    ReviewerAssignedData,
+    ReviewSubmittedData,
+    SuccessorLinkedData,
+    TermStartedData,
+    TrancheForfeitedData,
+    TrancheReleasedData,
+    TrancheWithheldData,
+)
+from domain.instruments import CATALOG, EntryRoute
+from domain.partner_rules import conflict_of_interest, partner_findings
+from domain.policy import Policy
+from domain.state import (
+    FINAL_PHASES,
+    Phase,
+    ProjectState,
+    RenewalStatus,
+    ReportStatus,
+    TrancheStatus,
+    annual_report_id,
+)
+from domain.term_plan import plan_reports, plan_tranches
+
+Pending = tuple[str, Any]  # (event type, payload)
+
+
+def _day(moment: datetime) -> str:
+    return moment.date().isoformat()
+
+
+def _instant(moment: datetime, other: datetime) -> str:
+    """The day alone reads best, unless both moments share it: then the time tells them apart."""
+    if moment.date() != other.date():
+        return _day(moment)
+    return moment.isoformat(timespec="seconds")
+
+
+def _require_reason(command: CommandBase) -> None:
+    if not (command.reason or "").strip():
+        raise RuleViolation(
+            "reason.required", f"reason: a reason is required to {type(command).__name__}"
+        )
+
+
+def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) -> list[Pending]:
+    if s.phase is not Phase.NEW:
+        raise IllegalTransition(
+            "project.exists", f"project {s.project_id} already exists ({s.phase.value})"
+        )
+    app = c.application
+    inst = CATALOG[app.instrument]
+    findings = partner_findings(app)
+    if findings:
+        raise RuleViolation("partners", "; ".join(findings))
+    policy.check_amount(inst, app.requested_eur, "requested amount")
+    term_starts_at = None
+    if inst.entry is EntryRoute.ANNUAL_CALL:
+        if c.call is None:
+            raise RuleViolation(
+                "call.closed",
+                f"{inst.code} applications are accepted only during DERCI's annual call "
+                "(June to the September deadline); no call is open",
+            )
+        if not c.call.is_open_at(c.at):
+            raise RuleViolation(
+                "call.closed",
+                f"call {c.call.call_id} accepts applications from {_day(c.call.opens_at)} "
+                f"to {_day(c.call.closes_at)}; submitted {_day(c.at)}",
+            )
+        term_starts_at = c.call.term_starts_at
+    elif c.call is not None:
+        raise RuleViolation(
+            "entry.direct_contact",
+            f"{inst.code} starts by direct contact with DERCI and the institutes, "
+            "not through a call",
+        )
+    return [
+        (
+            "ApplicationSubmitted",
+            ApplicationSubmittedData(
+                application=app,
+                call_id=c.call.call_id if c.call else None,
+                call_closes_at=c.call.closes_at if c.call else None,
+                term_starts_at=term_starts_at,
+            ),
+        )
+    ]
+
+
+def check_eligibility(c: CheckEligibility, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_reason(c)
+    assert s.application is not None
+    findings = partner_findings(s.application)
+    try:
+        policy.check_amount(s.instrument, s.application.requested_eur, "requested amount")
+    except RuleViolation as err:
+        findings.append(err.message)
+    findings.extend(f for f in c.findings if f.strip())
+    if findings:
+        return [
+            (
+                "ApplicationDeclaredIneligible",
+                ApplicationDeclaredIneligibleData(findings=tuple(findings)),
+            )
+        ]
+    deadline = c.at + timedelta(days=policy.evaluation_period_days)
+    return [("EligibilityConfirmed", EligibilityConfirmedData(evaluation_deadline=deadline))]
+
+
+def _require_before_deadline(c: CommandBase, s: ProjectState, what: str) -> None:
+    assert s.evaluation_deadline is not None
+    if c.at > s.evaluation_deadline:
+        raise RuleViolation(
+            "evaluation.deadline",
+            f"the evaluation deadline {_day(s.evaluation_deadline)} has passed; {what} refused",
+        )
+
+
+def assign_reviewer(c: AssignReviewer, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_before_deadline(c, s, "assignment")
+    assert s.application is not None
+    if c.reviewer.id in s.reviewer_ids():
+        raise IllegalTransition(
+            "reviewer.duplicate", f"reviewer {c.reviewer.id} is already assigned"
+        )
+    coi = conflict_of_interest(s.application, c.reviewer, policy.coi_refuse_partner_country)
+    if coi:
+        raise RuleViolation("reviewer.conflict_of_interest", coi)
+    return [("ReviewerAssigned", ReviewerAssignedData(reviewer=c.reviewer))]
+
+
+def submit_review(c: SubmitReview, s: ProjectState, policy: Policy) -> list[Pending]:
+    if s.reviewed_by(c.actor.id):
+        raise IllegalTransition(
+            "review.duplicate", f"reviewer {c.actor.id} has already reviewed {s.project_id}"
+        )
+    _require_before_deadline(c, s, "review")
+    data = ReviewSubmittedData(
+        reviewer_id=c.actor.id, scores=c.scores, recommendation=c.recommendation
+    )
+    return [("ReviewSubmitted", data)]
+
+
+def record_reminder(c: RecordReminder, s: ProjectState, policy: Policy) -> list[Pending]:
+    if s.phase is Phase.NEW or s.phase in FINAL_PHASES:
+        raise IllegalTransition(
+            "phase", f"no reminder for project {s.project_id} in phase {s.phase.value}"
+        )
+    if s.reminder_sent(c.key):
+        raise IllegalTransition("reminder.duplicate", f"reminder {c.key} was already sent")
+    data = ReminderSentData(
+        kind=c.reminder, key=c.key, due_at=c.due_at, recipients=c.recipients, subject=c.subject
+    )
+    return [("ReminderSent", data)]
+
+
+def decide_application(c: DecideApplication, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_reason(c)
+    if not c.approve:
+        return [("ApplicationRejected", ApplicationRejectedData())]
+    if c.awarded_eur is None:
+        raise RuleViolation("awarded_eur.required", "awarded_eur: required to approve")
+    policy.check_amount(s.instrument, c.awarded_eur, "awarded amount")
+    if len(s.reviews) < policy.min_reviews_to_approve:
+        raise RuleViolation(
+            "evaluation.reviews",
+            f"approval needs at least {policy.min_reviews_to_approve} review(s); "
+            f"got {len(s.reviews)}",
+        )
+    if s.next_term_starts_at is not None:  # fixed by the IEA call
+        if c.term_starts_at is not None and c.term_starts_at != s.next_term_starts_at:
+            raise RuleViolation(
+                "term_starts_at.fixed",
+                f"term_starts_at: {s.instrument.code} projects of call {s.call_id} start on "
+                f"{_day(s.next_term_starts_at)}",
+            )
+        starts_at = s.next_term_starts_at
+    else:
+        starts_at = c.term_starts_at or c.at
+        if starts_at < c.at:
+            raise RuleViolation(
+                "term_starts_at.past",
+                f"term_starts_at: {_instant(starts_at, c.at)} is before the decision "
+                f"({_instant(c.at, starts_at)})",
+            )
+    data = ApplicationApprovedData(awarded_eur=c.awarded_eur, term_starts_at=starts_at)
+    return [("ApplicationApproved", data)]
+
+
+def _lapsed_tranches(s: ProjectState) -> list[Pending]:
+    """Tranches still withheld when their term ends are forfeited, each recorded."""
+    if s.term is None:
+        return []
+    return [
+        (
+            "TrancheForfeited",
+            TrancheForfeitedData(
+                term_number=s.term.number,
+                year=t.year,
+                amount_eur=t.amount_eur,
+                awaiting_report_id=t.awaiting_report_id or "",
+            ),
+        )
+        for t in s.term.tranches
+        if t.status is TrancheStatus.WITHHELD
+    ]
+
+
+def start_term(c: StartTerm, s: ProjectState, policy: Policy) -> list[Pending]:
+    if s.phase is Phase.ACTIVE and (
+        s.renewal is None or s.renewal.status is not RenewalStatus.GRANTED
+    ):
+        raise IllegalTransition(
+            "renewal.not_granted", "a new term starts only after a granted renewal"
+        )
+    starts_at = s.next_term_starts_at
+    assert starts_at is not None and s.awarded_eur is not None
+    if c.at < starts_at:
+        raise RuleViolation(
+            "term.not_yet", f"the term starts on {_day(starts_at)}; it is {_day(c.at)}"
+        )
+    number = s.term.number + 1 if s.term else 1
+    years = s.instrument.term_years
+    data = TermStartedData(
+        term_number=number,
+        starts_at=starts_at,
+        ends_at=add_years(starts_at, years),
+        awarded_eur=s.awarded_eur,
+        tranches=plan_tranches(starts_at, years, s.awarded_eur),
+        reports=plan_reports(number, starts_at, years, policy),
+    )
+    return [*_lapsed_tranches(s), ("TermStarted", data)]
+
+
+def _due_tranche(c: ReleaseTranche | WithholdTranche, s: ProjectState) -> Any:
+    assert s.term is not None
+    tranche = s.tranche(c.year)
+    if tranche is None:
+        raise RuleViolation(
+            "tranche.unknown",
+            f"year: term {s.term.number} has tranches for years 1–{len(s.term.tranches)}; "
+            f"got {c.year}",
+        )
+    if tranche.status is TrancheStatus.RELEASED:
+        raise IllegalTransition(
+            "tranche.released", f"tranche {c.year} of term {s.term.number} is already released"
+        )
+    if c.at < tranche.due_at:
+        raise RuleViolation(
+            "tranche.not_due", f"tranche {c.year} falls due on {_day(tranche.due_at)}"
+        )
+    return tranche
+
+
+def _prerequisite_report(s: ProjectState, year: int) -> str | None:
+    """The report that must be accepted before tranche `year` is paid, if any."""
+    if year < 2:
+        return None
+    assert s.term is not None
+    return annual_report_id(s.term.number, year - 1)
+
+
+def release_tranche(c: ReleaseTranche, s: ProjectState, policy: Policy) -> list[Pending]:
+    tranche = _due_tranche(c, s)
+    assert s.term is not None
+    needed = _prerequisite_report(s, c.year)
+    if needed is not None:
+        report = s.report(needed)
+        if report is None or report.status is not ReportStatus.ACCEPTED:
+            status = report.status.value if report else "missing"
+            raise RuleViolation(
+                "tranche.report_required",
+                f"tranche {c.year} is released only after report {needed} is accepted "
+                f"(it is {status})",
+            )
+    data = TrancheReleasedData(
+        term_number=s.term.number, year=c.year, amount_eur=tranche.amount_eur
+    )
+    return [("TrancheReleased", data)]
+
+
+def withhold_tranche(c: WithholdTranche, s: ProjectState, policy: Policy) -> list[Pending]:
+    tranche = _due_tranche(c, s)
+    _require_reason(c)
+    assert s.term is not None
+    if tranche.status is TrancheStatus.WITHHELD:
+        raise IllegalTransition(
+            "tranche.withheld", f"tranche {c.year} of term {s.term.number} is already withheld"
+        )
+    needed = _prerequisite_report(s, c.year)
+    assert needed is not None  # WithholdTranche.year >= 2
+    report = s.report(needed)
+    if report is not None and report.status is ReportStatus.ACCEPTED:
+        raise RuleViolation(
+            "tranche.report_accepted",
+            f"report {needed} is accepted: tranche {c.year} must be released, not withheld",
+        )
+    data = TrancheWithheldData(
+        term_number=s.term.number,
+        year=c.year,
+        amount_eur=tranche.amount_eur,
+        awaiting_report_id=needed,
+    )
+    return [("TrancheWithheld", data)]
+
+
+def _known_report(c: SubmitReport | ReviewReport, s: ProjectState) -> Any:
+    report = s.report(c.report_id)
+    if report is None:
+        known = ", ".join(r.report_id for r in s.reports) or "none"
+        raise RuleViolation(
+            "report.unknown", f"report_id: unknown report {c.report_id!r}; known: {known}"
+        )
+    return report
+
+
+def submit_report(c: SubmitReport, s: ProjectState, policy: Policy) -> list[Pending]:
+    report = _known_report(c, s)
+    if report.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED):
+        raise IllegalTransition(
+            "report.already", f"report {c.report_id} is already {report.status.value}"
+        )
+    if c.at < report.opens_at:
+        raise RuleViolation(
+            "report.too_early",
+            f"report {c.report_id} covers a year that starts on {_day(report.opens_at)}",
+        )
+    return [("ReportSubmitted", ReportSubmittedData(report_id=c.report_id, summary=c.summary))]
+
+
+def review_report(c: ReviewReport, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_reason(c)
+    report = _known_report(c, s)
+    if report.status is not ReportStatus.SUBMITTED:
+        raise IllegalTransition(
+            "report.not_submitted",
+            f"report {c.report_id} is {report.status.value}; only a submitted report is reviewed",
+        )
+    if c.accept:
+        return [("ReportAccepted", ReportAcceptedData(report_id=c.report_id))]
+    return [("ReportRejected", ReportRejectedData(report_id=c.report_id))]
+
+
+def request_renewal(c: RequestRenewal, s: ProjectState, policy: Policy) -> list[Pending]:
+    inst = s.instrument
+    assert s.term is not None
+    if not inst.renewable:
+        raise RuleViolation(
+            "renewal.not_renewable",
+            f"{inst.code} is not renewable; at its end it may be followed by a successor "
+            f"{inst.successor} (link_successor)",
+        )
+    limit = policy.funding_for(inst.code).max_renewals
+    if s.renewals_granted >= limit:
+        raise RuleViolation(
+            "renewal.limit",
+            f"{inst.code} may be renewed at most {limit} time(s); "
+            f"already renewed {s.renewals_granted}",
+        )
+    if s.renewal is not None and s.renewal.term_number == s.term.number:
+        raise IllegalTransition(
+            "renewal.already",
+            f"renewal of term {s.term.number} is already {s.renewal.status.value}",
+        )
+    opens = add_months(s.term.ends_at, -policy.renewal_window_months_before_end)
+    if not opens <= c.at < s.term.ends_at:
+        raise RuleViolation(
+            "renewal.window",
+            f"renewal requests for term {s.term.number} are accepted from {_day(opens)} "
+            f"until the term ends on {_day(s.term.ends_at)}; it is {_day(c.at)}",
+        )
+    policy.check_amount(inst, c.requested_eur, "requested amount")
+    data = RenewalRequestedData(term_number=s.term.number, requested_eur=c.requested_eur)
+    return [("RenewalRequested", data)]
+
+
+def decide_renewal(c: DecideRenewal, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_reason(c)
+    assert s.term is not None
+    if s.renewal is None or s.renewal.status is not RenewalStatus.REQUESTED:
+        raise IllegalTransition(
+            "renewal.not_requested", f"no renewal request is pending for term {s.term.number}"
+        )
+    # a request made in time may be decided after the term's end: the project waits for it
+    if not c.grant:
+        return [("RenewalRefused", RenewalRefusedData(term_number=s.term.number))]
+    if c.awarded_eur is None:
+        raise RuleViolation("awarded_eur.required", "awarded_eur: required to grant a renewal")
+    policy.check_amount(s.instrument, c.awarded_eur, "awarded amount")
+    data = RenewalGrantedData(term_number=s.term.number, awarded_eur=c.awarded_eur)
+    return [("RenewalGranted", data)]
+
+
+def close_project(c: CloseProject, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_reason(c)
+    assert s.term is not None
+    if c.at < s.term.ends_at:
+        raise RuleViolation(
+            "term.running", f"term {s.term.number} runs until {_day(s.term.ends_at)}"
+        )
+    if s.renewal is not None and s.renewal.status is RenewalStatus.GRANTED:
+        raise IllegalTransition(
+            "renewal.granted", "the renewal is granted: the next term starts instead"
+        )
+    if s.renewal is not None and s.renewal.status is RenewalStatus.REQUESTED:
+        raise IllegalTransition(
+            "renewal.pending",
+            f"the renewal requested for term {s.term.number} awaits a decision",
+        )
+    due = add_months(s.term.ends_at, policy.final_report_due_months_after_end)
+    return [*_lapsed_tranches(s), ("ProjectClosed", ProjectClosedData(final_report_due_at=due))]
+
+
+def terminate_project(c: TerminateProject, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_reason(c)
+    return [("ProjectTerminated", ProjectTerminatedData())]
+
+
+def link_successor(c: LinkSuccessor, s: ProjectState, policy: Policy) -> list[Pending]:
+    inst = s.instrument
+    if inst.successor is None:
+        raise RuleViolation(
+            "successor.not_allowed", f"{inst.code} is not followed up by a successor instrument"
+        )
+    if c.successor_instrument is not inst.successor:
+        raise RuleViolation(
+            "successor.instrument",
+            f"successor_instrument: an {inst.code} is followed up by an {inst.successor}; "
+            f"got {c.successor_instrument}",
+        )
+    if s.successor_project_id is not None:
+        raise IllegalTransition(
+            "successor.already", f"successor {s.successor_project_id} is already linked"
+        )
+    if c.successor_project_id == s.project_id:
+        raise RuleViolation("successor.self", "a project cannot succeed itself")
+    closes = successor_link_closes_at(s, policy)
+    if closes is not None and c.at > closes:
+        raise IllegalTransition(
+            "successor.window",
+            f"an {inst.code} may be linked to its successor until {closes.date()} "
+            f"({policy.successor_link_months_after_end} months after its term)",
+        )
+    data = SuccessorLinkedData(
+        successor_project_id=c.successor_project_id, successor_instrument=c.successor_instrument
+    )
+    return [("SuccessorLinked", data)]
+
+
+def successor_link_closes_at(s: ProjectState, policy: Policy) -> datetime | None:
+    """Until when this project may still be linked to its successor: None when it cannot
+    (no successor instrument, already linked, never ran a term)."""
+    if s.application is None or s.instrument.successor is None or s.term is None:
+        return None
+    if s.successor_project_id is not None:
+        return None
+    return add_months(s.term.ends_at, policy.successor_link_months_after_end)
