@@ -1,9 +1,11 @@
 """Realistic project lives, decided and folded in process by the pure domain.
 
-Each life is driven the way the workflow and people would drive it: `domain.decider.decide`
-for every command (a person's step or an automatic step of `domain.automation`, each at
-its own business time), `domain.evolve.evolve` to fold the result. A life is the list of
-its commands' events, one list per command: the unit the workflow appends at once.
+Each life is a script of the one life driver (`domain.life_script`): what its people do and
+when, the automatic steps of `domain.automation` in between, played in memory
+(`LifeInMemory`: `decide` and `evolve` for every command, each at its own business time).
+A life is the list of its commands' events, one list per command (`units`): the unit the
+workflow appends at once. The same script could be played against Temporal
+(`collab.lives`).
 
 The mix (seeded, so a run is repeatable): mostly long-lived IRLs renewed twice (15 years),
 IRPs and IRNs renewed once, IEAs of two years often followed by an IRP, a few applications
@@ -16,15 +18,11 @@ report is accepted); some final reports late.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from itertools import count
 from typing import Any
-from uuid import UUID, uuid5
 
 from domain.actors import Actor, Role
 from domain.application import Application, Lab, Person, Reviewer
-from domain.automation import next_step
 from domain.calendar import add_months
 from domain.commands import (
     AssignReviewer,
@@ -38,14 +36,11 @@ from domain.commands import (
     SubmitReview,
     TerminateProject,
 )
-from domain.decider import decide
-from domain.events import DomainEvent, Recommendation
-from domain.evolve import evolve
+from domain.events import Recommendation
 from domain.instruments import CATALOG, InstrumentCode
+from domain.life_script import Act, LifeInMemory, Script, Seen, Wait
 from domain.policy import DEFAULT_POLICY, Policy, iea_call_window
-from domain.state import FINAL_REPORT_ID, Phase, ProjectState, ReportStatus
-
-NS = UUID("0b7f3c52-7d0e-4f4e-9a57-0c1d2e3f4a5b")
+from domain.state import FINAL_REPORT_ID, Phase, ReportStatus
 
 INSTITUTE = Actor(id="insu-officer", role=Role.INSTITUTE_OFFICER)
 DERCI = Actor(id="derci-officer", role=Role.DERCI_OFFICER)
@@ -138,52 +133,26 @@ def application(code: InstrumentCode, n: int, rng: random.Random) -> Application
     return Application.model_validate(fields)
 
 
-class LifeGen:
-    """One project's life: commands decided against the folded state, in time order."""
-
-    def __init__(self, project_id: str, policy: Policy = DEFAULT_POLICY) -> None:
-        self.project_id = project_id
-        self.policy = policy
-        self.state = ProjectState()
-        self.units: list[list[DomainEvent]] = []  # the events of each command
-        self._ids: Iterator[int] = count()
-
-    def _command_id(self) -> UUID:
-        return uuid5(NS, f"{self.project_id}/{next(self._ids)}")
-
-    def _apply(self, events: list[DomainEvent]) -> None:
-        for event in events:
-            self.state = evolve(self.state, event)
-        if events:
-            self.units.append(events)
-
-    def do(self, cls: type[Any], at: datetime, actor: Actor, **fields: Any) -> None:
-        self.run_until(at)
-        command = cls(command_id=self._command_id(), actor=actor, at=at, **fields)
-        self._apply(decide(command, self.state, self.policy))
-
-    def run_until(self, until: datetime) -> None:
-        while (step := next_step(self.state, self.policy)) is not None and step.due_at <= until:
-            command = step.build(self._command_id(), step.due_at)
-            self._apply(decide(command, self.state, self.policy))
-
-    @property
-    def events(self) -> int:
-        return sum(len(u) for u in self.units)
+LifeGen = LifeInMemory  # one generated life: its state, its events command by command
 
 
-def _evaluate(life: LifeGen, at: datetime, rng: random.Random) -> datetime:
+def do(cls: type[Any], at: datetime, actor: Actor, **fields: Any) -> Act:
+    """A person's step at `at` (the system first takes what it had due before)."""
+    return Act(cls, actor, fields, at)
+
+
+def _evaluate(at: datetime, rng: random.Random) -> Script[datetime]:
     """Reviewers assigned and reviewing; returns when the last review came in."""
     reviewers = rng.sample(REVIEWERS, rng.choice((2, 3, 3, 4)))
     for k, rev in enumerate(reviewers):
-        life.do(AssignReviewer, at + timedelta(days=2 + k), INSTITUTE, reviewer=rev)
+        yield do(AssignReviewer, at + timedelta(days=2 + k), INSTITUTE, reviewer=rev)
     # some reviewers wait for the reminders (14 and 3 days before the deadline)
     days = sorted(rng.choice((10, 20, 30, 48, 50, 58, 58)) for _ in reviewers)
     last = at
     for rev, day in zip(reviewers, days, strict=True):
         when = at + timedelta(days=day)
         last = max(last, when)
-        life.do(
+        yield do(
             SubmitReview,
             when,
             Actor(id=rev.id, role=Role.REVIEWER),
@@ -193,11 +162,11 @@ def _evaluate(life: LifeGen, at: datetime, rng: random.Random) -> datetime:
     return last
 
 
-def _reports(life: LifeGen, until: datetime, pi: Actor, rng: random.Random, late_ok: bool) -> None:
+def _reports(until: datetime, pi: Actor, rng: random.Random, late_ok: bool) -> Script[None]:
     """Hand in every annual report due up to `until`: on time, rejected once, or late."""
     handled: set[str] = set()
     while True:
-        s = life.state
+        s = (yield Wait()).state
         due = [
             r
             for r in s.reports
@@ -207,7 +176,7 @@ def _reports(life: LifeGen, until: datetime, pi: Actor, rng: random.Random, late
             and r.report_id not in handled
         ]
         if not due:
-            life.run_until(until)
+            yield Wait(until)
             return
         r = min(due, key=lambda x: x.due_at)
         handled.add(r.report_id)
@@ -217,8 +186,8 @@ def _reports(life: LifeGen, until: datetime, pi: Actor, rng: random.Random, late
         fate = rng.random()
         if lateable and fate < 0.35:
             at = r.due_at + timedelta(days=rng.randint(40, 190))
-            life.do(SubmitReport, at, pi, report_id=r.report_id, summary="activity report")
-            life.do(
+            yield do(SubmitReport, at, pi, report_id=r.report_id, summary="activity report")
+            yield do(
                 ReviewReport,
                 at + timedelta(days=7),
                 DERCI,
@@ -228,8 +197,8 @@ def _reports(life: LifeGen, until: datetime, pi: Actor, rng: random.Random, late
             )
         elif fate < 0.6:
             at = r.due_at - timedelta(days=25)
-            life.do(SubmitReport, at, pi, report_id=r.report_id, summary="activity report")
-            life.do(
+            yield do(SubmitReport, at, pi, report_id=r.report_id, summary="activity report")
+            yield do(
                 ReviewReport,
                 at + timedelta(days=5),
                 DERCI,
@@ -238,10 +207,10 @@ def _reports(life: LifeGen, until: datetime, pi: Actor, rng: random.Random, late
                 reason="budget annex missing",
             )
             if rng.random() < 0.3:  # the annex sent is not the right one either
-                life.do(
+                yield do(
                     SubmitReport, at + timedelta(days=7), pi, report_id=r.report_id, summary="annex"
                 )
-                life.do(
+                yield do(
                     ReviewReport,
                     at + timedelta(days=9),
                     DERCI,
@@ -249,14 +218,14 @@ def _reports(life: LifeGen, until: datetime, pi: Actor, rng: random.Random, late
                     accept=False,
                     reason="annex unsigned",
                 )
-            life.do(
+            yield do(
                 SubmitReport,
                 at + timedelta(days=12),
                 pi,
                 report_id=r.report_id,
                 summary="activity report with budget annex",
             )
-            life.do(
+            yield do(
                 ReviewReport,
                 at + timedelta(days=18),
                 DERCI,
@@ -267,8 +236,8 @@ def _reports(life: LifeGen, until: datetime, pi: Actor, rng: random.Random, late
         else:
             # half hand it in during the last week, after the second reminder
             at = r.due_at - timedelta(days=rng.choice((2, 3, 5, 6, 10, 15, 20, 25)))
-            life.do(SubmitReport, at, pi, report_id=r.report_id, summary="activity report")
-            life.do(
+            yield do(SubmitReport, at, pi, report_id=r.report_id, summary="activity report")
+            yield do(
                 ReviewReport,
                 at + timedelta(days=5),
                 DERCI,
@@ -278,50 +247,53 @@ def _reports(life: LifeGen, until: datetime, pi: Actor, rng: random.Random, late
             )
 
 
-def _final_report(life: LifeGen, pi: Actor, rng: random.Random) -> None:
-    due = life.state.final_report_due_at
+def _final_report(pi: Actor, rng: random.Random) -> Script[Seen]:
+    due = (yield Wait()).state.final_report_due_at
     assert due is not None
     at = due + timedelta(days=rng.choice((-20, -5, -5, 25)))
-    life.do(SubmitReport, at, pi, report_id=FINAL_REPORT_ID, summary="final report")
-    life.do(
-        ReviewReport,
-        at + timedelta(days=10),
-        DERCI,
-        report_id=FINAL_REPORT_ID,
-        accept=True,
-        reason="objectives met",
+    yield do(SubmitReport, at, pi, report_id=FINAL_REPORT_ID, summary="final report")
+    return (
+        yield do(
+            ReviewReport,
+            at + timedelta(days=10),
+            DERCI,
+            report_id=FINAL_REPORT_ID,
+            accept=True,
+            reason="objectives met",
+        )
     )
 
 
-def generate_life(n: int, seed: int = 0) -> LifeGen:
-    """Project number `n` of a portfolio, decided from submission to its end."""
+def portfolio_life(n: int, seed: int = 0, policy: Policy = DEFAULT_POLICY) -> Script[Seen]:
+    """The script of project number `n` of a portfolio, from submission to its end."""
     rng = random.Random(f"{seed}/{n}")
     code = rng.choices([c for c, _ in MIX], weights=[w for _, w in MIX])[0]
-    life = LifeGen(f"{code.value}-{n:05d}")
+    project_id = project_id_of(n, seed)
     app = application(code, n, rng)
     pi = Actor(id=app.coordinator.id, role=Role.COORDINATOR)
     year = rng.randint(2000, 2024)
     if code is InstrumentCode.IEA:
-        call = iea_call_window(year, life.policy)
+        call = iea_call_window(year, policy)
         submitted = call.opens_at + timedelta(days=rng.randint(0, 100), hours=rng.randint(8, 18))
-        life.do(
-            SubmitApplication, submitted, pi, project_id=life.project_id, application=app, call=call
+        yield do(
+            SubmitApplication, submitted, pi, project_id=project_id, application=app, call=call
         )
         start = call.closes_at + timedelta(seconds=1)
     else:
         submitted = datetime(year, 1, 1, 9, tzinfo=UTC) + timedelta(
             days=rng.randint(0, 360), hours=rng.randint(0, 9)
         )
-        life.do(SubmitApplication, submitted, pi, project_id=life.project_id, application=app)
+        yield do(SubmitApplication, submitted, pi, project_id=project_id, application=app)
         start = submitted + timedelta(hours=1)
-    reviewed = _evaluate(life, start, rng)
+    reviewed = yield from _evaluate(start, rng)
     decided = reviewed + timedelta(days=1)
     if rng.random() < 0.03:
-        life.do(DecideApplication, decided, INSTITUTE, approve=False, reason="not a priority")
-        return life
+        return (
+            yield do(DecideApplication, decided, INSTITUTE, approve=False, reason="not a priority")
+        )
     award = rng.randrange(CATALOG[code].funding_min_eur, CATALOG[code].funding_max_eur + 1, 1000)
     starts = None if code is InstrumentCode.IEA else decided + timedelta(days=rng.randint(20, 90))
-    life.do(
+    yield do(
         DecideApplication,
         decided,
         INSTITUTE,
@@ -330,36 +302,35 @@ def generate_life(n: int, seed: int = 0) -> LifeGen:
         term_starts_at=starts,
         reason="excellent reviews; strategic partnership",
     )
-    life.run_until(starts or datetime(year + 1, 1, 1, tzinfo=UTC))
-    assert life.state.phase is Phase.ACTIVE, life.state.phase
+    seen = yield Wait(starts or datetime(year + 1, 1, 1, tzinfo=UTC))
+    assert seen.state.phase is Phase.ACTIVE, seen.state.phase
     terminate_in_term = 1 if rng.random() < 0.02 else None
-    renewals = life.policy.funding_for(code).max_renewals
+    renewals = policy.funding_for(code).max_renewals
     while True:
-        term = life.state.term
+        term = (yield Wait()).state.term
         assert term is not None
         if terminate_in_term == term.number:
             at = add_months(term.starts_at, rng.randint(6, 12 * CATALOG[code].term_years - 2))
-            _reports(life, at, pi, rng, late_ok=False)
-            life.do(TerminateProject, at, DERCI, reason="partner institution withdrew")
-            return life
+            yield from _reports(at, pi, rng, late_ok=False)
+            return (yield do(TerminateProject, at, DERCI, reason="partner institution withdrew"))
         if code is InstrumentCode.IEA and rng.random() < 0.5:
             link_at = add_months(term.ends_at, -4)
-            _reports(life, link_at, pi, rng, late_ok=True)
-            life.do(
+            yield from _reports(link_at, pi, rng, late_ok=True)
+            yield do(
                 LinkSuccessor,
                 link_at,
                 DERCI,
                 successor_project_id=f"IRP-{n:05d}-s",
                 successor_instrument=InstrumentCode.IRP,
             )
-        renew = life.state.renewals_granted < renewals and rng.random() < 0.97
+        renew = (yield Wait()).state.renewals_granted < renewals and rng.random() < 0.97
         if renew:
             # some ask early, some only after the first renewal reminder (six months before)
             window = add_months(term.ends_at, -rng.choice((8, 5, 4)))
-            _reports(life, window, pi, rng, late_ok=True)
-            life.do(RequestRenewal, window, pi, requested_eur=award)
+            yield from _reports(window, pi, rng, late_ok=True)
+            yield do(RequestRenewal, window, pi, requested_eur=award)
             granted = rng.random() < 0.95
-            life.do(
+            yield do(
                 DecideRenewal,
                 window + timedelta(days=20),
                 INSTITUTE,
@@ -367,14 +338,29 @@ def generate_life(n: int, seed: int = 0) -> LifeGen:
                 awarded_eur=award if granted else None,
                 reason="productive term" if granted else "priorities changed",
             )
-            _reports(life, term.ends_at, pi, rng, late_ok=False)
+            yield from _reports(term.ends_at, pi, rng, late_ok=False)
             if granted:
                 continue
         else:
-            _reports(life, term.ends_at, pi, rng, late_ok=True)
-        life.run_until(term.ends_at)
-        assert life.state.phase is Phase.CLOSED, life.state.phase
-        _final_report(life, pi, rng)
-        life.run_until(life.state.final_report_due_at + timedelta(days=60))  # type: ignore[operator]
-        assert life.state.lifecycle_complete
-        return life
+            yield from _reports(term.ends_at, pi, rng, late_ok=True)
+        seen = yield Wait(term.ends_at)
+        assert seen.state.phase is Phase.CLOSED, seen.state.phase
+        yield from _final_report(pi, rng)
+        due = (yield Wait()).state.final_report_due_at
+        assert due is not None
+        seen = yield Wait(due + timedelta(days=60))
+        assert seen.state.lifecycle_complete
+        return seen
+
+
+def project_id_of(n: int, seed: int = 0) -> str:
+    rng = random.Random(f"{seed}/{n}")
+    code = rng.choices([c for c, _ in MIX], weights=[w for _, w in MIX])[0]
+    return f"{code.value}-{n:05d}"
+
+
+def generate_life(n: int, seed: int = 0) -> LifeGen:
+    """Project number `n` of a portfolio, decided in memory from submission to its end."""
+    life = LifeGen(project_id_of(n, seed))
+    life.play(portfolio_life(n, seed, life.policy))
+    return life

@@ -19,13 +19,14 @@ from typing import Any
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from collab.cli_reads import deadlines_table, portfolio_table
+from application.projects import ProjectService
+from cli.reads import deadlines_table, portfolio_table
 from collab.database import open_store
 from collab.demo_portfolio import portfolio
 from collab.embedded_temporal import time_skipping_server_binary
-from application.projects import ProjectService
-from collab.scenarios import ProjectDriver
+from collab.lives import ProjectDriver
 from collab.settings import Settings
+from collab.worker_build import build_worker
 from domain.commands import (
     DecideApplication,
     DecideRenewal,
@@ -41,7 +42,6 @@ from readmodels.projector import Projector
 from readmodels.queries import history
 from readmodels.views import OPERATOR, deadlines_for
 from readmodels.views import portfolio as portfolio_rows
-from worker import build_worker
 
 Scenario = Callable[[ProjectDriver], Awaitable[None]]
 

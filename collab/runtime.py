@@ -1,5 +1,6 @@
-"""`collab up`: everything on one machine. Embedded PostgreSQL and the Temporal dev server
-start only where no external server is configured; the worker runs in this process."""
+"""The service's processes: `collab up` (everything on one machine: embedded PostgreSQL and
+the Temporal dev server start only where no external server is configured), and the API,
+the projector and the worker each alone, as production runs them."""
 
 from __future__ import annotations
 
@@ -10,20 +11,18 @@ import secrets
 import structlog
 import uvicorn
 
-from api.app import create_app
+from application.projects import ProjectService
+from application.service import Application, assemble
 from collab.database import open_store
 from collab.embedded_temporal import start_dev_server
+from collab.http import http_app
+from collab.logging_setup import configure_logging
 from collab.mailer import run_mailer
-from application.projects import ProjectService
 from collab.schedules import ensure_iea_call_schedule
 from collab.settings import Settings
-from collab.steps import Services
 from collab.temporal_client import connect_client
-from eventstore.postgres import PostgresEventStore
+from collab.worker_build import build_worker
 from readmodels.projector import Projector
-from web.identity import TokenSignIn
-from web.pages import WebConfig
-from worker import build_worker
 
 log = structlog.get_logger("collab.up")
 
@@ -56,7 +55,8 @@ async def run_service(settings: Settings) -> None:
                 print(f"  Web UI     : http://127.0.0.1:{settings.embedded_temporal_ui_port}")
             print(f"  worker     : task queue {settings.task_queue}", flush=True)
             print("  projector  : read models follow the event store", flush=True)
-            api = api_server(settings, store, ProjectService(client, settings.task_queue))
+            app = assemble(store, ProjectService(client, settings.task_queue))
+            api = api_server(settings, app)
             print(f"  HTTP API   : http://{settings.api_host}:{settings.api_port} (docs: /docs)")
             print(f"  web pages  : http://{settings.api_host}:{settings.api_port}/ui/")
             if settings.smtp_host:
@@ -78,28 +78,29 @@ async def run_service(settings: Settings) -> None:
         log.info("stopped")
 
 
-def api_server(
-    settings: Settings, store: PostgresEventStore, projects: ProjectService
-) -> uvicorn.Server:
-    services = Services(store=store, projects=projects)
+def api_server(settings: Settings, app: Application) -> uvicorn.Server:
     secret = (
         settings.session_secret.encode() if settings.session_secret else secrets.token_bytes(32)
     )
-    web = WebConfig(TokenSignIn(services.people), secret, settings.cookie_secure)
-    app = create_app(services, web)
     config = uvicorn.Config(
-        app, host=settings.api_host, port=settings.api_port, log_config=None, lifespan="off"
+        http_app(app, secret, settings.cookie_secure),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        lifespan="off",
     )
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # ours stop all
+    # ours stop everything (the TaskGroup of `collab up`, the CLI's signal handling)
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
     return server
 
 
 async def run_api(settings: Settings) -> None:
-    """The API alone (a service of its own in production)."""
+    """The API and pages alone (a service of its own in production)."""
     async with open_store(settings) as store:
         client = await connect_client(settings)
-        await api_server(settings, store, ProjectService(client, settings.task_queue)).serve()
+        app = assemble(store, ProjectService(client, settings.task_queue))
+        await api_server(settings, app).serve()
 
 
 def _where_db(settings: Settings) -> str:
@@ -116,3 +117,31 @@ async def run_projector(settings: Settings) -> None:
             tasks.create_task(Projector(store).run())
             if settings.smtp_host:
                 tasks.create_task(run_mailer(settings, store))
+
+
+async def run_worker(settings: Settings) -> None:
+    async with open_store(settings) as store:
+        client = await connect_client(settings)
+        # idempotent: every worker start makes sure DERCI's yearly IEA call is scheduled
+        await ensure_iea_call_schedule(client, settings.task_queue)
+        worker = build_worker(
+            client,
+            store,
+            settings.task_queue,
+            max_cached_workflows=settings.worker_max_cached_workflows,
+        )
+        log.info(
+            "worker started",
+            temporal=settings.temporal_target,
+            namespace=settings.temporal_namespace,
+            task_queue=settings.task_queue,
+            max_cached_workflows=settings.worker_max_cached_workflows,
+        )
+        await worker.run()
+
+
+def worker_main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_worker(settings))

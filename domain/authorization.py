@@ -9,6 +9,16 @@ from domain.declarations import DECLARED
 from domain.errors import NotPermitted
 from domain.state import ProjectState
 
+# who reads the whole portfolio and may audit the whole store
+SEES_ALL = frozenset({Role.INSTITUTE_OFFICER, Role.DERCI_OFFICER, Role.AUDITOR, Role.SYSTEM})
+# (the system: the operator on the service's host, who reads with the database's rights)
+AUDITORS = frozenset({Role.AUDITOR, Role.DERCI_OFFICER, Role.INSTITUTE_OFFICER, Role.SYSTEM})
+
+
+def may_audit(actor: Actor) -> None:
+    if actor.role not in AUDITORS:
+        raise NotPermitted("role", f"{actor.role.value} may not audit the whole store")
+
 
 def authorize(command: CommandBase, state: ProjectState) -> None:
     actor: Actor = command.actor

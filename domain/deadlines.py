@@ -10,7 +10,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from domain.calendar import add_months
 from domain.policy import Policy
-from domain.state import Phase, ProjectState, RenewalStatus, ReportStatus, TrancheStatus
+from domain.state import (
+    Phase,
+    ProjectState,
+    RenewalStatus,
+    ReportStatus,
+    TrancheStatus,
+    policy_of,
+)
 
 
 class DeadlineKind(StrEnum):
@@ -36,9 +43,14 @@ def _day(moment: datetime) -> str:
     return moment.date().isoformat()
 
 
-def open_deadlines(state: ProjectState, policy: Policy) -> list[Deadline]:
-    """Every date still ahead of the project (or passed and not yet met), earliest first."""
+def open_deadlines(state: ProjectState, policy: Policy | None = None) -> list[Deadline]:
+    """Every date still ahead of the project (or passed and not yet met), earliest first.
+
+    By the project's own policy (domain.state.policy_of), the one its workflow decides
+    with, unless `policy` says otherwise."""
     s = state
+    if policy is None:
+        policy = policy_of(state)
     out: list[Deadline] = []
     if s.phase is Phase.UNDER_EVALUATION and s.evaluation_deadline is not None:
         missing = [a.reviewer.id for a in s.assignments if not s.reviewed_by(a.reviewer.id)]

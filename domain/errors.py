@@ -9,10 +9,12 @@ class DomainError(Exception):
 
     kind = "rule"
 
-    def __init__(self, rule: str, message: str) -> None:
+    def __init__(self, rule: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.rule = rule
         self.message = message
+        # the input field the refusal is about, where there is one (shown next to it)
+        self.field = field
 
     def __str__(self) -> str:
         return self.message

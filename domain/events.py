@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 from domain.actors import Actor
 from domain.application import Application, Reviewer
 from domain.instruments import InstrumentCode
+from domain.policy import Policy
 
 
 class _Frozen(BaseModel):
@@ -58,6 +59,10 @@ class ApplicationSubmittedData(_Frozen):
     call_id: str | None = None
     call_closes_at: AwareDatetime | None = None  # eligibility is checked when the call closes
     term_starts_at: AwareDatetime | None = None  # fixed by the IEA call
+    # the policy the project runs with: its workflow decides with it, and the read side
+    # (deadlines, open steps) must too. None in events recorded before it was recorded:
+    # those projects ran with DEFAULT_POLICY (see domain.state.policy_of)
+    policy: Policy | None = None
 
 
 class EligibilityConfirmedData(_Frozen):

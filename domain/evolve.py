@@ -33,6 +33,7 @@ from domain.events import (
     TrancheReleased,
     TrancheWithheld,
 )
+from domain.policy import shared
 from domain.state import (
     FINAL_REPORT_ID,
     Assignment,
@@ -101,6 +102,7 @@ def _submitted(s: ProjectState, e: ApplicationSubmitted) -> dict[str, Any]:
         "next_term_starts_at": e.data.term_starts_at,
         "submitted_at": e.occurred_at,
         "eligibility_check_at": e.data.call_closes_at or e.occurred_at,
+        "policy": None if e.data.policy is None else shared(e.data.policy),
     }
 
 

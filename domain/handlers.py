@@ -129,6 +129,7 @@ def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) ->
                 call_id=c.call.call_id if c.call else None,
                 call_closes_at=c.call.closes_at if c.call else None,
                 term_starts_at=term_starts_at,
+                policy=policy,  # the read side shows the project by the policy it runs with
             ),
         )
     ]

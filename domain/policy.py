@@ -1,6 +1,7 @@
 """Policy values CNRS changes from year to year: data with defaults, never code.
 
-A running project keeps the policy it was started with (it travels in the workflow input),
+A running project keeps the policy it was started with (it travels in the workflow input,
+and its ApplicationSubmitted event records it for the read side: domain.state.policy_of),
 so a change of policy applies to new projects unless an operator migrates old ones.
 """
 
@@ -111,3 +112,20 @@ def iea_call_window(year: int, policy: Policy) -> CallWindow:
 
 
 DEFAULT_POLICY = Policy()
+
+_SHARED: list[Policy] = [DEFAULT_POLICY]
+_MAX_SHARED = 16  # distinct policies are few: one a year or so
+
+
+def shared(policy: Policy) -> Policy:
+    """An instance equal to `policy`, the same one for every project that runs with it.
+
+    Each project's state holds its policy (about 4 KB once parsed); the projector keeps
+    tens of thousands of states in memory, and their policies are a handful. Policies are
+    frozen, so sharing one instance changes nothing but the memory."""
+    for known in _SHARED:
+        if known is policy or known == policy:
+            return known
+    if len(_SHARED) < _MAX_SHARED:
+        _SHARED.append(policy)
+    return policy

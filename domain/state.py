@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 
 from domain.application import Application, Reviewer
 from domain.events import Recommendation
 from domain.instruments import CATALOG, Instrument, InstrumentCode
+from domain.policy import DEFAULT_POLICY, Policy, shared
 
 
 class _Frozen(BaseModel):
@@ -119,6 +120,14 @@ class ProjectState(_Frozen):
     successor_instrument: InstrumentCode | None = None
     reminders_sent: tuple[str, ...] = ()
     last_event_at: AwareDatetime | None = None
+    # as recorded by ApplicationSubmitted; None before it, or if recorded without one.
+    # Read it through policy_of
+    policy: Policy | None = None
+
+    @field_validator("policy")
+    @classmethod
+    def _shared_policy(cls, policy: Policy | None) -> Policy | None:
+        return None if policy is None else shared(policy)
 
     @property
     def instrument(self) -> Instrument:
@@ -155,6 +164,14 @@ class ProjectState(_Frozen):
 
 
 FINAL_REPORT_ID = "final"
+
+
+def policy_of(state: ProjectState) -> Policy:
+    """The policy that governs a project: the one its ApplicationSubmitted recorded (the
+    one its workflow was started with and decides with), or DEFAULT_POLICY for a project
+    submitted before events recorded it, which is the policy those ran with. Whatever
+    shows a project's deadlines or steps must use this, not the code's DEFAULT_POLICY."""
+    return DEFAULT_POLICY if state.policy is None else state.policy
 
 
 def annual_report_id(term_number: int, year: int) -> str:

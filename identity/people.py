@@ -7,6 +7,7 @@ import hmac
 import secrets
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,6 +47,25 @@ class PersonRecord(Person):
     revoked_at: datetime | None
 
 
+class DirectoryChange(BaseModel):
+    person_id: str
+    change: str  # registered, revoked
+    role: Role | None
+    operator: str
+    database_user: str
+    changed_at: datetime
+
+
+async def _record_change(conn: Any, person_id: str, change: str, role: Role, operator: str) -> None:
+    await conn.execute(
+        "INSERT INTO people_changes (person_id, change, role, operator) VALUES ($1, $2, $3, $4)",
+        person_id,
+        change,
+        role.value,
+        operator,
+    )
+
+
 def hash_token(token: str) -> bytes:
     # tokens are 256-bit random strings: a plain hash is enough, no salt or stretching
     return hashlib.sha256(token.encode()).digest()
@@ -63,12 +83,13 @@ class PeopleDirectory:
     def __init__(self, store: PostgresEventStore) -> None:
         self._store = store
 
-    async def add(self, person: Person) -> IssuedTokens:
-        """Register a person; returns their tokens, shown once and stored only hashed."""
+    async def add(self, person: Person, *, operator: str) -> IssuedTokens:
+        """Register a person; returns their tokens, shown once and stored only hashed. The
+        operator who registers them is recorded with the change."""
         if person.role is Role.SYSTEM:
             raise ValueError("role: the system actor is not a person")
         tokens = IssuedTokens(api=secrets.token_urlsafe(32), calendar=secrets.token_urlsafe(32))
-        async with self._store.connection() as conn:
+        async with self._store.connection() as conn, conn.transaction():
             try:
                 await conn.execute(
                     "INSERT INTO people (person_id, name, email, lab, country, role, token_hash, "
@@ -84,6 +105,7 @@ class PeopleDirectory:
                 )
             except asyncpg.UniqueViolationError as err:
                 raise ValueError(f"person_id: {person.person_id} is already registered") from err
+            await _record_change(conn, person.person_id, "registered", person.role, operator)
         return tokens
 
     async def everyone(self) -> list[PersonRecord]:
@@ -94,13 +116,27 @@ class PeopleDirectory:
             )
         return [PersonRecord.model_validate(dict(r)) for r in rows]
 
-    async def revoke(self, person_id: str) -> bool:
-        async with self._store.connection() as conn:
-            status = await conn.execute(
-                "UPDATE people SET revoked_at = now() WHERE person_id = $1 AND revoked_at IS NULL",
+    async def revoke(self, person_id: str, *, operator: str) -> bool:
+        async with self._store.connection() as conn, conn.transaction():
+            role = await conn.fetchval(
+                "UPDATE people SET revoked_at = now() WHERE person_id = $1 AND revoked_at IS NULL "
+                "RETURNING role",
                 person_id,
             )
-        return status.endswith(" 1")
+            if role is None:
+                return False
+            await _record_change(conn, person_id, "revoked", Role(role), operator)
+        return True
+
+    async def changes(self, person_id: str | None = None) -> list[DirectoryChange]:
+        """Who changed the directory, oldest first (one person's changes, or all)."""
+        async with self._store.connection() as conn:
+            rows = await conn.fetch(
+                "SELECT person_id, change, role, operator, database_user, changed_at "
+                "FROM people_changes WHERE $1::text IS NULL OR person_id = $1 ORDER BY change_id",
+                person_id,
+            )
+        return [DirectoryChange.model_validate(dict(r)) for r in rows]
 
     async def new_calendar_token(self, person_id: str) -> str | None:
         """A fresh calendar link for the person, shown once; the previous link stops working."""

@@ -32,7 +32,6 @@ from activities.event_records import from_record
 from domain.deadlines import open_deadlines
 from domain.events import EVENT_ADAPTER, DomainEvent, ReminderSent
 from domain.evolve import fold
-from domain.policy import DEFAULT_POLICY, Policy
 from domain.state import ProjectState
 from eventstore.migrations import migrate
 from eventstore.postgres import PostgresEventStore
@@ -170,14 +169,9 @@ _NEW = ProjectState()
 
 class Projector:
     def __init__(
-        self,
-        store: PostgresEventStore,
-        policy: Policy = DEFAULT_POLICY,
-        *,
-        max_cached_states: int = MAX_CACHED_STATES,
+        self, store: PostgresEventStore, *, max_cached_states: int = MAX_CACHED_STATES
     ) -> None:
         self._store = store
-        self._policy = policy
         self._max_cached_states = max_cached_states
 
     async def checkpoint(self) -> GlobalCursor:
@@ -355,10 +349,12 @@ class Projector:
                 _UPSERT_PORTFOLIO, *_columns([_portfolio_row(s) for s in touched], 19)
             )
             await conn.execute("DELETE FROM deadlines WHERE project_id = ANY($1)", project_ids)
+            # each project's by its own policy (recorded in its state), as its workflow
+            # decides: a policy changed since shows only in projects started under it
             deadlines = [
                 (s.project_id, d.kind.value, d.ref, d.due_at, d.label)
                 for s in touched
-                for d in open_deadlines(s, self._policy)
+                for d in open_deadlines(s)
             ]
             if deadlines:
                 await conn.execute(_INSERT_DEADLINES, *_columns(deadlines, 5))

@@ -20,12 +20,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from collab.embedded_temporal import time_skipping_server_binary
 from application.projects import ProjectService
+from collab.embedded_temporal import time_skipping_server_binary
+from collab.worker_build import build_worker
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.postgres import PostgresEventStore
 from eventstore.records import NewEvent
-from worker import build_worker
 from workflows.messages import ReminderNotice
 
 # -- PostgreSQL -------------------------------------------------------------------------

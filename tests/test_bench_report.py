@@ -57,25 +57,26 @@ def lives_figures(*outcomes: dict) -> dict:
     return {"lives": {"ratio_target": 3.0, "rss_target_mb": 300.0, "outcomes": list(outcomes)}}
 
 
-def test_the_summary_names_the_baselines_a_lives_ratio_was_taken_against():
+def test_the_summary_gives_each_lives_ratio_with_the_two_runs_it_was_taken_from():
     from bench.run_all import summary
 
-    over = {"n": 1000, "ratio": 3.1, "lives_rss_mb": 260.0, "trivial_rss_mb": 180.0}
-    over |= {"trivial_runs": [500.0, 810.0], "probe_fresh_s": 5.0, "probe_aged_s": 40.0}
-    text = summary(lives_figures(over), {"lives": 3600.0}, {"lives": 0}, "run_all")
+    over = {"n": 100, "ratio": 3.1, "lives_s": 93.0, "trivial_s": 30.0}
+    over |= {"lives_rss_mb": 160.0, "trivial_rss_mb": 110.0}
+    figures = lives_figures(over)
+    figures["lives"]["server"] = "dev"
+    text = summary(figures, {"lives": 300.0}, {"lives": 0}, "run_all")
 
-    row = next(line for line in text.splitlines() if "concurrent lives" in line)
-    assert (
-        "N=1000: 3.10x (trivial 500 / 810 s, fastest kept; probe on the lives' server x8.0)" in row
-    )
+    row = next(line for line in text.splitlines() if line.startswith("| N concurrent lives"))
+    assert "(dev server)" in row
+    assert "N=100: 3.10x (93 s / 30 s)" in row
     assert row.endswith("| **no** |")
 
 
-def test_the_summary_reads_lives_figures_written_before_the_baselines_were_repeated():
+def test_the_summary_reads_lives_figures_written_before_their_seconds_were_kept():
     from bench.run_all import summary
 
     old = {"n": 100, "ratio": 2.8, "lives_rss_mb": 113.0, "trivial_rss_mb": 103.0}
     text = summary(lives_figures(old), {"lives": 60.0}, {"lives": 0}, "run_all")
 
-    row = next(line for line in text.splitlines() if "concurrent lives" in line)
+    row = next(line for line in text.splitlines() if line.startswith("| N concurrent lives"))
     assert "| N=100: 2.80x | yes |" in row

@@ -4,6 +4,7 @@ started as a subprocess the way a newcomer runs it; stopped and started again.""
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import os
 import re
@@ -61,6 +62,11 @@ class Service:
         self.proc: subprocess.Popen[str] | None = None
         self.banner: list[str] = []
         self.log = data_dir / "collab-up.log"  # its stderr: what to read when it fails
+        self.tokens: dict[str, str] = {}
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.env['COLLAB_API_PORT']}"
 
     def start(self) -> None:
         with self.log.open("a") as log:
@@ -114,11 +120,29 @@ class Service:
             time.sleep(0.5)
 
 
+# the people of these tests, as an operator registers them: (id, name, lab, country, role)
+PEOPLE = [
+    ("pi-moreau", "Julie Moreau", "CEREGE", "FR", "coordinator"),
+    ("pi-other", "Omar Other", "LPENS", "FR", "coordinator"),
+    ("rev-keller", "Anna Keller", "ETH Zurich", "CH", "reviewer"),
+    ("rev-other", "Rita Other", "KU Leuven", "BE", "reviewer"),
+    ("rev-silva", "Ana Silva", "USP IAG", "BR", "reviewer"),  # a partner lab's
+    ("insb-lemaire", "Luc Lemaire", "INSB", "FR", "institute_officer"),
+    ("derci-martin", "Paul Martin", "DERCI", "FR", "derci_officer"),
+]
+
+
 @pytest.fixture(scope="module")
 def service(tmp_path_factory) -> Iterator[Service]:
     svc = Service(tmp_path_factory.mktemp("collab-data"))
+    svc.env.pop("COLLAB_TOKEN", None)
     svc.start()
     try:
+        for pid, name, lab, country, role in PEOPLE:
+            svc.tokens[pid] = svc.ok(
+                "users", "add", pid, "--name", name, "--email", f"{pid}@cnrs.example.fr",
+                "--lab", lab, "--country", country, "--role", role,
+            )["token"]  # fmt: skip
         yield svc
     finally:
         if svc.proc and svc.proc.poll() is None:
@@ -135,20 +159,8 @@ def write_app(tmp_path: Path, pid: str, **replace: str) -> Path:
 
 
 def assign_keller(service: Service, pid: str) -> None:
-    service.ok(
-        "assign-reviewer",
-        pid,
-        "--as",
-        "insb-lemaire",
-        "--reviewer",
-        "rev-keller",
-        "--name",
-        "Anna Keller",
-        "--lab",
-        "ETH Zurich",
-        "--country",
-        "CH",
-    )
+    # by directory id alone: who the reviewer is, the directory says
+    service.ok("assign-reviewer", pid, "--as", "insb-lemaire", "--reviewer", "rev-keller")
 
 
 def test_banner_says_where_each_part_listens(service):
@@ -169,21 +181,21 @@ def test_the_api_answers_a_registered_person(service):
     added = service.ok(
         "users",
         "add",
-        "derci-martin",
+        "audit-leroy",
         "--name",
-        "Paul Martin",
+        "Inès Leroy",
         "--email",
-        "paul.martin@cnrs.example.fr",
+        "ines.leroy@cnrs.example.fr",
         "--lab",
-        "DERCI",
+        "Audit",
         "--country",
         "FR",
         "--role",
-        "derci_officer",
+        "auditor",
     )
     base = f"http://127.0.0.1:{service.env['COLLAB_API_PORT']}"
     me = httpx.get(f"{base}/me", headers={"Authorization": f"Bearer {added['token']}"})
-    assert me.status_code == 200 and me.json()["person_id"] == "derci-martin"
+    assert me.status_code == 200 and me.json()["person_id"] == "audit-leroy"
     assert httpx.get(f"{base}/openapi.json").status_code == 200
     # the pages, served by the same app, with their scripts from the app itself
     signin = httpx.get(f"{base}/ui/signin")
@@ -191,8 +203,18 @@ def test_the_api_answers_a_registered_person(service):
     script = signin.text.split('<script src="', 1)[1].split('"', 1)[0]
     assert httpx.get(f"{base}{script}").status_code == 200
     listed = service.ok("users", "list")["people"]
-    assert [p["person_id"] for p in listed] == ["derci-martin"]
-    assert service.ok("users", "revoke", "derci-martin") == {"revoked": "derci-martin"}
+    assert sorted(p["person_id"] for p in listed) == sorted(
+        ["audit-leroy"] + [p[0] for p in PEOPLE]
+    )
+    assert service.ok("users", "revoke", "audit-leroy") == {"revoked": "audit-leroy"}
+    # each change to the directory is recorded with the operator who made it
+    changes = service.ok("users", "changes", "audit-leroy")["changes"]
+    assert [c["change"] for c in changes] == ["registered", "revoked"]
+    assert {c["operator"] for c in changes} == {getpass.getuser()}
+    assert all(c["database_user"] for c in changes)
+    # a revoked person acts no more, from the CLI either
+    line = service.refused("terminate", "ANY-1", "--reason", "x", "--as", "audit-leroy")
+    assert line.startswith("collab: audit-leroy is not a registered person")
     gone = httpx.get(f"{base}/me", headers={"Authorization": f"Bearer {added['token']}"})
     assert gone.status_code == 401
 
@@ -301,6 +323,76 @@ def test_a_project_through_the_cli(service, tmp_path):
     assert approved["actor"] == {"id": "insb-lemaire", "role": "institute_officer"}
     assert approved["reason"] == "strong reviews"
     assert service.ok("audit", "verify") == {"intact": True, "first_break": None}
+
+
+def test_the_cli_acts_as_the_directory_says_and_refuses_as_the_api_does(service, tmp_path):
+    """Who acts is a registered person with the directory's role, lab and country; each
+    refusal is the API's, in the same words, and records nothing."""
+    import httpx
+
+    pid = f"IRP-ID-{uuid.uuid4().hex[:4]}"
+    service.ok("submit", str(write_app(tmp_path, pid)))
+    status = service.wait_for(lambda s: s["project"]["phase"] == "under_evaluation", "status", pid)
+    version = status["project"]["version"]
+
+    def api(who: str, path: str, body: dict) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {service.tokens[who]}"}
+        return httpx.post(f"{service.base}/projects/{pid}{path}", json=body, headers=headers)
+
+    # the project's own coordinator may not decide its application
+    line = service.refused(
+        "decide", pid, "approve", "--amount", "60000", "--reason", "mine", "--as", "pi-moreau"
+    )
+    r = api("pi-moreau", "/decision", {"approve": True, "awarded_eur": 60000, "reason": "mine"})
+    assert r.status_code == 403 and line == f"collab: {r.json()['detail']['message']}"
+    assert line.startswith("collab: coordinator pi-moreau may not decide application")
+    # somebody the directory does not know acts as nobody
+    line = service.refused("assign-reviewer", pid, "--reviewer", "rev-keller", "--as", "ghost-1")
+    assert line.startswith("collab: ghost-1 is not a registered person")
+    # nor can they be assigned as a reviewer
+    line = service.refused("assign-reviewer", pid, "--reviewer", "ghost-1", "--as", "insb-lemaire")
+    r = api("insb-lemaire", "/reviewers", {"reviewer_id": "ghost-1"})
+    assert r.status_code == 422 and line == f"collab: {r.json()['detail']['message']}"
+    assert line == "collab: reviewer_id: ghost-1 is not a registered reviewer"
+    # a role the directory contradicts is refused, never taken
+    line = service.refused(
+        "terminate", pid, "--reason", "x", "--as", "pi-moreau", "--role", "derci_officer"
+    )
+    assert (
+        line == "collab: --role: pi-moreau is a coordinator in the directory, not a derci_officer"
+    )
+    # a reviewer of a partner lab, by what the directory holds of them
+    line = service.refused(
+        "assign-reviewer", pid, "--reviewer", "rev-silva", "--as", "insb-lemaire"
+    )
+    r = api("insb-lemaire", "/reviewers", {"reviewer_id": "rev-silva"})
+    assert r.status_code == 422 and line == f"collab: {r.json()['detail']['message']}"
+    assert "conflict of interest" in line or "partner" in line, line
+    # what the directory holds is not asked again (nor overridden) on the command line
+    done = service.run(
+        "assign-reviewer", pid, "--reviewer", "rev-silva", "--lab", "MIT", "--country", "US",
+        "--as", "insb-lemaire",
+    )  # fmt: skip
+    assert done.returncode == 2 and "unrecognized arguments: --lab MIT --country US" in done.stderr
+    assert service.ok("status", pid)["project"]["version"] == version  # nothing recorded
+
+    # a person's token, instead of --as
+    env = {**service.env, "COLLAB_TOKEN": service.tokens["insb-lemaire"]}
+    done = subprocess.run(
+        [COLLAB, "assign-reviewer", pid, "--reviewer", "rev-keller", "--json"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["version"] == version + 1
+    events = service.ok("history", pid)["events"]
+    assert [e["type"] for e in events[version:]] == ["ReviewerAssigned"]
+    assert events[-1]["actor"] == {"id": "insb-lemaire", "role": "institute_officer"}
+    assert events[-1]["data"]["reviewer"] == {
+        "id": "rev-keller",
+        "name": "Anna Keller",
+        "lab": "ETH Zurich",
+        "country": "CH",
+    }
 
 
 def test_projects_and_timers_survive_a_restart(service, tmp_path):
@@ -451,7 +543,9 @@ def test_an_active_projects_steps_through_the_cli(service, tmp_path):
         done = service.run(*step)  # nobody named: a usage error, before any server is asked
         assert done.returncode == 2, (step, done.stderr)
         assert done.stderr.startswith(f"usage: collab {step[0]} ")
-        assert done.stderr.strip().endswith("error: the following arguments are required: --as")
+        assert done.stderr.strip().endswith(
+            "error: who acts is required: --as PERSON, or COLLAB_TOKEN"
+        )
 
     terminated = service.ok(*terminate, "--as", "derci-martin")
     assert terminated["events"] == ["ProjectTerminated"] and terminated["phase"] == "terminated"

@@ -578,7 +578,7 @@ async def test_init_roles_let_the_store_migrate_and_act_as_collab_app(tmp_path):
 
 @pytest.mark.parametrize("name", ["projector", "api"])
 def test_app_services_share_the_workers_image_and_settings(services, name):
-    from collab.cli import build_parser
+    from cli.commands import build_parser
 
     service, worker = services[name], services["worker"]
     assert service["image"] == worker["image"], "one image for every part of the app"

@@ -1,41 +1,31 @@
-"""Each human step as a form: its fields, and how the posted text becomes the API's own
-request body, so a page validates exactly as the API does."""
+"""Each person's step as a form, derived from its declared input model (domain.inputs):
+a yes/no for a boolean, a number for an amount, a date for a term start, a choice for an
+enumeration, a text area for a reason or a summary. What is posted goes to the application
+layer as the typed fields; the input model judges it there, as for the API."""
 
 from __future__ import annotations
 
+import enum
+import typing
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
-from api.bodies import (
-    DecisionBody,
-    RenewalBody,
-    RenewalDecisionBody,
-    ReportBody,
-    ReportReviewBody,
-    ReviewBody,
-    ReviewerBody,
-    SuccessorBody,
-    TerminationBody,
-)
-from domain.commands import (
-    DecideApplication,
-    DecideRenewal,
-    LinkSuccessor,
-    RequestRenewal,
-    ReviewReport,
-    SubmitReport,
-    SubmitReview,
-    TerminateProject,
-)
+from domain.declarations import PERSON_STEPS, Declaration
+
+# the criteria a review form asks a score for (the input takes any named criteria)
+REVIEW_CRITERIA = ("science", "partnership")
+# fields whose choices come from the directory, not from the type
+FROM_DIRECTORY = frozenset({"reviewer_id"})
+_LONG_TEXT = 1000  # a longer bound than this is written in a text area
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # text, textarea, number, date, yesno, select
+    kind: str  # text, textarea, number, date, yesno, select, person
     required: bool = True
     choices: tuple[str, ...] = ()
 
@@ -43,70 +33,60 @@ class Field:
 @dataclass(frozen=True)
 class StepForm:
     command: str
-    body: type[BaseModel]
     fields: tuple[Field, ...]
-    amount_field: str | None = None  # where a funding-range refusal is shown
 
 
-_REASON = Field("reason", "textarea")
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+            continue
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if origin is not None and len(args) == 1 and type(None) in typing.get_args(annotation):
+            annotation = args[0]
+            continue
+        return annotation
+
+
+def _max_length(info: FieldInfo) -> int | None:
+    for meta in info.metadata:
+        bound = getattr(meta, "max_length", None)
+        if bound is not None:
+            return int(bound)
+    return None
+
+
+def _fields(name: str, info: FieldInfo) -> list[Field]:
+    required = info.is_required()
+    kind = _unwrap(info.annotation)
+    if name in FROM_DIRECTORY:
+        return [Field(name, "person", required)]
+    if kind is bool:
+        return [Field(name, "yesno", required)]
+    if typing.get_origin(kind) is dict:
+        return [Field(f"score_{c}", "number", required) for c in REVIEW_CRITERIA]
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return [Field(name, "select", required, tuple(m.value for m in kind))]
+    if kind is int:
+        return [Field(name, "number", required)]
+    if kind is datetime:
+        return [Field(name, "date", required)]
+    long = (_max_length(info) or 0) > _LONG_TEXT
+    return [Field(name, "textarea" if long else "text", required)]
+
+
+def form_of(declared: Declaration) -> StepForm:
+    assert declared.person is not None
+    fields = [f for n, i in declared.person.input.model_fields.items() for f in _fields(n, i)]
+    return StepForm(declared.name, tuple(fields))
+
+
+# every step a page may offer (a submission is made by file or API, not on a page)
 FORMS: dict[str, StepForm] = {
-    f.command: f
-    for f in (
-        StepForm("AssignReviewer", ReviewerBody, (Field("reviewer_id", "select"),)),
-        StepForm(
-            "SubmitReview",
-            ReviewBody,
-            (
-                Field("score_science", "number"),
-                Field("score_partnership", "number"),
-                Field(
-                    "recommendation", "select", choices=("fund", "fund_with_changes", "do_not_fund")
-                ),
-            ),
-        ),
-        StepForm(
-            "DecideApplication",
-            DecisionBody,
-            (
-                Field("approve", "yesno"),
-                Field("awarded_eur", "number", required=False),
-                Field("term_starts_at", "date", required=False),
-                _REASON,
-            ),
-            amount_field="awarded_eur",
-        ),
-        StepForm("SubmitReport", ReportBody, (Field("summary", "textarea"),)),
-        StepForm("ReviewReport", ReportReviewBody, (Field("accept", "yesno"), _REASON)),
-        StepForm(
-            "RequestRenewal",
-            RenewalBody,
-            (Field("requested_eur", "number"),),
-            amount_field="requested_eur",
-        ),
-        StepForm(
-            "DecideRenewal",
-            RenewalDecisionBody,
-            (Field("grant", "yesno"), Field("awarded_eur", "number", required=False), _REASON),
-            amount_field="awarded_eur",
-        ),
-        StepForm("TerminateProject", TerminationBody, (_REASON,)),
-        StepForm(
-            "LinkSuccessor",
-            SuccessorBody,
-            (Field("successor_project_id", "text"), Field("reason", "textarea", required=False)),
-        ),
-    )
-}
-
-COMMANDS: dict[str, type[Any]] = {
-    "SubmitReview": SubmitReview,
-    "DecideApplication": DecideApplication,
-    "SubmitReport": SubmitReport,
-    "ReviewReport": ReviewReport,
-    "RequestRenewal": RequestRenewal,
-    "DecideRenewal": DecideRenewal,
-    "TerminateProject": TerminateProject,
-    "LinkSuccessor": LinkSuccessor,
+    name: form_of(d)
+    for name, d in PERSON_STEPS.items()
+    if d.person is not None and not d.person.from_file
 }
 
 
@@ -116,66 +96,36 @@ class FormErrors(Exception):
         self.errors = errors
 
 
-def parse(form: StepForm, posted: dict[str, str], today: date) -> BaseModel:
-    """The posted strings as the API's body; FormErrors names each bad field.
-    A date of `today` means "from now on", not today's midnight, already past."""
-    raw: dict[str, Any] = {}
+def typed_fields(form: StepForm, posted: dict[str, str], today: date) -> dict[str, Any]:
+    """The posted strings as the step's typed fields. A blank optional field is left out;
+    a date of `today` means "from now on", not today's midnight, already past."""
+    typed: dict[str, Any] = {}
+    scores: dict[str, str] = {}
     for f in form.fields:
         value = (posted.get(f.name) or "").strip()
-        if not value:
-            if f.required and f.kind != "yesno":
-                raw[f.name] = None
-            continue
         if f.kind == "yesno":
-            if value not in ("yes", "no"):  # never read a stray value as a refusal
-                raise FormErrors({f.name: f"{f.name}: answer yes or no; got {value!r}"})
-            raw[f.name] = value == "yes"
-        elif f.kind == "date":
-            try:
-                day = date.fromisoformat(value)
-                if day != today:
-                    raw[f.name] = datetime.combine(day, time(), tzinfo=UTC)
-            except ValueError as err:
-                message = f"{f.name}: {value!r} is not a date (YYYY-MM-DD)"
-                raise FormErrors({f.name: message}) from err
+            if value not in ("yes", "no"):  # never read a stray or missing value as a no
+                raise FormErrors({f.name: f"{f.name}: answer yes or no"})
+            typed[f.name] = value == "yes"
+        elif not value:
+            if f.required and not f.name.startswith("score_"):
+                typed[f.name] = None  # the input model names the missing field
+        elif f.name.startswith("score_"):
+            scores[f.name.removeprefix("score_")] = value
+        elif f.kind == "date" and value == today.isoformat():
+            continue
         else:
-            raw[f.name] = value
-    if form.command == "SubmitReview":
-        scores = {k[len("score_") :]: raw.pop(k) for k in list(raw) if k.startswith("score_")}
-        raw["scores"] = {k: v for k, v in scores.items() if v is not None}
-    for f in form.fields:
-        if f.kind == "yesno" and f.name not in raw:
-            raw[f.name] = None
-    try:
-        return form.body.model_validate(raw)
-    except ValidationError as err:
-        errors: dict[str, str] = {}
-        for e in err.errors(include_url=False):
-            loc = [str(p) for p in e["loc"]]
-            name = loc[0] if loc else "form"
-            if name == "scores":
-                name = f"score_{loc[1]}" if len(loc) > 1 else "score_science"
-            errors.setdefault(name, f"{'.'.join(loc) or name}: {e['msg']}")
-        raise FormErrors(errors) from err
+            typed[f.name] = value
+    if any(f.name.startswith("score_") for f in form.fields):
+        typed["scores"] = scores
+    return typed
 
 
-def step_fields(form: StepForm, body: BaseModel, report_id: str | None) -> dict[str, Any]:
-    """The command's fields from the validated body (the API's endpoints do the same)."""
-    fields = body.model_dump()
-    if form.command in ("SubmitReport", "ReviewReport"):
-        fields["report_id"] = report_id
-    return fields
-
-
-def field_of(form: StepForm, message: str, rule: str | None) -> str:
-    """Which field a refusal belongs next to; '' puts it at the top of the form."""
+def field_of(form: StepForm, field: str | None) -> str:
+    """Which form field a refusal is shown next to; '' puts it at the top of the form."""
     names = {f.name for f in form.fields}
-    head = message.split(":", 1)[0]
-    if head in names:
-        return head
-    prefix = (rule or "").split(".", 1)[0]
-    if prefix in names:
-        return prefix
-    if rule == "funding.range" and form.amount_field:
-        return form.amount_field
+    if field in names:
+        return field
+    if field == "scores":
+        return next((n for n in sorted(names) if n.startswith("score_")), "")
     return ""

@@ -8,7 +8,9 @@ import hashlib
 import hmac
 from typing import Protocol
 
-from identity.people import PeopleDirectory, Person
+from application.people import Identities
+from application.refusals import Refusal
+from identity.people import Person
 
 SESSION_COOKIE = "collab_session"
 SESSION_SECONDS = 8 * 3600
@@ -23,14 +25,20 @@ class SignIn(Protocol):
 class TokenSignIn:
     """The personal API token (`collab users add`) as the sign-in credential."""
 
-    def __init__(self, people: PeopleDirectory) -> None:
-        self._people = people
+    def __init__(self, identities: Identities) -> None:
+        self._identities = identities
 
     async def person_for(self, credential: str) -> Person | None:
-        return await self._people.authenticate(credential.strip())
+        try:
+            return await self._identities.by_token(credential)
+        except Refusal:
+            return None
 
     async def person(self, person_id: str) -> Person | None:
-        return await self._people.get(person_id)
+        try:
+            return await self._identities.by_id(person_id)
+        except Refusal:
+            return None
 
 
 class SessionCookie:

@@ -1,5 +1,5 @@
-"""The pages: portfolio, project, deadlines, sign-in. They read through `readmodels.views`
-and act through `collab.steps`, as the API does: no rule or query is written twice here."""
+"""The pages: portfolio, project, deadlines, sign-in. They ask and act through the
+application layer, as the API and the CLI do: no rule or query is written here."""
 
 from __future__ import annotations
 
@@ -19,28 +19,19 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import URL
 
-from api.portfolio_query import portfolio_filter
-from collab.steps import Refused, Services, assign_reviewer, take_step
-from domain.actors import Actor, Role
+from application.portfolio_query import PortfolioQuery
+from application.reads import ProjectView
+from application.refusals import Kind, Refusal
+from application.service import Application
+from domain.declarations import PERSON_STEPS
 from domain.institutes import Institute
 from domain.instruments import InstrumentCode
-from domain.open_steps import OpenStep, open_steps
-from domain.state import Phase, ProjectState
+from domain.open_steps import OpenStep
+from domain.state import Phase
 from identity.people import Person
-from identity.sessions import SessionStore, WebSession
-from readmodels.history_views import history_for
-from readmodels.views import (
-    PortfolioFilter,
-    PortfolioRow,
-    SortKey,
-    charts,
-    deadlines_for,
-    portfolio,
-    project_for,
-    project_state_json,
-    totals,
-)
-from web.forms import COMMANDS, FORMS, FormErrors, field_of, parse, step_fields
+from identity.sessions import WebSession
+from readmodels.views import PortfolioRow, SortKey
+from web.forms import FORMS, FormErrors, field_of, typed_fields
 from web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
 from web.identity import SESSION_COOKIE, SESSION_SECONDS, SessionCookie, SignIn
 
@@ -90,8 +81,8 @@ def language(request: Request) -> str:
 async def viewer(request: Request) -> Viewer:
     config: WebConfig = request.app.state.web
     session_id = SessionCookie(config.session_secret).open(request.cookies.get(SESSION_COOKIE))
-    sessions: SessionStore = request.app.state.web_sessions
-    session = await sessions.live(session_id) if session_id else None
+    app: Application = request.app.state.application
+    session = await app.sessions.live(session_id) if session_id else None
     if session is None:
         raise SignedOut()
     person = await config.sign_in.person(session.person_id)
@@ -103,10 +94,24 @@ async def viewer(request: Request) -> Viewer:
 Who = Annotated[Viewer, Depends(viewer)]
 
 
-Filter = Annotated[PortfolioFilter, Depends(portfolio_filter)]
+Filter = Annotated[PortfolioQuery, Query()]
+# the position of the viewer's own step, carried by the redirect that follows it
+After = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
+
+# a refusal's kind as the status the page answers with
+_STATUS = {
+    Kind.INPUT: 422,
+    Kind.RULE: 422,
+    Kind.TRANSITION: 409,
+    Kind.CONFLICT: 409,
+    Kind.PERMISSION: 403,
+    Kind.IDENTITY: 401,
+    Kind.NOT_FOUND: 404,
+    Kind.UNAVAILABLE: 503,
+}
 
 
-def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
+def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> None:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["static"] = STATIC_PREFIX
     templates.env.filters["eur"] = lambda v: "" if v is None else f"{int(v):,}".replace(",", " ")
@@ -115,9 +120,10 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
         "" if v is None else v.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     )
     codec = SessionCookie(config.session_secret)
-    sessions = SessionStore(services.store)
+    sessions = application.sessions
+    reads = application.reads
     app.state.web = config
-    app.state.web_sessions = sessions
+    app.state.application = application
     router = APIRouter(prefix="/ui", include_in_schema=False)
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC), name="ui-static")
 
@@ -212,17 +218,19 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
         return RedirectResponse("/ui/portfolio", status_code=303)
 
     @router.get("/portfolio", response_class=HTMLResponse)
-    async def portfolio_page(request: Request, who: Who, where: Filter) -> HTMLResponse:
-        await services.fresh()
-        rows = await portfolio(services.store, who.person.actor, where)
-        drawn = await charts(services.store, rows)
+    async def portfolio_page(
+        request: Request, who: Who, where: Filter, after: After = None
+    ) -> HTMLResponse:
+        shown = await _asked(reads.portfolio(who.person.actor, where, after))
+        rows = shown.rows
+        drawn = await reads.charts(rows)
         query = request.url.query
         return render(
             request,
             "portfolio.html",
             who,
             rows=rows,
-            totals=totals(rows),
+            totals=shown.totals,
             charts=drawn.model_dump(mode="json"),
             where=where,
             instruments=[i.value for i in InstrumentCode],
@@ -234,8 +242,7 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
 
     @router.get("/portfolio.csv")
     async def portfolio_csv(who: Who, where: Filter) -> Response:
-        await services.fresh()
-        rows = await portfolio(services.store, who.person.actor, where)
+        rows = (await _asked(reads.portfolio(who.person.actor, where))).rows
         return Response(
             _csv(rows),
             media_type="text/csv; charset=utf-8",
@@ -244,56 +251,35 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
 
     # --- a project ---
 
-    async def project_context(who: Viewer, project_id: str) -> dict[str, Any]:
-        row = await project_for(services.store, who.person.actor, project_id)
-        if row is None:
-            raise HTTPException(404, "project not found")
-        raw = await project_state_json(services.store, project_id)
-        state = ProjectState.model_validate(raw) if raw else ProjectState()
-        now = datetime.now(UTC)
-        steps = open_steps(state, who.person.actor, now)
-        reviewers = []
-        if any(s.command == "AssignReviewer" for s in steps):
-            assigned = set(state.reviewer_ids())
-            reviewers = [
-                p
-                for p in await services.people.with_roles([Role.REVIEWER])
-                if p.person_id not in assigned
-            ]
+    async def project_context(
+        who: Viewer, project_id: str, after: int | None = None, *, verify: bool
+    ) -> dict[str, Any]:
+        """Raises Refusal(NOT_FOUND) for a project this person may not see. `verify`: check
+        the project's hash chain (a full page; its refreshes show what the page showed)."""
+        view: ProjectView = await reads.project_view(who.person, project_id, after)
+        history = await reads.history(who.person.actor, project_id)
         return {
-            "project": row,
-            "state": state,
-            "steps": steps,
-            # what the polled panel compares to know the offered steps changed
-            "steps_key": hashlib.sha256(
-                repr(
-                    ([(s.command, s.report_id) for s in steps], [r.person_id for r in reviewers])
-                ).encode()
-            ).hexdigest()[:12],
+            "project": view.project,
+            "state": view.state,
+            "steps": view.steps,
+            "steps_key": view.steps_key,
             "forms": FORMS,
-            "reviewers": reviewers,
-            "now": now,
-            "deadlines": await deadlines_for(
-                services.store, who.person.actor, now, timedelta(days=365 * 30), project_id
-            ),
+            "reviewers": view.reviewers,
+            "now": datetime.now(UTC),
+            "deadlines": view.deadlines,
+            "history": list(reversed(history.events)),
+            "chain_break": await reads.chain(project_id) if verify else None,
+            "chain_checked": verify,
         }
-
-    async def history_context(project_id: str, viewer: Actor) -> dict[str, Any]:
-        found = await history_for(services.store, viewer, project_id)
-        entries = found.events if found else []
-        broken = await services.store.verify(project_id)
-        return {"history": list(reversed(entries)), "chain_break": broken}
 
     @router.get("/projects/{project_id}", response_class=HTMLResponse)
     async def project_page(
-        request: Request, project_id: str, who: Who, done: str | None = None
+        request: Request, project_id: str, who: Who, done: str | None = None, after: After = None
     ) -> HTMLResponse:
-        await services.fresh()
         try:
-            context = await project_context(who, project_id)
-        except HTTPException:
+            context = await project_context(who, project_id, after, verify=True)
+        except Refusal:
             return render(request, "not_found.html", who, 404, project_id=project_id)
-        context |= await history_context(project_id, who.person.actor)
         return render(request, "project.html", who, errors={}, failed=None, done=done, **context)
 
     @router.get("/projects/{project_id}/live", response_class=HTMLResponse)
@@ -302,10 +288,11 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
     ) -> HTMLResponse:
         """The parts that change on their own (timers fire, others act): polled by htmx.
         The steps offered are sent along only when they changed, so a form being filled
-        in is left alone otherwise."""
-        await services.fresh()
-        context = await project_context(who, project_id)
-        context |= await history_context(project_id, who.person.actor)
+        in is left alone otherwise. The hash chain is checked by the full page only."""
+        try:
+            context = await project_context(who, project_id, verify=False)
+        except Refusal as refusal:
+            raise HTTPException(404, "project not found") from refusal
         changed = steps != context["steps_key"]
         return render(
             request,
@@ -324,7 +311,7 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
         project_id: str,
         command: str,
         who: Who,
-        report_id: str | None = None,
+        report_id: Annotated[str | None, Query(max_length=40)] = None,
     ) -> Response:
         posted = {k: str(v) for k, v in (await request.form()).items()}
         check_csrf(who, posted.get("csrf", ""))
@@ -332,21 +319,23 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
         if form is None:
             raise HTTPException(404, f"no step {command}")
         try:
-            body = parse(form, posted, datetime.now(UTC).date())
-            if command == "AssignReviewer":
-                reviewer_id = str(body.model_dump()["reviewer_id"])
-                await assign_reviewer(services, project_id, who.person, reviewer_id)
-            else:
-                fields = step_fields(form, body, report_id)
-                await take_step(services, project_id, who.person, COMMANDS[command], **fields)
+            typed = typed_fields(form, posted, datetime.now(UTC).date())
+            if report_id is not None:
+                typed["report_id"] = report_id
+            result = await application.steps.take(
+                PERSON_STEPS[command], who.person, typed, project_id
+            )
         except FormErrors as err:
             status, errors = 422, err.errors
-        except Refused as err:
-            status, errors = err.status, {field_of(form, err.message, err.rule): err.message}
+        except Refusal as refusal:
+            status = _STATUS[refusal.kind]
+            errors = {field_of(form, refusal.field): refusal.message}
         else:
-            await services.fresh()
+            query = {"done": command}
+            if result.position is not None:
+                query["after"] = str(result.position)
             return RedirectResponse(
-                f"/ui/projects/{project_id}?" + urlencode({"done": command}), status_code=303
+                f"/ui/projects/{project_id}?" + urlencode(query), status_code=303
             )
         failed = OpenStep(command=command, report_id=report_id)
         return await refused_page(request, who, project_id, failed, status, errors, posted)
@@ -360,12 +349,10 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
         errors: dict[str, str],
         posted: dict[str, str],
     ) -> HTMLResponse:
-        await services.fresh()
         try:
-            context = await project_context(who, project_id)
-        except HTTPException:
+            context = await project_context(who, project_id, verify=True)
+        except Refusal:
             return render(request, "not_found.html", who, 404, project_id=project_id)
-        context |= await history_context(project_id, who.person.actor)
         if failed not in context["steps"]:
             # a step this person is not offered (a forged or stale post): say why at the top
             context["refusal"] = next(iter(errors.values()))
@@ -382,15 +369,12 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
             **context,
         )
 
-    # --- deadlines ---
-
     @router.get("/deadlines", response_class=HTMLResponse)
     async def deadlines_page(
         request: Request, who: Who, within: Annotated[int, Query(ge=1, le=3650)] = 90
     ) -> HTMLResponse:
-        await services.fresh()
         now = datetime.now(UTC)
-        rows = await deadlines_for(services.store, who.person.actor, now, timedelta(days=within))
+        rows = await reads.deadlines(who.person.actor, timedelta(days=within))
         return render(
             request,
             "deadlines.html",
@@ -408,9 +392,9 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
     ) -> HTMLResponse:
         """A new personal calendar link, shown once (only its hash is kept)."""
         check_csrf(who, csrf)
-        token = await services.people.new_calendar_token(who.person.person_id)
+        token = await application.identities.new_calendar_token(who.person)
         now = datetime.now(UTC)
-        rows = await deadlines_for(services.store, who.person.actor, now, timedelta(days=90))
+        rows = await reads.deadlines(who.person.actor, timedelta(days=90))
         base = str(request.base_url).rstrip("/")
         return render(
             request,
@@ -425,6 +409,14 @@ def mount_pages(app: FastAPI, services: Services, config: WebConfig) -> None:
         )
 
     app.include_router(router)
+
+
+async def _asked(work: Any) -> Any:
+    """A read's refusal (a bad filter) as the page's 422."""
+    try:
+        return await work
+    except Refusal as refusal:
+        raise HTTPException(_STATUS[refusal.kind], refusal.message) from refusal
 
 
 def _return_to(request: Request) -> str:

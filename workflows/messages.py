@@ -42,11 +42,18 @@ class ProjectInput(_Message):
     history_bound: int = Field(default=250, ge=200)
 
 
+# the type of the ApplicationError a refused step fails with is this and the domain's kind
+REFUSAL_TYPE = "Domain."
+
+
 class StepResult(_Message):
     project_id: str
     version: int
     phase: Phase
     events: tuple[str, ...]
+    # the store's global position of the step's last event: a read made after the step
+    # waits until the read models have passed it (None from a worker of an older release)
+    position: int | None = None
 
 
 class ProjectOutcome(_Message):

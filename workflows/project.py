@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.handlers import successor_link_closes_at
     from domain.state import Phase, ProjectState
     from workflows.messages import (
+        REFUSAL_TYPE,
         AppendOutcome,
         AppendRequest,
         PlannedStep,
@@ -65,7 +66,10 @@ _VALIDATION_ID = UUID(int=0)  # validators must not draw from workflow.uuid4()
 
 
 def _refusal(err: DomainError) -> ApplicationError:
-    return ApplicationError(err.message, err.rule, type=f"Domain.{err.kind}", non_retryable=True)
+    # the application layer reads the kind from the type, the rule and field from details
+    return ApplicationError(
+        err.message, err.rule, err.field, type=f"{REFUSAL_TYPE}{err.kind}", non_retryable=True
+    )
 
 
 @workflow.defn(name="Project")
@@ -190,8 +194,8 @@ class ProjectWorkflow:
             raise RuntimeError(f"automatic step {step.label} refused: {err}") from err
         await self._persist(events)
 
-    async def _persist(self, events: list[DomainEvent]) -> None:
-        await workflow.execute_activity(
+    async def _persist(self, events: list[DomainEvent]) -> AppendOutcome:
+        outcome: AppendOutcome = await workflow.execute_activity(
             "append_events",
             AppendRequest(
                 project_id=self._project_id,
@@ -213,6 +217,7 @@ class ProjectWorkflow:
                     "term started",
                     extra={"project_id": self._project_id, "term": event.data.term_number},
                 )
+        return outcome
 
     async def _notify(self, event: ReminderSent) -> None:
         notice = ReminderNotice(
@@ -248,12 +253,13 @@ class ProjectWorkflow:
                 events = decide(command, self._state, self._policy)
             except DomainError as err:
                 raise _refusal(err) from err
-            await self._persist(events)
+            outcome = await self._persist(events)
             return StepResult(
                 project_id=self._project_id,
                 version=self._state.version,
                 phase=self._state.phase,
                 events=tuple(e.type for e in events),
+                position=max(outcome.positions, default=None),
             )
 
     @execute.validator

@@ -3,16 +3,21 @@ database and time-skipping Temporal, with one registered person per role."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
-from api.app import create_app
-from collab.steps import Services
+from application.service import assemble
+from collab.http import http_app
+from eventstore.postgres import PostgresEventStore
 from identity.people import PeopleDirectory, Person, migrate_people
-from readmodels.projector import migrate_read_models
+from readmodels.freshness import reflects
+from readmodels.projector import Projector, migrate_read_models
 
 PEOPLE = {
     "coordinator": Person(
@@ -79,6 +84,7 @@ class Api:
     http: httpx.AsyncClient
     tokens: dict[str, str]
     calendars: dict[str, str]
+    store: PostgresEventStore
 
     def as_(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -87,7 +93,36 @@ class Api:
         return await self.http.post(path, json=body, headers=self.as_(who))
 
     async def get(self, who: str, path: str, **params) -> httpx.Response:
+        await self.caught_up()
         return await self.http.get(path, params=params, headers=self.as_(who))
+
+    async def caught_up(self) -> None:
+        """Until the running projector reflects every stored event: what a person who
+        reads after the timers fired sees (reads never fold events themselves)."""
+        await caught_up(self.store)
+
+
+async def caught_up(store: PostgresEventStore, within: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        async with store.connection() as conn:
+            last = await conn.fetchval("SELECT max(position) FROM events")
+        if last is None or await reflects(store, last):
+            return
+        assert asyncio.get_running_loop().time() < deadline, "the projector fell behind"
+        await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def projector_running(store: PostgresEventStore) -> AsyncIterator[None]:
+    """The read models follow the store as `collab up`'s projector keeps them."""
+    task = asyncio.create_task(Projector(store).run(poll_interval=0.02))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @pytest.fixture
@@ -95,10 +130,13 @@ async def api(service, event_store, database_url) -> AsyncIterator[Api]:
     await migrate_read_models(database_url)
     await migrate_people(database_url)
     people = PeopleDirectory(event_store)
-    issued = {role: await people.add(p) for role, p in PEOPLE.items()}
+    issued = {role: await people.add(p, operator="test") for role, p in PEOPLE.items()}
     tokens = {role: t.api for role, t in issued.items()}
     calendars = {role: t.calendar for role, t in issued.items()}
-    app = create_app(Services(store=event_store, projects=service))
+    app = http_app(assemble(event_store, service), secrets.token_bytes(32))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://collab.test") as http:
-        yield Api(http, tokens, calendars)
+    async with (
+        projector_running(event_store),
+        httpx.AsyncClient(transport=transport, base_url="http://collab.test") as http,
+    ):
+        yield Api(http, tokens, calendars, event_store)

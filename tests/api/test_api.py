@@ -299,6 +299,7 @@ async def test_an_iea_is_linked_to_its_successor_once(api, ts_env, service):
     assert r.json()["detail"] == {
         "message": "successor_project_id: IRP-nxet is not a known project",
         "rule": "successor.unknown",
+        "field": "successor_project_id",
     }
     successor = await submitted(api, f"IRP-next-{uuid.uuid4().hex[:4]}")
     r = await api.post(
@@ -377,6 +378,7 @@ async def test_refusals_carry_status_field_and_rule(api, ts_env):
     assert r.json()["detail"] == {
         "message": "requested amount 120000 EUR outside IRP range 50000–75000",
         "rule": "funding.range",
+        "field": "application.requested_eur",
     }
     pid = await submitted(api)
     again = await api.post("coordinator", "/projects", {"project_id": pid, "application": APP})

@@ -84,6 +84,7 @@ async def test_undeliverable_reminders_are_retried_then_recorded_failed(api, ts_
 async def test_personal_calendars_hold_the_right_dates(api, ts_env):
     pid = await approved(api, ts_env)
     await ts_env.sleep(timedelta(days=1))
+    await api.caught_up()
     r = await api.http.get(f"/calendar/{api.calendars['coordinator']}.ics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
     cal = Calendar.from_ical(r.content)

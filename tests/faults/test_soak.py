@@ -34,8 +34,8 @@ from temporalio.client import (
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
-from collab.embedded_temporal import launch_dev_server, wait_for_port
 from application.projects import ProjectService
+from collab.embedded_temporal import launch_dev_server, wait_for_port
 from domain.commands import (
     AssignReviewer,
     DecideApplication,

@@ -17,11 +17,9 @@ import pytest
 import uvicorn
 from playwright.async_api import async_playwright
 
-from api.app import create_app
-from collab.steps import Services
+from application.service import assemble
+from collab.http import http_app
 from tests.api.conftest import Api, api  # noqa: F401  (the fixture, reused)
-from web.identity import TokenSignIn
-from web.pages import WebConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "web"
@@ -62,11 +60,9 @@ def _free_port() -> int:
 
 @pytest.fixture
 async def site(api, event_store, service) -> AsyncIterator[Site]:  # noqa: F811
-    services = Services(store=event_store, projects=service)
-    web = WebConfig(TokenSignIn(services.people), secrets.token_bytes(32), cookie_secure=True)
     port = _free_port()
     config = uvicorn.Config(
-        create_app(services, web),
+        http_app(assemble(event_store, service), secrets.token_bytes(32), cookie_secure=True),
         host="127.0.0.1",
         port=port,
         log_level="warning",

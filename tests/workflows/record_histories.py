@@ -24,15 +24,15 @@ from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from collab.embedded_temporal import time_skipping_server_binary
 from application.projects import ProjectService
+from collab.embedded_temporal import time_skipping_server_binary
+from collab.worker_build import build_worker
 from domain.commands import DecideRenewal, LinkSuccessor, RequestRenewal, TerminateProject
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.postgres import PostgresEventStore
 from tests.builders import DERCI, pi_actor
 from tests.conftest import RecordingNotifier
 from tests.workflows.driver import ProjectDriver
-from worker import build_worker
 
 OUT = Path(__file__).parent / "histories"
 

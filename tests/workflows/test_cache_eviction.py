@@ -12,11 +12,11 @@ from temporalio.worker import _workflow
 
 from activities.event_records import from_record
 from application.projects import ProjectService
+from collab.worker_build import build_worker
 from domain.commands import DecideApplication, ReviewReport, SubmitReport
 from domain.state import FINAL_REPORT_ID, Phase
 from tests.builders import DERCI, INSTITUTE
 from tests.workflows.driver import ProjectDriver
-from worker import build_worker
 
 AWARD = 72_001
 

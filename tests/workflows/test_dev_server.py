@@ -25,8 +25,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from activities.event_records import from_record
-from collab.embedded_temporal import temporal_binary
 from application.projects import ProjectService
+from collab.embedded_temporal import temporal_binary
 from collab.schedules import IEA_CALL_SCHEDULE_ID, ensure_iea_call_schedule
 from domain.commands import (
     AssignReviewer,

@@ -10,7 +10,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from worker import WORKFLOW_RUNNER, WORKFLOWS, worker_data_converter
+from collab.worker_build import WORKFLOW_RUNNER, WORKFLOWS
+from collab.worker_memory import worker_data_converter
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 

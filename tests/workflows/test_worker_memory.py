@@ -12,14 +12,10 @@ from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_
 from temporalio.converter import DataConverter
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from collab.worker_build import WORKFLOW_RUNNER, build_worker
+from collab.worker_memory import _SharedPydanticPayloadConverter, worker_data_converter
 from domain.commands import Command, TerminateProject
 from tests.builders import DERCI
-from worker import (
-    WORKFLOW_RUNNER,
-    _SharedPydanticPayloadConverter,
-    build_worker,
-    worker_data_converter,
-)
 from workflows.messages import AppendOutcome, ProjectInput
 
 

@@ -7,23 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from collab.errors import USAGE, CliError, describe_validation
-from domain.application import Application
+from cli.errors import USAGE, CliError
 from domain.instruments import InstrumentCode
 
 
-class ApplicationFile(BaseModel):
-    """The file's shape: the project id beside the application's own fields."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    project_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-    application: Application
-
-
-def load_application(path: Path) -> ApplicationFile:
+def load_application(path: Path) -> dict[str, Any]:
+    """The submission's input as the file gives it: the project id and the application's
+    fields (validated as any submission is, by the step's input model)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
@@ -38,15 +29,10 @@ def load_application(path: Path) -> ApplicationFile:
     if instrument is not None and instrument not in {c.value for c in InstrumentCode}:
         known = ", ".join(c.value for c in InstrumentCode)
         raise CliError(f"instrument: unknown instrument {instrument!r}; known: {known}")
-    body = {
+    return {
         "project_id": raw.get("project_id"),
         "application": {k: v for k, v in raw.items() if k != "project_id"},
     }
-    try:
-        return ApplicationFile.model_validate(body)
-    except ValidationError as err:
-        text = describe_validation(err).replace("application.", "")
-        raise CliError(text) from err
 
 
 def _format(path: Path) -> str:

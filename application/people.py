@@ -1,0 +1,68 @@
+"""Who acts. A person is always someone of the directory: found by their API token (the
+API), by their session (the pages) or, on the service's own host, by their id (the CLI's
+`--as`, or `COLLAB_TOKEN`). Their role, lab and country are the directory's; nothing a
+request or a flag says overrides them. Changes to the directory are an operator's, and
+each is recorded with the operator who made it."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from application.refusals import Kind, Refusal
+from identity.people import DirectoryChange, IssuedTokens, PeopleDirectory, Person, PersonRecord
+
+
+class Identities:
+    def __init__(self, people: PeopleDirectory) -> None:
+        self._people = people
+
+    async def by_token(self, token: str) -> Person:
+        found = await self._people.authenticate(token.strip())
+        if found is None:
+            raise Refusal(Kind.IDENTITY, "unknown or revoked token", "auth")
+        return found
+
+    async def by_id(self, person_id: str) -> Person:
+        found = await self._people.get(person_id)
+        if found is None:
+            raise Refusal(
+                Kind.IDENTITY,
+                f"{person_id} is not a registered person (or was revoked); "
+                "an operator registers people with `collab users add`",
+                "person.unknown",
+            )
+        return found
+
+    async def new_calendar_token(self, person: Person) -> str | None:
+        return await self._people.new_calendar_token(person.person_id)
+
+
+class Directory:
+    """The operator's view of the directory (`collab users`)."""
+
+    def __init__(self, people: PeopleDirectory) -> None:
+        self._people = people
+
+    async def register(
+        self, fields: dict[str, object], operator: str
+    ) -> tuple[Person, IssuedTokens]:
+        try:
+            person = Person.model_validate(fields)
+        except ValidationError as err:
+            raise Refusal.of_input(err) from err
+        try:
+            return person, await self._people.add(person, operator=operator)
+        except ValueError as err:
+            raise Refusal(Kind.CONFLICT, str(err), "person.exists", "person_id") from err
+
+    async def everyone(self) -> list[PersonRecord]:
+        return await self._people.everyone()
+
+    async def revoke(self, person_id: str, operator: str) -> None:
+        if not await self._people.revoke(person_id, operator=operator):
+            raise Refusal(
+                Kind.NOT_FOUND, f"person {person_id} not found or already revoked", "person.unknown"
+            )
+
+    async def changes(self, person_id: str | None = None) -> list[DirectoryChange]:
+        return await self._people.changes(person_id)

@@ -1,0 +1,183 @@
+"""Questions people ask, answered from the read models as the asking person may see them.
+
+Reads never write: a read that follows a person's step names the store position the step
+returned (`after`), and waits, within a bound, until the projector has passed it, instead
+of folding events itself."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from application.portfolio_query import PortfolioQuery
+from application.refusals import Kind, Refusal
+from domain.actors import Actor, Role
+from domain.authorization import may_audit
+from domain.errors import DomainError
+from domain.open_steps import OpenStep, open_steps
+from domain.state import ProjectState, policy_of
+from eventstore.postgres import PostgresEventStore
+from eventstore.records import ChainBreak
+from identity.people import PeopleDirectory, Person
+from readmodels.freshness import reflects
+from readmodels.history_views import history_for
+from readmodels.queries import DeadlineRow, History
+from readmodels.views import (
+    Charts,
+    PortfolioRow,
+    Totals,
+    charts,
+    deadlines_for,
+    portfolio,
+    project_for,
+    project_state_json,
+    totals,
+)
+
+# how long a read waits for the projector to reflect the reader's own step; past it the
+# read answers with what the read models hold (the projector is behind or stopped)
+SETTLE_WITHIN = timedelta(seconds=5)
+_POLL_S = 0.05
+EVERYTHING = timedelta(days=365 * 30)
+# whoever runs the CLI's questions on the service's host (with its database) sees it all
+OPERATOR = Actor(id="operator", role=Role.SYSTEM)
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    project: PortfolioRow
+    state: ProjectState
+    deadlines: list[DeadlineRow]
+    steps: list[OpenStep]
+    reviewers: list[Person]  # whom an officer may still assign, when that step is open
+
+    @property
+    def steps_key(self) -> str:
+        """Changes when the steps offered change: a polled page re-renders forms then."""
+        offered = (
+            [(s.command, s.report_id) for s in self.steps],
+            [r.person_id for r in self.reviewers],
+        )
+        return hashlib.sha256(repr(offered).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class PortfolioView:
+    rows: list[PortfolioRow]
+    totals: Totals
+
+
+class Reads:
+    def __init__(self, store: PostgresEventStore, people: PeopleDirectory) -> None:
+        self._store = store
+        self._people = people
+
+    async def settle(self, after: int | None) -> bool:
+        """Wait until the read models reflect the event at `after`; False if they still
+        do not after SETTLE_WITHIN."""
+        if after is None:
+            return True
+        deadline = asyncio.get_running_loop().time() + SETTLE_WITHIN.total_seconds()
+        while not await reflects(self._store, after):
+            if asyncio.get_running_loop().time() > deadline:
+                return False
+            await asyncio.sleep(_POLL_S)
+        return True
+
+    async def portfolio(
+        self, viewer: Actor, query: PortfolioQuery, after: int | None = None
+    ) -> PortfolioView:
+        where = query.to_filter()
+        await self.settle(after)
+        rows = await portfolio(self._store, viewer, where)
+        return PortfolioView(rows, totals(rows))
+
+    async def charts(self, rows: list[PortfolioRow]) -> Charts:
+        return await charts(self._store, rows)
+
+    async def project(
+        self, viewer: Actor, project_id: str, after: int | None = None
+    ) -> PortfolioRow:
+        await self.settle(after)
+        row = await project_for(self._store, viewer, project_id)
+        if row is None:
+            # the same answer whether it does not exist or this person may not see it
+            raise Refusal(Kind.NOT_FOUND, f"project {project_id} not found", "project.unknown")
+        return row
+
+    async def project_view(
+        self, person: Person, project_id: str, after: int | None = None
+    ) -> ProjectView:
+        """A project as a page shows it: the row, the folded state, what falls due, and the
+        steps this person may take now (asked of the decider with the project's policy)."""
+        row = await self.project(person.actor, project_id, after)
+        raw = await project_state_json(self._store, project_id)
+        state = ProjectState.model_validate(raw) if raw else ProjectState()
+        now = datetime.now(UTC)
+        steps = open_steps(state, person.actor, now, policy_of(state))
+        reviewers: list[Person] = []
+        if any(s.command == "AssignReviewer" for s in steps):
+            assigned = set(state.reviewer_ids())
+            reviewers = [
+                p
+                for p in await self._people.with_roles([Role.REVIEWER])
+                if p.person_id not in assigned
+            ]
+        due = await deadlines_for(self._store, person.actor, now, EVERYTHING, project_id)
+        return ProjectView(row, state, due, steps, reviewers)
+
+    async def project_deadlines(self, viewer: Actor, project_id: str) -> list[DeadlineRow]:
+        now = datetime.now(UTC)
+        return await deadlines_for(self._store, viewer, now, EVERYTHING, project_id)
+
+    async def history(self, viewer: Actor, project_id: str, after: int | None = None) -> History:
+        await self.settle(after)
+        found = await history_for(self._store, viewer, project_id)
+        if found is None:
+            raise Refusal(Kind.NOT_FOUND, f"project {project_id} not found", "project.unknown")
+        return found
+
+    async def chain(self, project_id: str) -> ChainBreak | None:
+        """The project's hash chain, checked now (a page's full view, not its refreshes)."""
+        return await self._store.verify(project_id)
+
+    async def deadlines(
+        self, viewer: Actor, within: timedelta, after: int | None = None
+    ) -> list[DeadlineRow]:
+        await self.settle(after)
+        return await deadlines_for(self._store, viewer, datetime.now(UTC), within)
+
+    async def audit(self, viewer: Actor) -> ChainBreak | None:
+        """Every hash chain of the store: for officers and auditors."""
+        try:
+            may_audit(viewer)
+        except DomainError as err:
+            raise Refusal.of_domain(err) from err
+        return await self._store.verify()
+
+    async def calendar(self, calendar_token: str) -> tuple[Person, list[DeadlineRow]]:
+        """The feed behind a calendar token: what concerns its owner. The token grants
+        nothing else."""
+        who = await self._people.calendar_owner(calendar_token)
+        if who is None:
+            raise Refusal(Kind.NOT_FOUND, "no such calendar", "auth")
+        rows = await deadlines_for(self._store, who.actor, datetime.now(UTC), EVERYTHING)
+        return who, rows
+
+
+def audit_report(broken: ChainBreak | None) -> dict[str, Any]:
+    """`audit verify`'s answer, the same for the API and the CLI."""
+    if broken is None:
+        return {"intact": True, "first_break": None}
+    return {
+        "intact": False,
+        "first_break": {
+            "project_id": broken.stream_id,
+            "version": broken.version,
+            "event_id": str(broken.event_id),
+            "detail": broken.detail,
+        },
+    }

@@ -1,0 +1,72 @@
+"""A refusal, in one shape for every entry point: what kind of no (the CLI turns it into an
+exit code, the API into a status, the pages into a message beside a field), the rule's id,
+the input field it is about, and the rule's own words. Nothing was recorded."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ValidationError
+
+from domain.errors import DomainError
+
+
+class Kind(StrEnum):
+    INPUT = "input"  # malformed input: a field breaks its type or bound
+    RULE = "rule"  # a rule of the instruments refuses the input
+    TRANSITION = "transition"  # not possible in the project's phase or life
+    PERMISSION = "permission"  # this person may not
+    IDENTITY = "identity"  # no such person, or no credential
+    NOT_FOUND = "not_found"  # no such project (or not one this person may see)
+    CONFLICT = "conflict"  # a concurrent change, or it exists already
+    UNAVAILABLE = "unavailable"  # the workflow service or the database is out of reach
+
+
+# the domain's error kinds (domain.errors) as refusal kinds
+_DOMAIN = {"validation": Kind.RULE, "transition": Kind.TRANSITION, "permission": Kind.PERMISSION}
+
+
+class Refusal(Exception):
+    def __init__(
+        self,
+        kind: Kind,
+        message: str,
+        rule: str | None = None,
+        field: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.rule = rule
+        self.field = field
+        # pydantic's own list when the input is malformed (the API returns it as FastAPI
+        # returns a malformed body's)
+        self.errors = errors or []
+
+    def __str__(self) -> str:
+        return self.message
+
+    @classmethod
+    def of_domain(cls, err: DomainError) -> Refusal:
+        return cls(_DOMAIN.get(err.kind, Kind.RULE), err.message, err.rule, err.field)
+
+    @classmethod
+    def of_kind_name(cls, kind: str, message: str, rule: str | None, field: str | None) -> Refusal:
+        """A domain refusal that crossed the workflow boundary as (kind, rule, field)."""
+        return cls(_DOMAIN.get(kind, Kind.TRANSITION), message, rule, field)
+
+    @classmethod
+    def of_input(cls, err: ValidationError, prefix: str = "") -> Refusal:
+        errors = err.errors(include_url=False, include_context=False, include_input=False)
+        first = errors[0]
+        loc = [str(p) for p in first["loc"]]
+        where = prefix + ".".join(loc) if loc else (prefix.rstrip(".") or "input")
+        return cls(
+            Kind.INPUT,
+            f"{where}: {first['msg']}",
+            "input",
+            where.split(".", 1)[0],
+            [dict(e) for e in errors],
+        )

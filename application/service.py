@@ -1,0 +1,53 @@
+"""The application, assembled over a store and a Temporal client: what every entry point
+is handed by the composition root (collab.wiring)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from application.people import Directory, Identities
+from application.projects import ProjectService
+from application.reads import Reads
+from application.steps import Steps
+from eventstore.postgres import PostgresEventStore
+from identity.people import PeopleDirectory
+from identity.sessions import SessionStore
+from readmodels.projector import Projector
+
+
+@dataclass(frozen=True)
+class Application:
+    steps: Steps
+    reads: Reads
+    identities: Identities
+    directory: Directory
+    sessions: SessionStore  # the pages' server-side sessions
+    maintenance: Maintenance
+
+
+class Maintenance:
+    """An operator's work on the read models."""
+
+    def __init__(self, store: PostgresEventStore) -> None:
+        self._store = store
+
+    async def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the read models from every event; how many events they now reflect
+        (not the rebuild's own count: a running projector may have folded some batches)."""
+        projector = Projector(self._store)
+        await projector.rebuild(progress=progress)
+        return await projector.projected_events()
+
+
+def assemble(store: PostgresEventStore, projects: ProjectService | None) -> Application:
+    """`projects` None: no workflow service (questions only); a step is then refused."""
+    people = PeopleDirectory(store)
+    return Application(
+        steps=Steps(store, projects, people),
+        reads=Reads(store, people),
+        identities=Identities(people),
+        directory=Directory(people),
+        sessions=SessionStore(store),
+        maintenance=Maintenance(store),
+    )

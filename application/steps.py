@@ -1,0 +1,174 @@
+"""A person takes a step: the one path the CLI, the API and the pages share.
+
+`Steps.take(declaration, person, input, project_id)` checks the input against the step's
+declared input model, fills in what the directory or the record knows (a reviewer's lab
+and country, a successor's instrument), builds the command as the acting person, sends it
+to the project's workflow (whose Update validator runs the decider) and returns the
+workflow's answer with the store position of its last event. Every refusal is a `Refusal`;
+nothing is recorded then."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from pydantic import ValidationError
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from application.projects import ProjectService, refusal_of
+from application.refusals import Kind, Refusal
+from domain.actors import Role
+from domain.application import Reviewer
+from domain.commands import AssignReviewer, Command, CommandBase, LinkSuccessor
+from domain.decider import decide
+from domain.declarations import Declaration
+from domain.errors import DomainError
+from domain.state import policy_of
+from eventstore.postgres import PostgresEventStore
+from identity.people import PeopleDirectory, Person
+from readmodels.queries import get_project
+from workflows.messages import REFUSAL_TYPE, StepResult
+
+# what the record knows that a person does not type, by command: (fields typed, project)
+# -> the command's fields
+Prepare = Callable[[dict[str, Any], str | None], Awaitable[dict[str, Any]]]
+
+
+class Steps:
+    def __init__(
+        self, store: PostgresEventStore, projects: ProjectService | None, people: PeopleDirectory
+    ) -> None:
+        self._store = store
+        self._projects = projects
+        self._people = people
+        self._prepare: dict[type[CommandBase], Prepare] = {
+            AssignReviewer: self._reviewer_from_directory,
+        }
+
+    async def take(
+        self,
+        declared: Declaration,
+        person: Person,
+        typed: Mapping[str, Any],
+        project_id: str | None = None,
+    ) -> StepResult:
+        step = declared.person
+        if step is None:
+            raise Refusal(Kind.PERMISSION, f"{declared.name} is taken by the system only", "role")
+        keys = {k: typed[k] for k in step.path_fields if k in typed}
+        body = {k: v for k, v in typed.items() if k not in keys}
+        try:
+            given = step.input.model_validate(body)
+        except ValidationError as err:
+            raise Refusal.of_input(err) from err
+        fields = {**dict(given), **keys}
+        prepare = self._prepare.get(declared.command)
+        if prepare is not None:
+            fields = await prepare(fields, project_id)
+        try:
+            command: Command = declared.command(  # type: ignore[assignment]
+                command_id=uuid4(), actor=person.actor, at=datetime.now(UTC), **fields
+            )
+        except ValidationError as err:
+            raise Refusal.of_input(err) from err
+        target = project_id if step.on_project else getattr(command, "project_id", None)
+        assert target is not None
+        if isinstance(command, LinkSuccessor):
+            await self._successor_exists(target, command)
+        return await self._send(target, command, created=step.created)
+
+    @property
+    def projects(self) -> ProjectService:
+        if self._projects is None:
+            raise Refusal(Kind.UNAVAILABLE, "no workflow service: steps cannot be taken here")
+        return self._projects
+
+    async def _send(self, project_id: str, command: Command, *, created: bool) -> StepResult:
+        try:
+            if created:
+                return await self.projects.submit(command)  # type: ignore[arg-type]
+            return await self.projects.execute(project_id, command)
+        except WorkflowUpdateFailedError as err:
+            cause = refusal_of(err.cause)
+            if cause is not None and (cause.type or "").startswith(REFUSAL_TYPE):
+                details = [*cause.details, None, None]
+                kind = (cause.type or "").removeprefix(REFUSAL_TYPE)
+                raise Refusal.of_kind_name(kind, cause.message, details[0], details[1]) from err
+            message = cause.message if cause is not None else str(err.cause or err)
+            raise Refusal(Kind.CONFLICT, message, "concurrency") from err
+        except WorkflowAlreadyStartedError as err:  # its workflow has ended: no fresh start
+            raise Refusal(
+                Kind.CONFLICT, f"project {project_id} already exists", "project.exists"
+            ) from err
+        except RPCError as err:
+            raise await self._not_running(project_id, err) from err
+
+    async def _not_running(self, project_id: str, err: RPCError) -> Refusal:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            if await self._store.stream_version(project_id):
+                # its workflow has completed: the project exists, but takes no more steps
+                row = await get_project(self._store, project_id)
+                phase = row.phase if row else "ended"
+                return Refusal(
+                    Kind.TRANSITION,
+                    f"project {project_id} is {phase}: it takes no more steps",
+                    "project.ended",
+                )
+            return Refusal(Kind.NOT_FOUND, f"project {project_id} not found", "project.unknown")
+        if err.status is RPCStatusCode.FAILED_PRECONDITION:
+            return Refusal(Kind.TRANSITION, f"project {project_id} has ended", "project.ended")
+        return Refusal(Kind.UNAVAILABLE, f"the workflow service refused: {err.message}")
+
+    async def _reviewer_from_directory(
+        self, fields: dict[str, Any], project_id: str | None
+    ) -> dict[str, Any]:
+        """Who the reviewer is (lab, country: what conflict of interest is checked against)
+        comes from the directory, never from the person who assigns them."""
+        reviewer_id = fields.pop("reviewer_id")
+        found = await self._people.get(reviewer_id)
+        if found is None or found.role is not Role.REVIEWER:
+            raise Refusal(
+                Kind.RULE,
+                f"reviewer_id: {reviewer_id} is not a registered reviewer",
+                "reviewer.unknown",
+                "reviewer_id",
+            )
+        reviewer = Reviewer(
+            id=found.person_id, name=found.name, lab=found.lab, country=found.country
+        )
+        return {**fields, "reviewer": reviewer}
+
+    async def _successor_exists(self, project_id: str, command: LinkSuccessor) -> None:
+        """A link is recorded for good: it must name a project that exists, of the
+        instrument it claims. The domain's own refusals (role, phase, instrument, window)
+        come first, in its words, as the workflow's validator would give them."""
+        try:
+            state = await self.projects.state(project_id)
+        except RPCError as err:
+            raise await self._not_running(project_id, err) from err
+        try:
+            decide(command, state, policy_of(state))
+        except DomainError as err:
+            raise Refusal.of_domain(err) from err
+        # the record itself, not a read model that may not have caught up with it yet
+        first = await self._store.read_stream(command.successor_project_id)
+        if not first:
+            raise Refusal(
+                Kind.RULE,
+                f"successor_project_id: {command.successor_project_id} is not a known project",
+                "successor.unknown",
+                "successor_project_id",
+            )
+        instrument = first[0].data.get("application", {}).get("instrument")
+        if instrument != command.successor_instrument:
+            raise Refusal(
+                Kind.RULE,
+                f"successor_instrument: {command.successor_project_id} is an "
+                f"{instrument}, not an {command.successor_instrument}",
+                "successor.instrument",
+                "successor_instrument",
+            )

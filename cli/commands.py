@@ -1,0 +1,145 @@
+"""`collab`'s command line: its parser, and the commands that are not the service's own
+(human steps, questions, the directory), run over the application layer they are given.
+
+Exit codes: 0 ok; 1 refused by a rule, not found or not permitted (one line on stderr);
+2 usage. Every command takes --json (stable shapes, documented in the README) and
+--data-dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from application.catalog import instruments_catalog
+from application.refusals import Refusal
+from application.service import Application
+from cli.errors import REFUSED, CliError
+from cli.reads import run_read
+from cli.steps import add_step_parsers, run_step
+from cli.users import run_users
+from domain.actors import Role
+from domain.instruments import InstrumentCode
+from domain.state import Phase
+
+
+def _instruments_text(rows: list[dict[str, Any]]) -> str:
+    header = (
+        f"{'code':<5} {'name':<34} {'term':>4}  {'CNRS funding (EUR)':<18} {'entry':<15} partners"
+    )
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        funding = f"{r['funding_min_eur']:,}–{r['funding_max_eur']:,}"
+        lines.append(
+            f"{r['code']:<5} {r['name']:<34} {r['term_years']:>2} y  {funding:<18} "
+            f"{r['entry']:<15} {r['partner_rules']['summary']}"
+        )
+    return "\n".join(lines)
+
+
+def show(args: argparse.Namespace, obj: Any, text: str) -> None:
+    if args.json:
+        print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+    else:
+        print(text)
+
+
+# the commands the composition root runs itself (collab.main); the others come here
+SERVICE_COMMANDS = ("up", "worker", "projector", "api", "demo")
+
+
+def needs_workflows(args: argparse.Namespace) -> bool:
+    """Whether the command takes a step (and so needs Temporal)."""
+    return bool(args.command == "step")
+
+
+def instruments(args: argparse.Namespace) -> int:
+    rows = instruments_catalog()
+    show(args, rows, _instruments_text(rows))
+    return 0
+
+
+async def run(app: Application, args: argparse.Namespace) -> int:
+    """A step, a question or a directory command, as `app` answers it. A refusal becomes
+    one line on stderr (and, with --json, its shape on stdout) and exit code 1."""
+    try:
+        if args.command == "step":
+            result = await run_step(app, args)
+            obj: Any = result.model_dump(mode="json")
+            text = (
+                f"{result.project_id}: {', '.join(result.events)} → {result.phase.value} "
+                f"(version {result.version})"
+            )
+        elif args.command == "users":
+            obj, text = await run_users(app, args)
+        else:
+            obj, text = await run_read(app, args)
+    except Refusal as refusal:
+        raise CliError(
+            refusal.message,
+            REFUSED,
+            {
+                "refused": {
+                    "kind": refusal.kind.value,
+                    "rule": refusal.rule,
+                    "field": refusal.field,
+                    "message": refusal.message,
+                }
+            },
+        ) from refusal
+    show(args, obj, text)
+    return 0
+
+
+def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--data-dir", help="data directory of the embedded servers (COLLAB_DATA_DIR)")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="collab", description="Lifecycle of CNRS international collaboration instruments"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    _common(sub.add_parser("instruments", help="the four instruments and their rules"))
+    _common(sub.add_parser("up", help="run everything (embedded servers unless configured)"))
+    _common(sub.add_parser("worker", help="run only the worker, against configured servers"))
+    _common(sub.add_parser("projector", help="run only the read-model projector"))
+    _common(sub.add_parser("api", help="run only the HTTP API, against configured servers"))
+    _common(sub.add_parser("demo", help="a realistic portfolio on the time-skipping server"))
+
+    add_step_parsers(sub, _common)
+
+    p = _common(sub.add_parser("status", help="a project's state and what falls due"))
+    p.add_argument("project")
+    p = _common(sub.add_parser("list", help="the portfolio"))
+    p.add_argument("--instrument", choices=[c.value for c in InstrumentCode])
+    p.add_argument("--state", choices=[ph.value for ph in Phase])
+    p = _common(sub.add_parser("deadlines", help="what falls due (overdue included)"))
+    p.add_argument("--within", default="90d", help="horizon, e.g. 30d, 12w, 1y (default 90d)")
+    p = _common(sub.add_parser("history", help="a project's decision history"))
+    p.add_argument("project")
+    p = sub.add_parser("audit", help="tamper evidence")
+    audit = p.add_subparsers(dest="audit_command", required=True)
+    _common(audit.add_parser("verify", help="re-check every hash chain"))
+    p = sub.add_parser("users", help="people, their roles and tokens")
+    users = p.add_subparsers(dest="users_command", required=True)
+    u = _common(users.add_parser("add", help="register a person; prints their token once"))
+    u.add_argument("person_id")
+    u.add_argument("--name", required=True)
+    u.add_argument("--email", required=True)
+    u.add_argument("--lab", required=True)
+    u.add_argument("--country", required=True, help="ISO 3166-1 alpha-2")
+    u.add_argument("--role", required=True, choices=[r.value for r in Role if r is not Role.SYSTEM])
+    _common(users.add_parser("list", help="everyone registered"))
+    u = _common(users.add_parser("changes", help="who changed the directory, and when"))
+    u.add_argument("person_id", nargs="?", help="one person's changes (default: all)")
+    u = _common(users.add_parser("revoke", help="revoke a person's token"))
+    u.add_argument("person_id")
+    p = sub.add_parser("projections", help="read models")
+    proj = p.add_subparsers(dest="projections_command", required=True)
+    _common(proj.add_parser("rebuild", help="rebuild the read models from the events"))
+    return parser

@@ -1,0 +1,111 @@
+"""Questions from the command line. They read PostgreSQL only, so they work whether or not
+`collab up` is running (the read models are as its projector last left them)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from datetime import datetime, timedelta
+from typing import Any
+
+from application.portfolio_query import PortfolioQuery
+from application.reads import OPERATOR, audit_report
+from application.service import Application
+from cli.errors import USAGE, CliError
+from readmodels.queries import DeadlineRow, ProjectRow
+
+_DURATION = re.compile(r"^(\d+)([dwy])$")
+
+
+def parse_within(text: str) -> timedelta:
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise CliError(f"--within: expected a duration like 30d, 12w or 1y; got {text!r}", USAGE)
+    n, unit = int(match[1]), match[2]
+    return timedelta(days=n * {"d": 1, "w": 7, "y": 365}[unit])
+
+
+def _progress(label: str) -> Any:
+    def show(n: int) -> None:
+        print(f"\r{label}: {n} events", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _eur(amount: int | None) -> str:
+    return "-" if amount is None else f"{amount:,}"
+
+
+def _day(moment: datetime | None) -> str:
+    return "-" if moment is None else moment.date().isoformat()
+
+
+def portfolio_table(rows: list[ProjectRow]) -> str:
+    head = (
+        f"{'project':<16} {'instr':<5} {'state':<17} {'countries':<14} "
+        f"{'awarded':>9} {'released':>9}  term"
+    )
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        term = f"{_day(r.term_starts_at)} → {_day(r.term_ends_at)}" if r.term_number else "-"
+        lines.append(
+            f"{r.project_id:<16} {r.instrument:<5} {r.phase:<17} {','.join(r.countries):<14} "
+            f"{_eur(r.awarded_eur):>9} {_eur(r.released_eur):>9}  {term}"
+        )
+    return "\n".join(lines)
+
+
+def deadlines_table(rows: list[DeadlineRow]) -> str:
+    lines = [f"{'due':<10} {'project':<16} {'kind':<12} what", "-" * 60]
+    lines += [f"{_day(d.due_at):<10} {d.project_id:<16} {d.kind:<12} {d.label}" for d in rows]
+    return "\n".join(lines)
+
+
+async def run_read(app: Application, args: argparse.Namespace) -> tuple[Any, str]:
+    """(JSON-ready object, text for people). The operator on the service's host sees the
+    whole portfolio; nothing here writes (the projector keeps the read models)."""
+    if args.command == "projections":
+        n = await app.maintenance.rebuild(progress=_progress("rebuilding read models"))
+        print(file=sys.stderr)
+        return {"rebuilt_events": n}, f"read models rebuilt from {n} events"
+    if args.command == "audit":
+        report = audit_report(await app.reads.audit(OPERATOR))
+        broken = report["first_break"]
+        if broken is None:
+            return report, "every hash chain is intact"
+        raise CliError(
+            f"hash chain broken at {broken['project_id']} v{broken['version']} "
+            f"(event {broken['event_id']}): {broken['detail']}",
+            payload=report,
+        )
+    if args.command == "list":
+        query = PortfolioQuery(instrument=args.instrument, state=args.state)
+        rows = (await app.reads.portfolio(OPERATOR, query)).rows
+        return {"projects": [r.model_dump(mode="json") for r in rows]}, portfolio_table(rows)
+    if args.command == "deadlines":
+        within = parse_within(args.within)
+        rows = await app.reads.deadlines(OPERATOR, within)
+        return (
+            {"within_days": within.days, "deadlines": [d.model_dump(mode="json") for d in rows]},
+            deadlines_table(rows),
+        )
+    if args.command == "status":
+        project = await app.reads.project(OPERATOR, args.project)
+        due = await app.reads.project_deadlines(OPERATOR, args.project)
+        text = portfolio_table([project]) + "\n\n" + deadlines_table(due)
+        return {
+            "project": ProjectRow.model_validate(project, from_attributes=True).model_dump(
+                mode="json"
+            ),
+            "deadlines": [d.model_dump(mode="json") for d in due],
+        }, text
+    if args.command == "history":
+        found = await app.reads.history(OPERATOR, args.project)
+        lines = [
+            f"{e.version:>3} {e.type:<30} {_day(e.occurred_at)}  {e.actor.role}:{e.actor.id}"
+            + (f"  — {e.reason}" if e.reason else "")
+            for e in found.events
+        ]
+        return found.model_dump(mode="json"), "\n".join(lines)
+    raise CliError(f"unknown command {args.command}", USAGE)

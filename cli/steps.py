@@ -1,0 +1,182 @@
+"""The human steps as subcommands, derived from their declarations (domain.declarations):
+each input field becomes a flag, a positional or a verdict word, and what is typed goes to
+the application layer as the API's body would. Who acts is a registered person: `--as`
+names them in the directory (on the service's host), or `COLLAB_TOKEN` holds their token;
+their role, lab and country are the directory's."""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import os
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic.fields import FieldInfo
+
+from application.refusals import Kind, Refusal
+from application.service import Application
+from cli.application_file import load_application
+from cli.errors import USAGE, CliError
+from domain.actors import Role
+from domain.declarations import BY_CLI_NAME, Declaration, PersonStep
+from identity.people import Person
+from workflows.messages import StepResult
+
+TOKEN_ENV = "COLLAB_TOKEN"
+
+
+def add_step_parsers(sub: Any, common: Any) -> None:
+    for name, declared in BY_CLI_NAME.items():
+        step = declared.person
+        assert step is not None
+        p = common(sub.add_parser(name, help=_help(declared)))
+        p.set_defaults(command="step", step=name, parser=p)
+        if step.on_project:
+            p.add_argument("project", help="project id")
+        for key in step.path_fields:
+            p.add_argument(key, metavar=step.cli.get(key, key).upper(), help=key)
+        if step.from_file:
+            p.add_argument("file", help="JSON or YAML: project_id and the application's fields")
+        else:
+            for field, info in step.input.model_fields.items():
+                _add_field(p, step, field, info)
+        p.add_argument(
+            "--as",
+            dest="actor",
+            metavar="PERSON",
+            help="who acts: a person of the directory"
+            + (" (default: the file's coordinator)" if step.from_file else "")
+            + f"; or set {TOKEN_ENV} to their token",
+        )
+        p.add_argument(
+            "--role",
+            choices=[r.value for r in Role if r is not Role.SYSTEM],
+            help="the role you expect to act in: refused if the directory says otherwise",
+        )
+
+
+def _help(declared: Declaration) -> str:
+    roles = ", ".join(sorted(r.value for r in declared.roles if r is not Role.SYSTEM))
+    return f"{declared.name} ({roles})"
+
+
+def _add_field(p: argparse.ArgumentParser, step: PersonStep, field: str, info: FieldInfo) -> None:
+    kind = _base(info.annotation)
+    if step.verdict is not None and kind is bool:
+        p.add_argument(field, choices=list(step.verdict), metavar="|".join(step.verdict))
+        return
+    flag = step.cli.get(field, "--" + field.replace("_", "-"))
+    enumerated = isinstance(kind, type) and issubclass(kind, enum.Enum)
+    choices = [m.value for m in kind] if enumerated else None
+    if not flag.startswith("-"):
+        p.add_argument(field, metavar=flag.upper(), help=info.description, choices=choices)
+        return
+    if typing.get_origin(kind) is dict or kind is dict:
+        p.add_argument(
+            flag,
+            dest=field,
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help=(info.description or field) + " (repeatable)",
+        )
+        return
+    p.add_argument(
+        flag,
+        dest=field,
+        required=info.is_required(),
+        help=info.description,
+        choices=choices,
+        default=None,
+    )
+
+
+def _base(annotation: Any) -> Any:
+    """The type under Optional[...] and Annotated[...]."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[0] if len(args) == 1 else annotation
+            if len(args) != 1:
+                return annotation
+        else:
+            return annotation
+
+
+def typed_input(args: argparse.Namespace, declared: Declaration) -> dict[str, Any]:
+    """What was typed, as the step's input (and path) fields."""
+    step = declared.person
+    assert step is not None
+    if step.from_file:
+        return load_application(Path(args.file))
+    typed: dict[str, Any] = {key: getattr(args, key) for key in step.path_fields}
+    for field, info in step.input.model_fields.items():
+        value = getattr(args, field, None)
+        kind = _base(info.annotation)
+        if step.verdict is not None and kind is bool:
+            typed[field] = value == step.verdict[0]
+        elif typing.get_origin(kind) is dict:
+            typed[field] = _pairs(step.cli.get(field, field), value)
+        elif value is not None:
+            typed[field] = value
+    return typed
+
+
+def _pairs(flag: str, pairs: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise CliError(f"{flag}: expected NAME=VALUE; got {pair!r}", USAGE)
+        found[name.strip()] = value.strip()
+    return found
+
+
+async def acting_person(
+    app: Application, args: argparse.Namespace, typed: dict[str, Any]
+) -> Person:
+    """The directory's person behind --as or COLLAB_TOKEN (a submission: by default its
+    coordinator). A --role the directory contradicts is refused, never taken."""
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if args.actor:
+        person = await app.identities.by_id(args.actor)
+    elif token:
+        person = await app.identities.by_token(token)
+    elif args.step == "submit" and isinstance(typed.get("application"), dict):
+        coordinator = typed["application"].get("coordinator") or {}
+        if not isinstance(coordinator, dict) or not coordinator.get("id"):
+            raise CliError("--as: name who submits (the file names no coordinator id)", USAGE)
+        person = await app.identities.by_id(str(coordinator["id"]))
+    else:
+        args.parser.error(f"who acts is required: --as PERSON, or {TOKEN_ENV}")
+    if args.role and args.role != person.role.value:
+        raise Refusal(
+            Kind.IDENTITY,
+            f"--role: {person.person_id} is a {person.role.value} in the directory, "
+            f"not a {args.role}",
+            "person.role",
+            "role",
+        )
+    return person
+
+
+async def run_step(app: Application, args: argparse.Namespace) -> StepResult:
+    declared = BY_CLI_NAME[args.step]
+    typed = typed_input(args, declared)
+    person = await acting_person(app, args, typed)
+    try:
+        result = await app.steps.take(declared, person, typed, getattr(args, "project", None))
+    except Refusal as refusal:
+        if declared.person is not None and declared.person.from_file:
+            # the file has the application's fields at its top level: name them so
+            refusal.message = refusal.message.removeprefix("application.")
+        raise
+    # read-your-writes for the next command: the read models reflect this step
+    await app.reads.settle(result.position)
+    return result

@@ -1,0 +1,63 @@
+"""`collab users add/list/revoke`: the people directory, an operator's commands on the
+service's host (they need the database). Each change is recorded with the operator: the
+OS account running the command."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from typing import Any
+
+from application.service import Application
+
+
+def operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (some containers)
+        import os
+
+        return f"uid {os.getuid()}"
+
+
+async def run_users(app: Application, args: argparse.Namespace) -> tuple[Any, str]:
+    if args.users_command == "add":
+        person, tokens = await app.directory.register(
+            {
+                "person_id": args.person_id,
+                "name": args.name,
+                "email": args.email,
+                "lab": args.lab,
+                "country": args.country,
+                "role": args.role,
+            },
+            operator(),
+        )
+        return (
+            {
+                "person": person.model_dump(mode="json"),
+                "token": tokens.api,
+                "calendar_token": tokens.calendar,
+            },
+            f"{person.person_id} ({person.role.value}) registered. Shown once:\n"
+            f"  API token (keep it secret): {tokens.api}\n"
+            f"  calendar feed: /calendar/{tokens.calendar}.ics",
+        )
+    if args.users_command == "list":
+        rows = await app.directory.everyone()
+        text = "\n".join(
+            f"{p.person_id:<20} {p.role.value:<18} {p.email:<32} "
+            + ("revoked" if p.revoked_at else "active")
+            for p in rows
+        )
+        return {"people": [p.model_dump(mode="json") for p in rows]}, text
+    if args.users_command == "changes":
+        changes = await app.directory.changes(args.person_id)
+        text = "\n".join(
+            f"{c.changed_at:%Y-%m-%d %H:%M} {c.person_id:<20} {c.change:<10} "
+            f"by {c.operator} ({c.database_user})"
+            for c in changes
+        )
+        return {"changes": [c.model_dump(mode="json") for c in changes]}, text
+    await app.directory.revoke(args.person_id, operator())
+    return {"revoked": args.person_id}, f"token of {args.person_id} revoked"
