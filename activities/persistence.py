@@ -10,8 +10,8 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.event_records import to_record
 from eventstore.errors import ConcurrencyError, IdempotencyConflict, InvalidAppend
+from eventstore.event_records import to_record
 from eventstore.recorder import EventRecorder
 from workflows.messages import AppendOutcome, AppendRequest
 

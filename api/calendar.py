@@ -24,4 +24,4 @@ def ics(person_name: str, deadlines: list[DeadlineRow], now: datetime) -> bytes:
         event.add("dtstamp", now)
         event.add("categories", [d.kind])
         cal.add_component(event)
-    return cal.to_ical()
+    return bytes(cal.to_ical())

@@ -28,6 +28,8 @@ from workflows.messages import (
 )
 from workflows.project import ProjectWorkflow
 
+_EXECUTE = "execute"  # ProjectWorkflow.execute's update name
+
 
 def refusal_of(err: BaseException | None) -> ApplicationError | None:
     """The application error that refused a step, however deep: the rule the validator
@@ -58,8 +60,8 @@ class ProjectService:
         """The IEA call of `at`'s year, if the Schedule has opened one; the domain then
         checks that `at` falls within it."""
         try:
-            status: IeaCallStatus = await self._client.get_workflow_handle_for(
-                IeaCallWorkflow.run, iea_call_workflow_id(at.year)
+            status: IeaCallStatus = await self._client.get_workflow_handle(
+                iea_call_workflow_id(at.year)
             ).query(IeaCallWorkflow.status)
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
@@ -84,11 +86,14 @@ class ProjectService:
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         )
         try:
+            # by name, with its result type: the SDK's stubs type an async update method's
+            # result as the coroutine it returns
             result: StepResult = await self._client.execute_update_with_start_workflow(
-                ProjectWorkflow.execute,
+                _EXECUTE,
                 command,
                 start_workflow_operation=start,
                 id=_update_id(command.command_id),
+                result_type=StepResult,
             )
         except BaseException:
             _forget_start_error(start)
@@ -97,7 +102,7 @@ class ProjectService:
 
     async def execute(self, project_id: str, command: Command) -> StepResult:
         result: StepResult = await self.handle(project_id).execute_update(
-            ProjectWorkflow.execute, command, id=_update_id(command.command_id)
+            _EXECUTE, command, id=_update_id(command.command_id), result_type=StepResult
         )
         return result
 

@@ -48,11 +48,11 @@ if __package__ in (None, ""):  # run as a script: the repository's root on the p
 
 import asyncpg
 
-from activities.event_records import to_record
 from bench.lifegen import LifeGen, generate_life
 from bench.report import RESULTS, machine, write_section
 from domain.events import DomainEvent
 from eventstore.embedded import start_embedded_postgres, with_database
+from eventstore.event_records import to_record
 from eventstore.postgres import PostgresEventStore
 from readmodels.projector import REBUILD_BATCH, Projector, migrate_read_models
 from readmodels.queries import history

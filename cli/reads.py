@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,7 +42,7 @@ def _day(moment: datetime | None) -> str:
     return "-" if moment is None else moment.date().isoformat()
 
 
-def portfolio_table(rows: list[ProjectRow]) -> str:
+def portfolio_table(rows: Sequence[ProjectRow]) -> str:
     head = (
         f"{'project':<16} {'instr':<5} {'state':<17} {'countries':<14} "
         f"{'awarded':>9} {'released':>9}  term"
@@ -85,10 +86,10 @@ async def run_read(app: Application, args: argparse.Namespace) -> tuple[Any, str
         return {"projects": [r.model_dump(mode="json") for r in rows]}, portfolio_table(rows)
     if args.command == "deadlines":
         within = parse_within(args.within)
-        rows = await app.reads.deadlines(OPERATOR, within)
+        due = await app.reads.deadlines(OPERATOR, within)
         return (
-            {"within_days": within.days, "deadlines": [d.model_dump(mode="json") for d in rows]},
-            deadlines_table(rows),
+            {"within_days": within.days, "deadlines": [d.model_dump(mode="json") for d in due]},
+            deadlines_table(due),
         )
     if args.command == "status":
         project = await app.reads.project(OPERATOR, args.project)

@@ -122,7 +122,7 @@ def typed_input(args: argparse.Namespace, declared: Declaration) -> dict[str, An
         if step.verdict is not None and kind is bool:
             typed[field] = value == step.verdict[0]
         elif typing.get_origin(kind) is dict:
-            typed[field] = _pairs(step.cli.get(field, field), value)
+            typed[field] = _pairs(step.cli.get(field, field), value or [])
         elif value is not None:
             typed[field] = value
     return typed

@@ -91,7 +91,7 @@ def api_server(settings: Settings, app: Application) -> uvicorn.Server:
     )
     server = uvicorn.Server(config)
     # ours stop everything (the TaskGroup of `collab up`, the CLI's signal handling)
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     return server
 
 

@@ -85,7 +85,9 @@ def _instant(moment: datetime, other: datetime) -> str:
 def _require_reason(command: CommandBase) -> None:
     if not (command.reason or "").strip():
         raise RuleViolation(
-            "reason.required", f"reason: a reason is required to {type(command).__name__}"
+            "reason.required",
+            f"reason: a reason is required to {type(command).__name__}",
+            "reason",
         )
 
 
@@ -98,8 +100,8 @@ def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) ->
     inst = CATALOG[app.instrument]
     findings = partner_findings(app)
     if findings:
-        raise RuleViolation("partners", "; ".join(findings))
-    policy.check_amount(inst, app.requested_eur, "requested amount")
+        raise RuleViolation("partners", "; ".join(findings), "application.labs")
+    policy.check_amount(inst, app.requested_eur, "requested amount", "application.requested_eur")
     term_starts_at = None
     if inst.entry is EntryRoute.ANNUAL_CALL:
         if c.call is None:
@@ -169,11 +171,11 @@ def assign_reviewer(c: AssignReviewer, s: ProjectState, policy: Policy) -> list[
     assert s.application is not None
     if c.reviewer.id in s.reviewer_ids():
         raise IllegalTransition(
-            "reviewer.duplicate", f"reviewer {c.reviewer.id} is already assigned"
+            "reviewer.duplicate", f"reviewer {c.reviewer.id} is already assigned", "reviewer_id"
         )
     coi = conflict_of_interest(s.application, c.reviewer, policy.coi_refuse_partner_country)
     if coi:
-        raise RuleViolation("reviewer.conflict_of_interest", coi)
+        raise RuleViolation("reviewer.conflict_of_interest", coi, "reviewer_id")
     return [("ReviewerAssigned", ReviewerAssignedData(reviewer=c.reviewer))]
 
 
@@ -207,8 +209,10 @@ def decide_application(c: DecideApplication, s: ProjectState, policy: Policy) ->
     if not c.approve:
         return [("ApplicationRejected", ApplicationRejectedData())]
     if c.awarded_eur is None:
-        raise RuleViolation("awarded_eur.required", "awarded_eur: required to approve")
-    policy.check_amount(s.instrument, c.awarded_eur, "awarded amount")
+        raise RuleViolation(
+            "awarded_eur.required", "awarded_eur: required to approve", "awarded_eur"
+        )
+    policy.check_amount(s.instrument, c.awarded_eur, "awarded amount", "awarded_eur")
     if len(s.reviews) < policy.min_reviews_to_approve:
         raise RuleViolation(
             "evaluation.reviews",
@@ -221,6 +225,7 @@ def decide_application(c: DecideApplication, s: ProjectState, policy: Policy) ->
                 "term_starts_at.fixed",
                 f"term_starts_at: {s.instrument.code} projects of call {s.call_id} start on "
                 f"{_day(s.next_term_starts_at)}",
+                "term_starts_at",
             )
         starts_at = s.next_term_starts_at
     else:
@@ -230,6 +235,7 @@ def decide_application(c: DecideApplication, s: ProjectState, policy: Policy) ->
                 "term_starts_at.past",
                 f"term_starts_at: {_instant(starts_at, c.at)} is before the decision "
                 f"({_instant(c.at, starts_at)})",
+                "term_starts_at",
             )
     data = ApplicationApprovedData(awarded_eur=c.awarded_eur, term_starts_at=starts_at)
     return [("ApplicationApproved", data)]
@@ -357,7 +363,9 @@ def _known_report(c: SubmitReport | ReviewReport, s: ProjectState) -> Any:
     if report is None:
         known = ", ".join(r.report_id for r in s.reports) or "none"
         raise RuleViolation(
-            "report.unknown", f"report_id: unknown report {c.report_id!r}; known: {known}"
+            "report.unknown",
+            f"report_id: unknown report {c.report_id!r}; known: {known}",
+            "report_id",
         )
     return report
 
@@ -417,7 +425,7 @@ def request_renewal(c: RequestRenewal, s: ProjectState, policy: Policy) -> list[
             f"renewal requests for term {s.term.number} are accepted from {_day(opens)} "
             f"until the term ends on {_day(s.term.ends_at)}; it is {_day(c.at)}",
         )
-    policy.check_amount(inst, c.requested_eur, "requested amount")
+    policy.check_amount(inst, c.requested_eur, "requested amount", "requested_eur")
     data = RenewalRequestedData(term_number=s.term.number, requested_eur=c.requested_eur)
     return [("RenewalRequested", data)]
 
@@ -433,8 +441,10 @@ def decide_renewal(c: DecideRenewal, s: ProjectState, policy: Policy) -> list[Pe
     if not c.grant:
         return [("RenewalRefused", RenewalRefusedData(term_number=s.term.number))]
     if c.awarded_eur is None:
-        raise RuleViolation("awarded_eur.required", "awarded_eur: required to grant a renewal")
-    policy.check_amount(s.instrument, c.awarded_eur, "awarded amount")
+        raise RuleViolation(
+            "awarded_eur.required", "awarded_eur: required to grant a renewal", "awarded_eur"
+        )
+    policy.check_amount(s.instrument, c.awarded_eur, "awarded amount", "awarded_eur")
     data = RenewalGrantedData(term_number=s.term.number, awarded_eur=c.awarded_eur)
     return [("RenewalGranted", data)]
 
@@ -475,13 +485,16 @@ def link_successor(c: LinkSuccessor, s: ProjectState, policy: Policy) -> list[Pe
             "successor.instrument",
             f"successor_instrument: an {inst.code} is followed up by an {inst.successor}; "
             f"got {c.successor_instrument}",
+            "successor_instrument",
         )
     if s.successor_project_id is not None:
         raise IllegalTransition(
             "successor.already", f"successor {s.successor_project_id} is already linked"
         )
     if c.successor_project_id == s.project_id:
-        raise RuleViolation("successor.self", "a project cannot succeed itself")
+        raise RuleViolation(
+            "successor.self", "a project cannot succeed itself", "successor_project_id"
+        )
     closes = successor_link_closes_at(s, policy)
     if closes is not None and c.at > closes:
         raise IllegalTransition(

@@ -74,13 +74,16 @@ class Policy(BaseModel):
     def funding_for(self, code: InstrumentCode) -> FundingPolicy:
         return self.funding[code]
 
-    def check_amount(self, instrument: Instrument, amount_eur: int, what: str) -> None:
+    def check_amount(
+        self, instrument: Instrument, amount_eur: int, what: str, field: str | None = None
+    ) -> None:
         rng = self.funding_for(instrument.code)
         if not rng.funding_min_eur <= amount_eur <= rng.funding_max_eur:
             raise RuleViolation(
                 "funding.range",
                 f"{what} {amount_eur} EUR outside {instrument.code} range "
                 f"{rng.funding_min_eur}–{rng.funding_max_eur}",
+                field,
             )
 
 

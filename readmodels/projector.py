@@ -28,11 +28,11 @@ import asyncpg
 import structlog
 from pydantic_core import to_json
 
-from activities.event_records import from_record
 from domain.deadlines import open_deadlines
 from domain.events import EVENT_ADAPTER, DomainEvent, ReminderSent
 from domain.evolve import fold
 from domain.state import ProjectState
+from eventstore.event_records import from_record
 from eventstore.migrations import migrate
 from eventstore.postgres import PostgresEventStore
 from eventstore.records import FeedDocuments, GlobalCursor

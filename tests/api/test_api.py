@@ -315,6 +315,7 @@ async def test_an_iea_is_linked_to_its_successor_once(api, ts_env, service):
     assert r.json()["detail"] == {
         "message": f"successor {successor} is already linked",
         "rule": "successor.already",
+        "field": None,
     }
     r = await api.post(
         "derci_officer",

@@ -99,6 +99,7 @@ async def test_personal_calendars_hold_the_right_dates(api, ts_env):
     waiting = await submitted(api)
     await ts_env.sleep(timedelta(hours=1))
     await api.post("institute_officer", f"/projects/{waiting}/reviewers", REVIEWER)
+    await api.caught_up()
     body = (await api.http.get(f"/calendar/{api.calendars['reviewer']}.ics")).content
     reviewer_events = Calendar.from_ical(body).walk("VEVENT")
     assert [str(e["uid"]) for e in reviewer_events] == [

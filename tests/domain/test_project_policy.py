@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 
-from activities.event_records import to_record
 from domain.calendar import add_months
 from domain.commands import RequestRenewal
 from domain.deadlines import DeadlineKind, open_deadlines
@@ -20,6 +19,7 @@ from domain.evolve import evolve, fold
 from domain.instruments import InstrumentCode
 from domain.policy import DEFAULT_POLICY, Policy
 from domain.state import ProjectState, policy_of
+from eventstore.event_records import to_record
 from tests.builders import cid, pi_actor, utc
 from tests.domain.life import Life
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import asyncpg
 
-from activities.event_records import from_record, to_record
 from bench.lifegen import generate_life
 from domain.actors import Actor, Role
 from domain.events import EVENT_ADAPTER, EVENT_TYPES, DomainEvent
+from eventstore.event_records import from_record, to_record
 from eventstore.postgres import PostgresEventStore
 from readmodels.projector import _EVENT_DOCUMENT
 

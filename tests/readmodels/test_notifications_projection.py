@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from activities.event_records import to_record
 from bench.lifegen import generate_life
 from domain.events import ReminderSent
+from eventstore.event_records import to_record
 from eventstore.postgres import PostgresEventStore
 from eventstore.upcasting import Upcasters
 from readmodels.projector import Projector, migrate_read_models

@@ -6,7 +6,7 @@ import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from activities.event_records import to_record
+from eventstore.event_records import to_record
 from readmodels.outbox import Outbox
 from readmodels.projector import migrate_read_models
 from tests.domain.test_lifecycle import funded

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from activities.event_records import to_record
 from domain.policy import DEFAULT_POLICY
 from domain.state import ProjectState, policy_of
+from eventstore.event_records import to_record
 from readmodels.projector import Projector, migrate_read_models
 from readmodels.views import OPERATOR, deadlines_for, project_state_json
 from tests.builders import utc

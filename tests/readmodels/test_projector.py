@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from activities.event_records import to_record
 from domain.commands import TerminateProject
+from eventstore.event_records import to_record
 from readmodels.projector import Projector, migrate_read_models
 from readmodels.queries import get_project, history
 from readmodels.views import OPERATOR, PortfolioFilter, deadlines_for, portfolio

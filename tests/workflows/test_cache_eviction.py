@@ -10,11 +10,11 @@ from datetime import timedelta
 from temporalio.bridge.proto.workflow_activation import RemoveFromCache
 from temporalio.worker import _workflow
 
-from activities.event_records import from_record
 from application.projects import ProjectService
 from collab.worker_build import build_worker
 from domain.commands import DecideApplication, ReviewReport, SubmitReport
 from domain.state import FINAL_REPORT_ID, Phase
+from eventstore.event_records import from_record
 from tests.builders import DERCI, INSTITUTE
 from tests.workflows.driver import ProjectDriver
 

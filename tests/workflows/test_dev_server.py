@@ -24,7 +24,6 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from activities.event_records import from_record
 from application.projects import ProjectService
 from collab.embedded_temporal import temporal_binary
 from collab.schedules import IEA_CALL_SCHEDULE_ID, ensure_iea_call_schedule
@@ -38,6 +37,7 @@ from domain.commands import (
 from domain.events import Recommendation
 from domain.policy import DEFAULT_POLICY, iea_call_window
 from domain.state import Phase, ProjectState, TrancheStatus
+from eventstore.event_records import from_record
 from tests.builders import DERCI, INSTITUTE, application, pi_actor, reviewer, reviewer_actor
 from workflows.iea_call import IeaCallWorkflow
 from workflows.messages import iea_call_workflow_id

@@ -10,10 +10,10 @@ import pytest
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from activities.event_records import to_record
 from application.projects import refusal_of
 from domain.commands import DecideApplication, SubmitReview, TerminateProject
 from domain.events import ProjectTerminated, ProjectTerminatedData, Recommendation
+from eventstore.event_records import to_record
 from tests.builders import DERCI, INSTITUTE, reviewer_actor
 from tests.workflows.driver import ProjectDriver
 

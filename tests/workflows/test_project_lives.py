@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from activities.event_records import from_record
 from domain.calendar import add_months, add_years
 from domain.commands import (
     DecideApplication,
@@ -19,6 +18,7 @@ from domain.commands import (
 )
 from domain.events import ReminderKind
 from domain.state import Phase, TrancheStatus
+from eventstore.event_records import from_record
 from tests.builders import DERCI, INSTITUTE, pi_actor
 from tests.workflows.driver import ProjectDriver
 from workflows.project import RUN_HISTORY_BOUND

@@ -1,4 +1,5 @@
-"""Mapping between the domain's typed events and the store's records."""
+"""Mapping between the domain's typed events and the store's records: the store side's one
+place that knows both (the activities append through it, the projector reads through it)."""
 
 from __future__ import annotations
 
