@@ -14,6 +14,7 @@ from typing import Any
 
 from application.portfolio_query import PortfolioQuery
 from application.refusals import Kind, Refusal
+from domain.actors import OPERATOR as OPERATOR
 from domain.actors import Actor, Role
 from domain.authorization import may_audit
 from domain.errors import DomainError
@@ -42,8 +43,6 @@ from readmodels.views import (
 SETTLE_WITHIN = timedelta(seconds=5)
 _POLL_S = 0.05
 EVERYTHING = timedelta(days=365 * 30)
-# whoever runs the CLI's questions on the service's host (with its database) sees it all
-OPERATOR = Actor(id="operator", role=Role.SYSTEM)
 
 
 @dataclass(frozen=True)

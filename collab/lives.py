@@ -117,13 +117,21 @@ class ProjectDriver:
         raise AssertionError(f"{self.project_id}: never reached {what}; state {state.phase}")
 
     async def caught_up(self, moment: datetime) -> ProjectState:
-        """The state once the workflow has taken every automatic step due by `moment`."""
-
-        def done(state: ProjectState) -> bool:
+        """The state once the workflow has taken every automatic step due by `moment`
+        (asked again after a pause growing from 0.05 to 0.4 s, for up to a minute)."""
+        pause, waited = 0.05, 0.0
+        while True:
+            state = await self.state()
             step = next_step(state, self.service.policy)
-            return step is None or step.due_at > moment
-
-        return await self.wait_for(done, f"its steps due by {moment:%Y-%m-%d %H:%M}", 200)
+            if step is None or step.due_at > moment:
+                return state
+            if waited > 60:
+                raise AssertionError(
+                    f"{self.project_id}: {step.label} due {step.due_at} not taken by {moment}"
+                )
+            await asyncio.sleep(pause)
+            waited += pause
+            pause = min(pause * 1.5, 0.4)
 
     # --- playing a script ---
 

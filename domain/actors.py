@@ -24,3 +24,6 @@ class Actor(BaseModel):
 
 
 SYSTEM = Actor(id="system", role=Role.SYSTEM)
+# whoever asks from the service's own host (the CLI's questions, with the database's
+# rights): reads the whole portfolio, changes nothing
+OPERATOR = Actor(id="operator", role=Role.SYSTEM)

@@ -13,6 +13,7 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.actors import Actor, Role
+from domain.fields import PersonId
 from eventstore.migrations import migrate
 from eventstore.postgres import PostgresEventStore
 
@@ -22,7 +23,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 class Person(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    person_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,199}$")
+    person_id: PersonId
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
     lab: str = Field(min_length=1, max_length=300)

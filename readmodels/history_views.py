@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from domain.actors import Actor, Role
+from domain.authorization import SEES_ALL
 from eventstore.postgres import PostgresEventStore
 from readmodels.queries import ActorOut, History, HistoryEntry, history
-from readmodels.views import _SEES_ALL, project_for
+from readmodels.views import project_for
 
 
 async def history_for(store: PostgresEventStore, viewer: Actor, project_id: str) -> History | None:
@@ -18,7 +19,7 @@ async def history_for(store: PostgresEventStore, viewer: Actor, project_id: str)
     if await project_for(store, viewer, project_id) is None:
         return None
     found = await history(store, project_id)
-    if found is None or viewer.role in _SEES_ALL:
+    if found is None or viewer.role in SEES_ALL:
         return found
     return anonymise_reviewers(found, keep=viewer.id if viewer.role is Role.REVIEWER else None)
 

@@ -12,14 +12,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.actors import Actor, Role
+from domain.actors import OPERATOR as OPERATOR
+from domain.actors import Actor
+from domain.authorization import SEES_ALL
 from eventstore.postgres import PostgresEventStore
 from readmodels.queries import DeadlineRow, ProjectRow, _project
-
-_SEES_ALL = (Role.INSTITUTE_OFFICER, Role.DERCI_OFFICER, Role.AUDITOR, Role.SYSTEM)
-
-# whoever runs the CLI on the database's host sees the whole portfolio
-OPERATOR = Actor(id="operator", role=Role.SYSTEM)
 
 # $1 the person's id, $2 their role; `p` is the portfolio row
 _VISIBLE = """(
@@ -32,7 +29,7 @@ _VISIBLE = """(
 
 
 def _who(viewer: Actor) -> tuple[str, str, list[str]]:
-    return viewer.id, viewer.role.value, [r.value for r in _SEES_ALL]
+    return viewer.id, viewer.role.value, sorted(r.value for r in SEES_ALL)
 
 
 class SortKey(StrEnum):
