@@ -15,6 +15,8 @@ COPY activities/ activities/
 COPY eventstore/ eventstore/
 COPY readmodels/ readmodels/
 COPY identity/ identity/
+COPY application/ application/
+COPY cli/ cli/
 COPY api/ api/
 COPY collab/ collab/
 COPY web/ web/

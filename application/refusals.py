@@ -23,6 +23,18 @@ class Kind(StrEnum):
     UNAVAILABLE = "unavailable"  # the workflow service or the database is out of reach
 
 
+# the status an HTTP client can act on, for the API and the pages alike
+HTTP_STATUS = {
+    Kind.INPUT: 422,
+    Kind.RULE: 422,
+    Kind.TRANSITION: 409,
+    Kind.CONFLICT: 409,
+    Kind.PERMISSION: 403,
+    Kind.IDENTITY: 401,
+    Kind.NOT_FOUND: 404,
+    Kind.UNAVAILABLE: 503,
+}
+
 # the domain's error kinds (domain.errors) as refusal kinds
 _DOMAIN = {"validation": Kind.RULE, "transition": Kind.TRANSITION, "permission": Kind.PERMISSION}
 

@@ -10,6 +10,8 @@ import secrets
 
 import structlog
 import uvicorn
+from temporalio.client import Client
+from temporalio.worker import Worker
 
 from application.projects import ProjectService
 from application.service import Application, assemble
@@ -22,6 +24,7 @@ from collab.schedules import ensure_iea_call_schedule
 from collab.settings import Settings
 from collab.temporal_client import connect_client
 from collab.worker_build import build_worker
+from eventstore.recorder import EventRecorder
 from readmodels.projector import Projector
 
 log = structlog.get_logger("collab.up")
@@ -41,13 +44,7 @@ async def run_service(settings: Settings) -> None:
     try:
         async with open_store(settings, stop_embedded=True) as store:
             client = await connect_client(settings)
-            await ensure_iea_call_schedule(client, settings.task_queue)
-            worker = build_worker(
-                client,
-                store,
-                settings.task_queue,
-                max_cached_workflows=settings.worker_max_cached_workflows,
-            )
+            worker = await service_worker(settings, client, store)
             print(f"collab-lifecycle is up (data in {data_dir})", flush=True)
             print(f"  PostgreSQL : {_where_db(settings)}", flush=True)
             print(f"  Temporal   : {settings.temporal_target}", flush=True)
@@ -119,17 +116,22 @@ async def run_projector(settings: Settings) -> None:
                 tasks.create_task(run_mailer(settings, store))
 
 
+async def service_worker(settings: Settings, client: Client, store: EventRecorder) -> Worker:
+    """The worker as the service runs it. Every worker start makes sure (idempotently) that
+    DERCI's yearly IEA call is scheduled."""
+    await ensure_iea_call_schedule(client, settings.task_queue)
+    return build_worker(
+        client,
+        store,
+        settings.task_queue,
+        max_cached_workflows=settings.worker_max_cached_workflows,
+    )
+
+
 async def run_worker(settings: Settings) -> None:
     async with open_store(settings) as store:
         client = await connect_client(settings)
-        # idempotent: every worker start makes sure DERCI's yearly IEA call is scheduled
-        await ensure_iea_call_schedule(client, settings.task_queue)
-        worker = build_worker(
-            client,
-            store,
-            settings.task_queue,
-            max_cached_workflows=settings.worker_max_cached_workflows,
-        )
+        worker = await service_worker(settings, client, store)
         log.info(
             "worker started",
             temporal=settings.temporal_target,

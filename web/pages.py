@@ -21,7 +21,7 @@ from starlette.datastructures import URL
 
 from application.portfolio_query import PortfolioQuery
 from application.reads import ProjectView
-from application.refusals import Kind, Refusal
+from application.refusals import HTTP_STATUS, Refusal
 from application.service import Application
 from domain.declarations import PERSON_STEPS
 from domain.institutes import Institute
@@ -97,18 +97,6 @@ Who = Annotated[Viewer, Depends(viewer)]
 Filter = Annotated[PortfolioQuery, Query()]
 # the position of the viewer's own step, carried by the redirect that follows it
 After = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
-
-# a refusal's kind as the status the page answers with
-_STATUS = {
-    Kind.INPUT: 422,
-    Kind.RULE: 422,
-    Kind.TRANSITION: 409,
-    Kind.CONFLICT: 409,
-    Kind.PERMISSION: 403,
-    Kind.IDENTITY: 401,
-    Kind.NOT_FOUND: 404,
-    Kind.UNAVAILABLE: 503,
-}
 
 
 def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> None:
@@ -328,7 +316,7 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
         except FormErrors as err:
             status, errors = 422, err.errors
         except Refusal as refusal:
-            status = _STATUS[refusal.kind]
+            status = HTTP_STATUS[refusal.kind]
             errors = {field_of(form, refusal.field): refusal.message}
         else:
             query = {"done": command}
@@ -416,7 +404,7 @@ async def _asked(work: Any) -> Any:
     try:
         return await work
     except Refusal as refusal:
-        raise HTTPException(_STATUS[refusal.kind], refusal.message) from refusal
+        raise HTTPException(HTTP_STATUS[refusal.kind], refusal.message) from refusal
 
 
 def _return_to(request: Request) -> str:

@@ -28,6 +28,7 @@ async def test_migrating_twice_applies_once(database_url: str) -> None:
             (1, "events"),
             (2, "append_function"),
             (3, "app_role"),
+            (4, "events_position_index"),
         ]
         assert all(len(r["checksum"]) == 64 for r in rows)
     finally:
