@@ -64,10 +64,8 @@ TIME_SKIPPING = ["--dynamic-config-value", "frontend.WorkflowTimeSkippingEnabled
 
 
 def import_build_worker() -> Any:
-    try:
-        from collab.worker_build import build_worker
-    except ImportError:  # before the worker's wiring moved into the package
-        from worker import build_worker  # type: ignore[no-redef]
+    from collab.worker_build import build_worker
+
     return build_worker
 
 

@@ -434,7 +434,7 @@ async def run(args: argparse.Namespace, data_dir: Path) -> tuple[LoadOutcome, di
         load_s=load_s + vacuum_s,
         generate_s=loaded["generate_s"],
         append_s=loaded["append_s"],
-        appends=loaded["appends"],
+        appends=int(loaded["appends"]),
         writers=args.writers,
         vacuum_s=vacuum_s,
         history_samples=args.samples,

@@ -118,7 +118,8 @@ class ProjectDriver:
 
     async def caught_up(self, moment: datetime) -> ProjectState:
         """The state once the workflow has taken every automatic step due by `moment`
-        (asked again after a pause growing from 0.05 to 0.4 s, for up to a minute)."""
+        (asked again after 0.05 s, for up to a minute; with per-workflow clocks after a
+        pause growing to 0.4 s)."""
         pause, waited = 0.05, 0.0
         while True:
             state = await self.state()
@@ -131,7 +132,8 @@ class ProjectDriver:
                 )
             await asyncio.sleep(pause)
             waited += pause
-            pause = min(pause * 1.5, 0.4)
+            if self.per_workflow_clock:  # one clock for all: keep asking at 0.05 s
+                pause = min(pause * 1.5, 0.4)
 
     # --- playing a script ---
 
@@ -153,8 +155,8 @@ class ProjectDriver:
             if slept and self._submitted:  # the steps due by then come first
                 await self.caught_up(await self.now())
             await self.take(action.command, action.actor, **action.fields)
-            # the state the step left (what it made due at once follows at the next look)
-            return Seen(await self.state(), await self.now())
+            # the state once the workflow has taken what the step made due at once
+            return Seen(await self.caught_up(await self.now()), await self.now())
         now = await self.now()
         return Seen(await self.caught_up(now) if self._submitted else ProjectState(), now)
 
