@@ -67,18 +67,18 @@ class Refusal(Exception):
     @classmethod
     def of_kind_name(cls, kind: str, message: str, rule: str | None, field: str | None) -> Refusal:
         """A domain refusal that crossed the workflow boundary as (kind, rule, field)."""
-        return cls(_DOMAIN.get(kind, Kind.TRANSITION), message, rule, field)
+        return cls(_DOMAIN.get(kind, Kind.RULE), message, rule, field)
 
     @classmethod
     def of_input(cls, err: ValidationError, prefix: str = "") -> Refusal:
         errors = err.errors(include_url=False, include_context=False, include_input=False)
-        first = errors[0]
-        loc = [str(p) for p in first["loc"]]
-        where = prefix + ".".join(loc) if loc else (prefix.rstrip(".") or "input")
-        return cls(
-            Kind.INPUT,
-            f"{where}: {first['msg']}",
-            "input",
-            where.split(".", 1)[0],
-            [dict(e) for e in errors],
-        )
+        parts = []
+        for e in errors:
+            loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
+            parts.append(
+                f"{prefix}{loc}: {e['msg']}" if loc else f"{prefix or 'input'}: {e['msg']}"
+            )
+        first = [str(p) for p in errors[0]["loc"]]
+        # the field a form shows it next to: the first problem's, as deep as a form goes
+        field = ".".join(first[:2]) if first[:1] == ["application"] else (first or ["input"])[0]
+        return cls(Kind.INPUT, "; ".join(parts), "input", field, [dict(e) for e in errors])

@@ -23,6 +23,7 @@ from application.projects import ProjectService, refusal_of
 from application.refusals import Kind, Refusal
 from domain.actors import Role
 from domain.application import Reviewer
+from domain.authorization import require_role
 from domain.commands import AssignReviewer, Command, CommandBase, LinkSuccessor
 from domain.decider import decide
 from domain.declarations import Declaration
@@ -59,6 +60,12 @@ class Steps:
         step = declared.person
         if step is None:
             raise Refusal(Kind.PERMISSION, f"{declared.name} is taken by the system only", "role")
+        try:
+            # before anything is looked up for the input: a person who may not take the step
+            # learns nothing about the directory or the project from its refusal
+            require_role(declared.command, person.actor)
+        except DomainError as err:
+            raise Refusal.of_domain(err) from err
         keys = {k: typed[k] for k in step.path_fields if k in typed}
         body = {k: v for k, v in typed.items() if k not in keys}
         try:
@@ -128,6 +135,11 @@ class Steps:
     ) -> dict[str, Any]:
         """Who the reviewer is (lab, country: what conflict of interest is checked against)
         comes from the directory, never from the person who assigns them."""
+        assert project_id is not None
+        try:  # the project exists and is running: its phase is the decider's to judge
+            await self.projects.state(project_id)
+        except RPCError as err:
+            raise await self._not_running(project_id, err) from err
         reviewer_id = fields.pop("reviewer_id")
         found = await self._people.get(reviewer_id)
         if found is None or found.role is not Role.REVIEWER:

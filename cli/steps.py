@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import enum
 import os
+import sys
 import types
 import typing
 from pathlib import Path
@@ -144,10 +145,18 @@ async def acting_person(
     """The directory's person behind --as or COLLAB_TOKEN (a submission: by default its
     coordinator). A --role the directory contradicts is refused, never taken."""
     token = os.environ.get(TOKEN_ENV, "").strip()
-    if args.actor:
-        person = await app.identities.by_id(args.actor)
-    elif token:
+    if token:
         person = await app.identities.by_token(token)
+        if args.actor and args.actor != person.person_id:
+            raise Refusal(
+                Kind.IDENTITY,
+                f"--as: {args.actor} is not the person of {TOKEN_ENV} ({person.person_id})",
+                "person.token",
+                "as",
+            )
+    elif args.actor:
+        # on the service's host, with the database's rights: an operator acting for them
+        person = await app.identities.by_id(args.actor)
     elif args.step == "submit" and isinstance(typed.get("application"), dict):
         coordinator = typed["application"].get("coordinator") or {}
         if not isinstance(coordinator, dict) or not coordinator.get("id"):
@@ -178,5 +187,9 @@ async def run_step(app: Application, args: argparse.Namespace) -> StepResult:
             refusal.message = refusal.message.removeprefix("application.")
         raise
     # read-your-writes for the next command: the read models reflect this step
-    await app.reads.settle(result.position)
+    if not await app.reads.settle(result.position):
+        print(
+            "collab: recorded; the read models do not show it yet (is the projector running?)",
+            file=sys.stderr,
+        )
     return result

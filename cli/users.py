@@ -5,19 +5,21 @@ OS account running the command."""
 from __future__ import annotations
 
 import argparse
-import getpass
+import os
+import pwd
 from typing import Any
 
 from application.service import Application
 
 
 def operator() -> str:
+    """The OS account running the command (its effective uid, not $USER or $LOGNAME, which
+    anyone can set)."""
+    uid = os.geteuid()
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no user name for this uid (some containers)
-        import os
-
-        return f"uid {os.getuid()}"
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # no user name for this uid (some containers)
+        return f"uid {uid}"
 
 
 async def run_users(app: Application, args: argparse.Namespace) -> tuple[Any, str]:

@@ -20,16 +20,22 @@ def may_audit(actor: Actor) -> None:
         raise NotPermitted("role", f"{actor.role.value} may not audit the whole store")
 
 
-def authorize(command: CommandBase, state: ProjectState) -> None:
-    actor: Actor = command.actor
-    allowed = DECLARED[type(command)].roles
-    name = type(command).__name__
+def require_role(command: type[CommandBase], actor: Actor) -> None:
+    """The actor's role may issue this kind of command at all (asked before anything about
+    the project or the input is looked up)."""
+    allowed = DECLARED[command].roles
     if actor.role not in allowed:
         roles = ", ".join(sorted(r.value for r in allowed))
         raise NotPermitted(
             "role",
-            f"{actor.role.value} {actor.id} may not {_verb(name)}; allowed roles: {roles}",
+            f"{actor.role.value} {actor.id} may not {_verb(command.__name__)}; "
+            f"allowed roles: {roles}",
         )
+
+
+def authorize(command: CommandBase, state: ProjectState) -> None:
+    actor: Actor = command.actor
+    require_role(type(command), actor)
     if actor.role is Role.COORDINATOR:
         app = command.application if isinstance(command, SubmitApplication) else state.application
         if app is not None and app.coordinator.id != actor.id:

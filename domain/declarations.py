@@ -1,7 +1,7 @@
 """Every command, declared once: its handler, who may issue it, in which phases, and for a
 person's step its input, its address and how it is offered. The decider, the role table,
 the open steps, the API's endpoints, the pages' forms and the CLI's subcommands are all
-read from here (tests/domain/test_declarations.py checks that nothing is missing).
+read from here (tests/test_declarations.py checks that nothing is missing).
 
 A new command: its input in domain.inputs, its command in domain.commands, its handler in
 domain.handlers, one entry below, and its labels in web.i18n."""

@@ -4,9 +4,9 @@ started as a subprocess the way a newcomer runs it; stopped and started again.""
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 import os
+import pwd
 import re
 import signal
 import socket
@@ -210,7 +210,7 @@ def test_the_api_answers_a_registered_person(service):
     # each change to the directory is recorded with the operator who made it
     changes = service.ok("users", "changes", "audit-leroy")["changes"]
     assert [c["change"] for c in changes] == ["registered", "revoked"]
-    assert {c["operator"] for c in changes} == {getpass.getuser()}
+    assert {c["operator"] for c in changes} == {pwd.getpwuid(os.geteuid()).pw_name}
     assert all(c["database_user"] for c in changes)
     # a revoked person acts no more, from the CLI either
     line = service.refused("terminate", "ANY-1", "--reason", "x", "--as", "audit-leroy")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import AwareDatetime
 from pydantic.fields import FieldInfo
 
 from domain.declarations import PERSON_STEPS, Declaration
@@ -28,6 +29,7 @@ class Field:
     kind: str  # text, textarea, number, date, yesno, select, person
     required: bool = True
     choices: tuple[str, ...] = ()
+    default: str = ""  # what the form shows before anything is typed: the input's default
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ def _max_length(info: FieldInfo) -> int | None:
 def _fields(name: str, info: FieldInfo) -> list[Field]:
     required = info.is_required()
     kind = _unwrap(info.annotation)
+    default = info.default
+    shown = "" if required or default is None else str(getattr(default, "value", default))
     if name in FROM_DIRECTORY:
         return [Field(name, "person", required)]
     if kind is bool:
@@ -67,10 +71,10 @@ def _fields(name: str, info: FieldInfo) -> list[Field]:
     if typing.get_origin(kind) is dict:
         return [Field(f"score_{c}", "number", required) for c in REVIEW_CRITERIA]
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        return [Field(name, "select", required, tuple(m.value for m in kind))]
+        return [Field(name, "select", required, tuple(m.value for m in kind), shown)]
     if kind is int:
         return [Field(name, "number", required)]
-    if kind is datetime:
+    if kind in (datetime, AwareDatetime):  # a term start: a day on a page
         return [Field(name, "date", required)]
     long = (_max_length(info) or 0) > _LONG_TEXT
     return [Field(name, "textarea" if long else "text", required)]

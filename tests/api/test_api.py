@@ -391,3 +391,21 @@ async def test_openapi_is_served(api):
     spec = (await api.http.get("/openapi.json")).json()
     assert "/projects/{project_id}/decision" in spec["paths"]
     assert (await api.http.get("/docs")).status_code == 200
+
+
+async def test_who_may_not_assign_learns_nothing_of_the_directory_or_the_project(api):
+    """The role is checked before the reviewer or the project is looked up."""
+    pid = await submitted(api)
+    for reviewer in ("ghost-1", REVIEWER["reviewer_id"]):
+        r = await api.post("coordinator", f"/projects/{pid}/reviewers", {"reviewer_id": reviewer})
+        assert r.status_code == 403, r.json()
+        assert r.json()["detail"]["rule"] == "role"
+    r = await api.post("coordinator", "/projects/NOPE-1/reviewers", {"reviewer_id": "ghost-1"})
+    assert r.status_code == 403
+    # an officer is told which it is
+    r = await api.post("institute_officer", "/projects/NOPE-1/reviewers", {"reviewer_id": "x"})
+    assert r.status_code == 404
+    r = await api.post(
+        "institute_officer", f"/projects/{pid}/reviewers", {"reviewer_id": "ghost-1"}
+    )
+    assert r.status_code == 422 and r.json()["detail"]["field"] == "reviewer_id"
