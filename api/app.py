@@ -18,9 +18,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.calendar import ics
 from api.refusals import http_error
+from application.audit import AuditReport
 from application.catalog import instruments_catalog
 from application.portfolio_query import PortfolioQuery
-from application.reads import audit_report
 from application.refusals import Kind, Refusal
 from application.service import Application
 from domain.declarations import PERSON_STEPS, Declaration
@@ -147,9 +147,10 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
         return await app.reads.deadlines(who.actor, timedelta(days=within_days), after)
 
     @fastapi.get("/audit/verify", tags=["questions"])
-    async def audit_verify(who: Me) -> dict[str, Any]:
-        """The whole store's hash chains: for officers and auditors (a break names a project)."""
-        return audit_report(await _answer(app.reads.audit(who.actor)))
+    async def audit_verify(who: Me) -> AuditReport:
+        """The whole store's hash chains and its sealed ledger: for officers and auditors (a
+        break names a project and an event)."""
+        return await _answer(app.audit.verify(who.actor))
 
     @fastapi.get(
         "/calendar/{calendar_token}.ics",

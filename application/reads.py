@@ -10,14 +10,11 @@ import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from application.portfolio_query import PortfolioQuery
 from application.refusals import Kind, Refusal
 from domain.actors import OPERATOR as OPERATOR
 from domain.actors import Actor, Role
-from domain.authorization import may_audit
-from domain.errors import DomainError
 from domain.open_steps import OpenStep, open_steps
 from domain.state import ProjectState, policy_of
 from eventstore.postgres import PostgresEventStore
@@ -149,14 +146,6 @@ class Reads:
         await self.settle(after)
         return await deadlines_for(self._store, viewer, datetime.now(UTC), within)
 
-    async def audit(self, viewer: Actor) -> ChainBreak | None:
-        """Every hash chain of the store: for officers and auditors."""
-        try:
-            may_audit(viewer)
-        except DomainError as err:
-            raise Refusal.of_domain(err) from err
-        return await self._store.verify()
-
     async def calendar(self, calendar_token: str) -> tuple[Person, list[DeadlineRow]]:
         """The feed behind a calendar token: what concerns its owner. The token grants
         nothing else."""
@@ -165,18 +154,3 @@ class Reads:
             raise Refusal(Kind.NOT_FOUND, "no such calendar", "auth")
         rows = await deadlines_for(self._store, who.actor, datetime.now(UTC), EVERYTHING)
         return who, rows
-
-
-def audit_report(broken: ChainBreak | None) -> dict[str, Any]:
-    """`audit verify`'s answer, the same for the API and the CLI."""
-    if broken is None:
-        return {"intact": True, "first_break": None}
-    return {
-        "intact": False,
-        "first_break": {
-            "project_id": broken.stream_id,
-            "version": broken.version,
-            "event_id": str(broken.event_id),
-            "detail": broken.detail,
-        },
-    }

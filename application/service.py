@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+from application.audit import Audit
 from application.people import Directory, Identities
 from application.projects import ProjectService
 from application.reads import Reads
@@ -24,6 +26,7 @@ class Application:
     directory: Directory
     sessions: SessionStore  # the pages' server-side sessions
     maintenance: Maintenance
+    audit: Audit
 
 
 class Maintenance:
@@ -40,8 +43,11 @@ class Maintenance:
         return await projector.projected_events()
 
 
-def assemble(store: PostgresEventStore, projects: ProjectService | None) -> Application:
-    """`projects` None: no workflow service (questions only); a step is then refused."""
+def assemble(
+    store: PostgresEventStore, projects: ProjectService | None, key_file: Path | None = None
+) -> Application:
+    """`projects` None: no workflow service (questions only); a step is then refused.
+    `key_file`: the ledger's signing key (None: no digest can be signed here)."""
     people = PeopleDirectory(store)
     return Application(
         steps=Steps(store, projects, people),
@@ -50,4 +56,5 @@ def assemble(store: PostgresEventStore, projects: ProjectService | None) -> Appl
         directory=Directory(people),
         sessions=SessionStore(store),
         maintenance=Maintenance(store),
+        audit=Audit(store, key_file),
     )

@@ -15,6 +15,7 @@ from typing import Any
 from application.catalog import instruments_catalog
 from application.refusals import Refusal
 from application.service import Application
+from cli.audit import check_proof_offline, run_audit
 from cli.errors import REFUSED, CliError
 from cli.reads import run_read
 from cli.steps import add_step_parsers, run_step
@@ -54,9 +55,23 @@ def needs_workflows(args: argparse.Namespace) -> bool:
     return bool(args.command == "step")
 
 
-def instruments(args: argparse.Namespace) -> int:
-    rows = instruments_catalog()
-    show(args, rows, _instruments_text(rows))
+def offline(args: argparse.Namespace) -> bool:
+    """Commands that need neither the database nor Temporal."""
+    command: str = args.command
+    return command == "instruments" or (
+        command == "audit" and getattr(args, "audit_command", None) == "check-proof"
+    )
+
+
+def run_offline(args: argparse.Namespace) -> int:
+    try:
+        if args.command == "instruments":
+            rows = instruments_catalog()
+            show(args, rows, _instruments_text(rows))
+        else:
+            show(args, *check_proof_offline(args))
+    except Refusal as refusal:
+        raise CliError(refusal.message, REFUSED) from refusal
     return 0
 
 
@@ -73,6 +88,8 @@ async def run(app: Application, args: argparse.Namespace) -> int:
             )
         elif args.command == "users":
             obj, text = await run_users(app, args)
+        elif args.command == "audit":
+            obj, text = await run_audit(app, args)
         else:
             obj, text = await run_read(app, args)
     except Refusal as refusal:
@@ -124,7 +141,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p = sub.add_parser("audit", help="tamper evidence")
     audit = p.add_subparsers(dest="audit_command", required=True)
-    _common(audit.add_parser("verify", help="re-check every hash chain"))
+    a = _common(
+        audit.add_parser(
+            "verify",
+            help="re-check every hash chain and the ledger; with --digest, that it extends it",
+        )
+    )
+    a.add_argument("--digest", metavar="FILE", help="a signed digest kept from `audit digest`")
+    a = _common(audit.add_parser("digest", help="seal the ledger and sign its head"))
+    a.add_argument("--out", metavar="FILE", help="write the digest there (default: stdout)")
+    a = _common(audit.add_parser("prove", help="an event's inclusion proof against a digest"))
+    a.add_argument("event_id", metavar="EVENT_ID")
+    a.add_argument("--digest", metavar="FILE", required=True)
+    a = _common(audit.add_parser("check-proof", help="check an inclusion proof; needs no database"))
+    a.add_argument("proof", metavar="PROOF")
+    a.add_argument("--digest", metavar="FILE", required=True)
     p = sub.add_parser("users", help="people, their roles and tokens")
     users = p.add_subparsers(dest="users_command", required=True)
     u = _common(users.add_parser("add", help="register a person; prints their token once"))

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from application.portfolio_query import PortfolioQuery
-from application.reads import OPERATOR, audit_report
+from application.reads import OPERATOR
 from application.service import Application
 from cli.errors import USAGE, CliError
 from readmodels.queries import DeadlineRow, ProjectRow
@@ -70,16 +70,6 @@ async def run_read(app: Application, args: argparse.Namespace) -> tuple[Any, str
         n = await app.maintenance.rebuild(progress=_progress("rebuilding read models"))
         print(file=sys.stderr)
         return {"rebuilt_events": n}, f"read models rebuilt from {n} events"
-    if args.command == "audit":
-        report = audit_report(await app.reads.audit(OPERATOR))
-        broken = report["first_break"]
-        if broken is None:
-            return report, "every hash chain is intact"
-        raise CliError(
-            f"hash chain broken at {broken['project_id']} v{broken['version']} "
-            f"(event {broken['event_id']}): {broken['detail']}",
-            payload=report,
-        )
     if args.command == "list":
         query = PortfolioQuery(instrument=args.instrument, state=args.state)
         rows = (await app.reads.portfolio(OPERATOR, query)).rows

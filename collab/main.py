@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from cli.commands import SERVICE_COMMANDS, build_parser, instruments, needs_workflows, run
+from cli.commands import SERVICE_COMMANDS, build_parser, needs_workflows, offline, run, run_offline
 from cli.errors import REFUSED, USAGE, CliError
 from collab.logging_setup import configure_logging
 from collab.settings import Settings
@@ -73,8 +73,8 @@ def dispatch(args: Any) -> int:
     settings = _settings(getattr(args, "data_dir", None))
     service = args.command in SERVICE_COMMANDS
     configure_logging(settings.log_format, settings.log_level if service else "WARNING")
-    if args.command == "instruments":
-        return instruments(args)
+    if offline(args):
+        return run_offline(args)
     if service:
         return _service(args.command, settings, args)
     return asyncio.run(_cli(args, settings))

@@ -24,6 +24,7 @@ from collab.schedules import ensure_iea_call_schedule
 from collab.settings import Settings
 from collab.temporal_client import connect_client
 from collab.worker_build import build_worker
+from eventstore.ledger import Ledger
 from eventstore.recorder import EventRecorder
 from readmodels.projector import Projector
 
@@ -52,7 +53,9 @@ async def run_service(settings: Settings) -> None:
                 print(f"  Web UI     : http://127.0.0.1:{settings.embedded_temporal_ui_port}")
             print(f"  worker     : task queue {settings.task_queue}", flush=True)
             print("  projector  : read models follow the event store", flush=True)
-            app = assemble(store, ProjectService(client, settings.task_queue))
+            app = assemble(
+                store, ProjectService(client, settings.task_queue), settings.ledger_key_path
+            )
             api = api_server(settings, app)
             print(f"  HTTP API   : http://{settings.api_host}:{settings.api_port} (docs: /docs)")
             print(f"  web pages  : http://{settings.api_host}:{settings.api_port}/ui/")
@@ -64,6 +67,7 @@ async def run_service(settings: Settings) -> None:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(worker.run())
                 tasks.create_task(Projector(store).run())
+                tasks.create_task(Ledger(store).run())
                 tasks.create_task(api.serve())
                 if settings.smtp_host:
                     tasks.create_task(run_mailer(settings, store))
@@ -96,7 +100,8 @@ async def run_api(settings: Settings) -> None:
     """The API and pages alone (a service of its own in production)."""
     async with open_store(settings) as store:
         client = await connect_client(settings)
-        app = assemble(store, ProjectService(client, settings.task_queue))
+        projects = ProjectService(client, settings.task_queue)
+        app = assemble(store, projects, settings.ledger_key_path)
         await api_server(settings, app).serve()
 
 
@@ -112,6 +117,7 @@ async def run_projector(settings: Settings) -> None:
         log.info("projector started", database=_where_db(settings))
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(Projector(store).run())
+            tasks.create_task(Ledger(store).run())
             if settings.smtp_host:
                 tasks.create_task(run_mailer(settings, store))
 

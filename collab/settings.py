@@ -20,11 +20,19 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COLLAB_", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir)
-    # unset: an embedded PostgreSQL under data_dir
+    # unset: an embedded PostgreSQL under data_dir. The schema owner's URL: migrations run
+    # with it; the application itself logs in as the role collab_app (same host, database)
     database_url: str | None = None
+    # collab_app's password on a server that checks passwords: the owner sets it the first
+    # time collab_app's login fails. Unset: no password (the embedded server trusts its
+    # unix socket)
+    database_app_password: str | None = None
     # unset: an embedded Temporal dev server (SQLite file under data_dir)
     temporal_address: str | None = None
     temporal_namespace: str = "default"
+    # the ledger's Ed25519 signing key (PEM), kept outside the database; made on first use.
+    # Unset: <data_dir>/keys/ledger-ed25519.pem (see ledger_key_path)
+    ledger_key_file: Path | None = None
     task_queue: str = "collab-lifecycle"
     log_format: str = Field(default="console", pattern="^(console|json)$")
     log_level: str = "INFO"
@@ -43,7 +51,14 @@ class Settings(BaseSettings):
     # reminders by e-mail: unset host keeps them in the outbox (and in the log)
     smtp_host: str | None = None
 
-    @field_validator("smtp_host", "smtp_username", "smtp_password", "session_secret", mode="before")
+    @field_validator(
+        "smtp_host",
+        "smtp_username",
+        "smtp_password",
+        "session_secret",
+        "database_app_password",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # compose passes an unset variable as an empty string
@@ -62,6 +77,10 @@ class Settings(BaseSettings):
     session_secret: str | None = None
     # the session cookie is sent over HTTPS only; turn off only behind plain-HTTP test rigs
     cookie_secure: bool = True
+
+    @property
+    def ledger_key_path(self) -> Path:
+        return self.ledger_key_file or self.data_dir / "keys" / "ledger-ed25519.pem"
 
     @property
     def temporal_target(self) -> str:

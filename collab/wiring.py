@@ -33,4 +33,4 @@ async def application(settings: Settings, *, workflows: bool) -> AsyncIterator[A
     (human steps need it; questions and the directory only need the database)."""
     async with open_store(settings) as store:
         projects = await project_service(settings) if workflows else None
-        yield assemble(store, projects)
+        yield assemble(store, projects, settings.ledger_key_path)

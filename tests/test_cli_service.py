@@ -322,7 +322,8 @@ def test_a_project_through_the_cli(service, tmp_path):
     assert approved["type"] == "ApplicationApproved"
     assert approved["actor"] == {"id": "insb-lemaire", "role": "institute_officer"}
     assert approved["reason"] == "strong reviews"
-    assert service.ok("audit", "verify") == {"intact": True, "first_break": None}
+    verified = service.ok("audit", "verify")
+    assert verified["intact"] is True and verified["first_break"] is None
 
 
 def test_the_cli_acts_as_the_directory_says_and_refuses_as_the_api_does(service, tmp_path):
@@ -628,7 +629,52 @@ def test_audit_verify_names_the_event_altered_behind_the_stores_back(service, en
         ]
     finally:  # put it back: the module's other tests expect an intact store
         superuser_sql(service, (off,), (edit, event["event_id"], event["reason"]), (on,))
-    assert service.ok("audit", "verify") == {"intact": True, "first_break": None}
+    verified = service.ok("audit", "verify")
+    assert verified["intact"] is True and verified["first_break"] is None
+
+
+def test_a_digest_kept_outside_proves_an_event_to_an_auditor_without_the_database(
+    service, ended, tmp_path
+):
+    """The operator signs a digest; the auditor keeps it, later checks the store against
+    it, and checks one decision's proof with nothing but two files."""
+    kept = tmp_path / "digest.json"
+    written = service.ok("audit", "digest", "--out", str(kept))
+    digest = json.loads(kept.read_text())
+    assert digest == written and digest["tree_size"] >= 2
+    key = Path(service.env["COLLAB_DATA_DIR"]) / "keys" / "ledger-ed25519.pem"
+    assert key.stat().st_mode & 0o777 == 0o600  # the signing key: a file, not a table
+
+    report = service.ok("audit", "verify", "--digest", str(kept))
+    assert report["intact"] is True and report["covered"] == digest["tree_size"]
+    [[event]] = superuser_sql(
+        service,
+        ("SELECT event_id FROM events WHERE stream_id = $1 AND type = 'ProjectTerminated'", ended),
+    )
+    proof = tmp_path / "proof.json"
+    proof.write_text(
+        service.run(
+            "audit", "prove", str(event["event_id"]), "--digest", str(kept), "--json"
+        ).stdout
+    )
+    # the auditor's side: no database, no service
+    env = {k: v for k, v in service.env.items() if not k.startswith("COLLAB_")}
+    env["COLLAB_DATA_DIR"] = str(tmp_path / "nothing-here")
+    done = subprocess.run(
+        [COLLAB, "audit", "check-proof", str(proof), "--digest", str(kept)],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"verified: {ended} v") and "ProjectTerminated" in done.stdout
+    assert not (tmp_path / "nothing-here").exists()  # it started no database
+    forged = json.loads(proof.read_text())
+    forged["leaf_index"] = (forged["leaf_index"] + 1) % digest["tree_size"]
+    proof.write_text(json.dumps(forged))
+    done = subprocess.run(
+        [COLLAB, "audit", "check-proof", str(proof), "--digest", str(kept)],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1 and "does not lead to the digest's root" in done.stderr
 
 
 def test_the_api_survives_fuzzing_from_its_openapi_spec(service, tmp_path):

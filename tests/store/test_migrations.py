@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-from uuid import uuid4
 
 import asyncpg
 import pytest
 
-from eventstore.embedded import with_database
 from eventstore.errors import MigrationError
-from eventstore.migrations import load_migrations, migrate, usable_app_role
-from eventstore.postgres import PostgresEventStore
+from eventstore.migrations import load_migrations, migrate
 
 ALL = [m.version for m in load_migrations()]
 
@@ -21,7 +17,7 @@ ALL = [m.version for m in load_migrations()]
 async def test_migrating_twice_applies_once(database_url: str) -> None:
     conn = await asyncpg.connect(database_url)
     try:
-        assert await migrate(conn) == ALL == [1, 2, 3, 4]
+        assert await migrate(conn) == ALL == [1, 2, 3, 4, 5, 6]
         assert await migrate(conn) == []
         rows = await conn.fetch("SELECT version, name, checksum FROM schema_migrations")
         assert [(r["version"], r["name"]) for r in rows] == [
@@ -29,6 +25,8 @@ async def test_migrating_twice_applies_once(database_url: str) -> None:
             (2, "append_function"),
             (3, "app_role"),
             (4, "events_position_index"),
+            (5, "ledger"),
+            (6, "app_login"),
         ]
         assert all(len(r["checksum"]) == 64 for r in rows)
     finally:
