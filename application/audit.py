@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -18,11 +17,11 @@ from domain.actors import Actor
 from domain.authorization import may_audit
 from domain.errors import DomainError
 from eventstore import merkle
-from eventstore.ledger import Ledger, LedgerBreak
+from eventstore.ledger import Ledger, LedgerBreak, LedgerBroken
 from eventstore.postgres import PostgresEventStore
 from eventstore.records import ChainBreak
 from eventstore.tree_head import TreeHead as TreeHead
-from eventstore.tree_head import load_or_create_key, sign, signature_problem
+from eventstore.tree_head import load_or_create_key, signature_problem
 
 
 class Break(BaseModel):
@@ -103,15 +102,12 @@ class Audit:
         if self._key_file is None:
             raise Refusal(Kind.UNAVAILABLE, "no signing key is configured", "ledger.key")
         key = load_or_create_key(self._key_file)
-        await self._ledger.seal()
-        state = await self._ledger.state()
-        if state.broken is not None:
+        try:
+            return await self._ledger.signed_head(key)
+        except LedgerBroken as err:
             raise Refusal(
-                Kind.CONFLICT,
-                f"the ledger is broken, no digest signed: {state.broken.detail}",
-                "ledger.broken",
-            )
-        return sign(len(state.leaves), merkle.root(state.leaves), key, datetime.now(UTC))
+                Kind.CONFLICT, f"the ledger is broken, no digest signed: {err}", "ledger.broken"
+            ) from err
 
     async def verify(
         self, viewer: Actor, digest: TreeHead | None = None, *, seal: bool = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
 
 import aiosmtplib
 import structlog
@@ -12,6 +13,7 @@ import structlog
 from collab.settings import Settings
 from domain.actors import Role
 from eventstore.postgres import PostgresEventStore
+from eventstore.tree_head import TreeHead
 from identity.people import PeopleDirectory
 from readmodels.outbox import Notification, Outbox
 from readmodels.queries import coordinator_contact
@@ -73,6 +75,55 @@ class SmtpMailer:
         )
         log.info("reminder e-mailed", project_id=note.project_id, key=note.reminder_key, to=to)
         return to
+
+
+class DigestMailer:
+    """Each day's signed digest to every auditor of the directory: copies the database's
+    holder cannot reach."""
+
+    def __init__(self, settings: Settings, store: PostgresEventStore) -> None:
+        assert settings.smtp_host is not None
+        self._settings = settings
+        self._people = PeopleDirectory(store)
+
+    async def __call__(self, head: TreeHead, path: Path) -> None:
+        to = sorted({p.email for p in await self._people.with_roles([Role.AUDITOR])})
+        if not to:
+            log.warning("digest not e-mailed: no auditor in the directory", path=str(path))
+            return
+        msg = EmailMessage()
+        msg["From"] = self._settings.smtp_from
+        msg["To"] = ", ".join(to)
+        msg["Subject"] = (
+            f"collab-lifecycle ledger digest: {head.tree_size} events, "
+            f"{head.timestamp:%Y-%m-%d} / condensat du registre"
+        )
+        msg["Message-ID"] = f"<digest-{head.root_hash[:16]}-{head.tree_size}@collab-lifecycle>"
+        msg.set_content(
+            "The signed digest of the decision record is attached: keep it. Later, "
+            "`collab audit verify --digest FILE` proves the record still extends it.\n\n"
+            "Le condensat signé du registre des décisions est joint : conservez-le. "
+            "`collab audit verify --digest FICHIER` prouvera que le registre le prolonge.\n\n"
+            f"Events / événements : {head.tree_size}\nRoot / racine : {head.root_hash}\n"
+            f"Key / clé : {head.key_id}\n"
+        )
+        msg.add_attachment(
+            head.model_dump_json(indent=2).encode(),
+            maintype="application",
+            subtype="json",
+            filename=path.name,
+        )
+        s = self._settings
+        await aiosmtplib.send(
+            msg,
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_username,
+            password=s.smtp_password,
+            start_tls=s.smtp_starttls,
+            timeout=30,
+        )
+        log.info("digest e-mailed", to=to, tree_size=head.tree_size)
 
 
 async def run_mailer(settings: Settings, store: PostgresEventStore, every: float = 5.0) -> None:

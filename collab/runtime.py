@@ -13,19 +13,20 @@ import uvicorn
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.digests import DigestActivities
 from application.projects import ProjectService
 from application.service import Application, assemble
 from collab.database import open_store
 from collab.embedded_temporal import start_dev_server
 from collab.http import http_app
 from collab.logging_setup import configure_logging
-from collab.mailer import run_mailer
-from collab.schedules import ensure_iea_call_schedule
+from collab.mailer import DigestMailer, run_mailer
+from collab.schedules import ensure_digest_schedule, ensure_iea_call_schedule
 from collab.settings import Settings
 from collab.temporal_client import connect_client
 from collab.worker_build import build_worker
 from eventstore.ledger import Ledger
-from eventstore.recorder import EventRecorder
+from eventstore.postgres import PostgresEventStore
 from readmodels.projector import Projector
 
 log = structlog.get_logger("collab.up")
@@ -122,15 +123,19 @@ async def run_projector(settings: Settings) -> None:
                 tasks.create_task(run_mailer(settings, store))
 
 
-async def service_worker(settings: Settings, client: Client, store: EventRecorder) -> Worker:
+async def service_worker(settings: Settings, client: Client, store: PostgresEventStore) -> Worker:
     """The worker as the service runs it. Every worker start makes sure (idempotently) that
-    DERCI's yearly IEA call is scheduled."""
+    DERCI's yearly IEA call and the ledger's daily digest are scheduled."""
     await ensure_iea_call_schedule(client, settings.task_queue)
+    await ensure_digest_schedule(client, settings.task_queue, settings.digest_hour_utc)
+    deliver = DigestMailer(settings, store) if settings.smtp_host else None
+    digests = DigestActivities(store, settings.ledger_key_path, settings.digest_path, deliver)
     return build_worker(
         client,
         store,
         settings.task_queue,
         max_cached_workflows=settings.worker_max_cached_workflows,
+        digests=digests,
     )
 
 

@@ -1,4 +1,5 @@
-"""The Temporal Schedule that opens DERCI's IEA call every year on the policy's opening day."""
+"""The Temporal Schedules: DERCI's IEA call opened every year on the policy's opening day,
+and the ledger's signed digest written every day."""
 
 from __future__ import annotations
 
@@ -20,9 +21,34 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.policy import DEFAULT_POLICY, Policy, iea_call_window
 from workflows.iea_call import IeaCallOpener, IeaCallWorkflow
+from workflows.ledger_digest import LedgerDigestWorkflow
 from workflows.messages import IeaCallInput, iea_call_workflow_id
 
 IEA_CALL_SCHEDULE_ID = "iea-annual-call"
+DIGEST_SCHEDULE_ID = "ledger-digest"
+
+
+async def ensure_digest_schedule(client: Client, task_queue: str, hour_utc: int) -> ScheduleHandle:
+    """The ledger's signed digest, written every day at `hour_utc` (idempotent)."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            LedgerDigestWorkflow.run, id="ledger-digest", task_queue=task_queue
+        ),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    hour=[ScheduleRange(hour_utc)],
+                    minute=[ScheduleRange(0)],
+                    second=[ScheduleRange(0)],
+                    comment="the ledger's daily signed digest",
+                )
+            ]
+        ),
+    )
+    try:
+        return await client.create_schedule(DIGEST_SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+        return client.get_schedule_handle(DIGEST_SCHEDULE_ID)
 
 
 async def ensure_iea_call_schedule(

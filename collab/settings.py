@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # the ledger's Ed25519 signing key (PEM), kept outside the database; made on first use.
     # Unset: <data_dir>/keys/ledger-ed25519.pem (see ledger_key_path)
     ledger_key_file: Path | None = None
+    # where the daily signed digest of the ledger is written (keep it, or copies of it,
+    # beyond the database's reach); unset: <data_dir>/digests. At this hour (UTC) each day
+    digest_dir: Path | None = None
+    digest_hour_utc: int = Field(default=2, ge=0, le=23)
     task_queue: str = "collab-lifecycle"
     log_format: str = Field(default="console", pattern="^(console|json)$")
     log_level: str = "INFO"
@@ -77,6 +81,10 @@ class Settings(BaseSettings):
     session_secret: str | None = None
     # the session cookie is sent over HTTPS only; turn off only behind plain-HTTP test rigs
     cookie_secure: bool = True
+
+    @property
+    def digest_path(self) -> Path:
+        return self.digest_dir or self.data_dir / "digests"
 
     @property
     def ledger_key_path(self) -> Path:

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID
 
 import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from eventstore import merkle
 from eventstore.hashing import canonical_bytes, chain_hash, utc_iso
 from eventstore.postgres import PostgresEventStore, _columns, _feed, _stored_event
 from eventstore.records import StoredEvent
+from eventstore.tree_head import TreeHead, sign
 
 NAME = "ledger"
 log = structlog.get_logger("collab.ledger")
@@ -58,6 +61,12 @@ class LedgerBreak:
     stream_id: str | None
     version: int | None
     detail: str
+
+
+class LedgerBroken(Exception):
+    def __init__(self, broken: LedgerBreak) -> None:
+        super().__init__(broken.detail)
+        self.broken = broken
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,15 @@ class Ledger:
             if len(events) < len(rows):
                 return 0, size + len(events)  # stop: see above
             return len(events), size + len(events)
+
+    async def signed_head(self, key: Ed25519PrivateKey) -> TreeHead:
+        """Seal what is visible and sign the ledger's head; refused (LedgerBroken) when a
+        sealed event no longer matches its leaf: no digest vouches for a broken record."""
+        await self.seal()
+        state = await self.state()
+        if state.broken is not None:
+            raise LedgerBroken(state.broken)
+        return sign(len(state.leaves), merkle.root(state.leaves), key, datetime.now(UTC))
 
     async def size(self) -> int:
         async with self._store.connection() as conn:

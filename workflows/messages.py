@@ -92,6 +92,12 @@ class ReminderNotice(_Message):
     subject: str
 
 
+class DigestWritten(_Message):
+    path: str
+    tree_size: int
+    root_hash: str
+
+
 class IeaCallInput(_Message):
     year: int
     policy: Policy = DEFAULT_POLICY

@@ -4,6 +4,7 @@ mid-life (SIGKILL) and restarted while projects move on."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -24,9 +25,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from application.audit import Audit, read_digest
 from application.projects import ProjectService
 from collab.embedded_temporal import temporal_binary
-from collab.schedules import IEA_CALL_SCHEDULE_ID, ensure_iea_call_schedule
+from collab.schedules import DIGEST_SCHEDULE_ID, IEA_CALL_SCHEDULE_ID, ensure_iea_call_schedule
+from domain.actors import OPERATOR
 from domain.commands import (
     AssignReviewer,
     DecideApplication,
@@ -148,6 +151,46 @@ async def test_schedule_opens_the_iea_call_each_june(dev_env, event_store, datab
                 err.value.cause
             )
             assert await event_store.read_stream(command.project_id) == []
+    finally:
+        worker.stop()
+
+
+async def test_the_daily_digest_schedule_writes_a_signed_digest_the_record_extends(
+    dev_env, event_store, database_url, make_events, tmp_path
+):
+    """The worker schedules the ledger's digest each day; triggered as the schedule would,
+    it seals, signs with the key kept in a file and writes the digest outside the database."""
+    client = dev_env.client
+    with contextlib.suppress(RPCError):  # an earlier worker of this module made it
+        await client.get_schedule_handle(DIGEST_SCHEDULE_ID).delete()
+    await event_store.append("IRP-DIGEST", make_events("IRP-DIGEST", 3), 0)
+    queue = f"tq-{uuid.uuid4()}"
+    worker = WorkerProcess(address_of(dev_env), database_url, queue, tmp_path / "worker.log")
+    worker.env["COLLAB_DATA_DIR"] = str(tmp_path / "data")
+    worker.env["COLLAB_DIGEST_DIR"] = str(tmp_path / "digests")
+    worker.start()
+    try:
+        handle = client.get_schedule_handle(DIGEST_SCHEDULE_ID)
+        for _ in range(200):  # the worker creates it as it starts
+            with contextlib.suppress(RPCError):
+                desc = await handle.describe()
+                break
+            await asyncio.sleep(0.1)
+        assert desc.schedule.action.task_queue == queue
+        assert [r.start for r in desc.schedule.spec.calendars[0].hour] == [2]
+        await handle.trigger()  # what the schedule does each night, now
+        written: list[Path] = []
+        for _ in range(300):
+            written = sorted((tmp_path / "digests").glob("digest-*.json"))
+            if written:
+                break
+            await asyncio.sleep(0.1)
+        assert written, (tmp_path / "worker.log").read_text()[-2000:]
+        head = read_digest(written[0].read_text())
+        assert head.tree_size >= 3
+        key = tmp_path / "data" / "keys" / "ledger-ed25519.pem"
+        report = await Audit(event_store, key).verify(OPERATOR, head)
+        assert report.intact and report.covered == head.tree_size
     finally:
         worker.stop()
 
