@@ -17,7 +17,10 @@ from readmodels.projector import migrate_read_models
 async def open_store(
     settings: Settings, *, stop_embedded: bool = False
 ) -> AsyncIterator[PostgresEventStore]:
-    """The event store with its schema and the read models' schema migrated.
+    """The event store with its schema and the read models' schema migrated, as the
+    schema owner (the configured URL's user; the embedded cluster's superuser), on
+    connections of their own; the store's pool logs in as the application role collab_app
+    (see PostgresEventStore.connect).
 
     An embedded PostgreSQL this call had to start is stopped again at the end, and so is
     the one of `collab up` (`stop_embedded`), unless another process still uses it: a
@@ -32,7 +35,9 @@ async def open_store(
         was_running = await asyncio.to_thread(embedded_postgres_running, settings.data_dir)
         url, server = await asyncio.to_thread(start_embedded_postgres, settings.data_dir)
         stop_embedded = stop_embedded or not was_running
-    store = await PostgresEventStore.connect(url, max_size=settings.db_pool_max)
+    store = await PostgresEventStore.connect(
+        url, app_password=settings.database_app_password, max_size=settings.db_pool_max
+    )
     try:
         await migrate_read_models(url)
         await migrate_people(url)

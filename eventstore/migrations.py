@@ -8,12 +8,19 @@ serialise: the first applies, the others then see the row and skip. A file's che
 is recorded; editing an already applied file is refused rather than silently ignored.
 
 Migrations run as the connecting user (the schema owner), not as the application role.
+The application logs in as its own role, ``collab_app`` (created by 0003, made LOGIN by
+0006); the functions at the end of this module let the owner prepare that login and the
+store check, once logged in, that the role cannot become more than it is.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
@@ -24,7 +31,7 @@ from asyncpg.pool import PoolConnectionProxy
 from eventstore.errors import MigrationError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-APP_ROLE = "collab_app"  # created by 0003_app_role.sql
+APP_ROLE = "collab_app"  # created by 0003_app_role.sql, LOGIN since 0006_app_login.sql
 
 # Any constant works as long as every start-up of this schema uses the same one.
 _LOCK_KEY = int.from_bytes(b"evstore", "big")
@@ -128,3 +135,62 @@ async def usable_app_role(conn: Connection) -> str | None:
         privilege,
     )
     return APP_ROLE if usable else None
+
+
+async def app_role_can_log_in(conn: Connection) -> bool:
+    """Whether ``APP_ROLE`` exists, may log in and may connect to this database."""
+    return bool(
+        await conn.fetchval(
+            "SELECT rolcanlogin AND has_database_privilege(oid, current_database(), 'CONNECT') "
+            "FROM pg_roles WHERE rolname = $1",
+            APP_ROLE,
+        )
+    )
+
+
+async def set_app_password(conn: Connection, password: str) -> None:
+    """Set ``APP_ROLE``'s password, as a user who administers the role (superuser, or the
+    CREATEROLE owner that created it). The SCRAM verifier is computed here, as psql's
+    \\password does, so the password itself never reaches the server's statement log.
+    Serialised with the migrations' lock: processes starting together do not collide on
+    the role's catalog row."""
+    statement = f"ALTER ROLE {APP_ROLE} PASSWORD '{scram_sha_256_verifier(password)}'"
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+        await conn.execute(statement)
+
+
+def scram_sha_256_verifier(password: str, *, iterations: int = 4096) -> str:
+    """What PostgreSQL stores for a SCRAM-SHA-256 password (RFC 5802, 7677); NFKC stands
+    for SASLprep, which is the same for the printable ASCII passwords compose uses."""
+    salt = os.urandom(16)
+    normalized = unicodedata.normalize("NFKC", password).encode()
+    salted = hashlib.pbkdf2_hmac("sha256", normalized, salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+
+    def b64(raw: bytes) -> str:
+        return base64.b64encode(raw).decode()
+
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
+# Roles the connected user is, or may become, that could change stored events: superuser or
+# any attribute that leads there, a member of the role that owns events (ALTER TABLE ...
+# DISABLE TRIGGER), or a predefined role that writes or runs anything.
+_ESCALATIONS = """
+SELECT r.rolname FROM pg_roles r
+WHERE pg_has_role(current_user, r.oid, 'MEMBER')
+  AND (r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication OR r.rolbypassrls
+       OR r.oid = (SELECT relowner FROM pg_class WHERE oid = to_regclass('events'))
+       OR r.rolname IN ('pg_write_all_data', 'pg_write_server_files',
+                        'pg_execute_server_program'))
+ORDER BY r.rolname
+"""
+
+
+async def escalations(conn: Connection) -> list[str]:
+    """The roles through which the connected user could rewrite events; empty for a
+    proper application role."""
+    return [row["rolname"] for row in await conn.fetch(_ESCALATIONS)]

@@ -34,8 +34,10 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import asyncpg
+import structlog
 from asyncpg.pool import PoolConnectionProxy
 
 from eventstore.errors import (
@@ -45,7 +47,15 @@ from eventstore.errors import (
     InvalidAppend,
 )
 from eventstore.hashing import ChainVerifier, canonical_bytes, canonical_parts, normalize_data
-from eventstore.migrations import Connection, migrate, usable_app_role
+from eventstore.migrations import (
+    APP_ROLE,
+    Connection,
+    app_role_can_log_in,
+    escalations,
+    migrate,
+    set_app_password,
+    usable_app_role,
+)
 from eventstore.recorder import START, EventRecorder
 from eventstore.records import (
     AppendResult,
@@ -57,6 +67,8 @@ from eventstore.records import (
     StreamDocuments,
 )
 from eventstore.upcasting import Upcasters
+
+log = structlog.get_logger("eventstore")
 
 VERSION_CONFLICT = "VC409"  # SQLSTATE raised by eventstore_append, see migration 0002
 _ACTUAL_VERSION = re.compile(r"actual_version=(\d+)")
@@ -199,8 +211,8 @@ class _Lease:
 class PostgresEventStore:
     """``EventRecorder`` on PostgreSQL through an asyncpg pool.
 
-    Build it with ``await PostgresEventStore.connect(url)`` (migrates, then opens a pool
-    acting as the least-privilege role ``collab_app`` when it exists), or hand it a pool
+    Build it with ``await PostgresEventStore.connect(url)`` (migrates as the owner, then
+    opens a pool logged in as the least-privilege role ``collab_app``), or hand it a pool
     of your own (``owns_pool=True`` makes ``close`` close it and lets the store keep its
     connections between calls). ``append`` requires READ COMMITTED (the default).
     """
@@ -224,28 +236,55 @@ class PostgresEventStore:
         cls,
         url: str,
         *,
+        app_password: str | None = None,
         upcasters: Upcasters | None = None,
         min_size: int = 1,
         max_size: int = 10,
         run_migrations: bool = True,
     ) -> Self:
-        """Migrate the database at ``url`` and open a pool on it.
+        """Migrate the database at ``url`` (the schema owner's URL) and open a pool on it
+        that logs in as the application role ``collab_app``.
 
-        The pool's sessions act as ``collab_app`` when that role exists and the user may
-        take it. The role is a startup parameter, not a ``SET ROLE`` in an init hook:
-        asyncpg's default reset on release (``RESET ALL``) restores startup parameters but
-        would undo a ``SET ROLE``. It guards against mistakes, not against code that
-        deliberately runs ``RESET ROLE``.
+        The pool's URL is ``url`` with user ``collab_app`` and ``app_password`` (none:
+        the server trusts the connection, as the embedded one does on its unix socket, or
+        libpq's PGPASSWORD / passfile supply it). When that login is refused for a wrong
+        or missing password and ``app_password`` is given, the owner sets the role's
+        password to it and the login is retried: a deployment configures the password in
+        one place. Once logged in, the store checks that the role cannot become more
+        (superuser, owner of ``events``...) and refuses to start otherwise.
+
+        When ``collab_app`` cannot log in (the owner may not create or alter roles, or no
+        password works), the store falls back to the owner's URL, acting as
+        ``collab_app`` through a startup ``role`` when the owner may take it, and logs a
+        warning: ``RESET ROLE`` then returns to the owner.
         """
         conn = await asyncpg.connect(url)
         try:
             if run_migrations:
                 await migrate(conn)
-            role = await usable_app_role(conn)
+            owner = await conn.fetchval("SELECT session_user")
+            app_url = role = None
+            if await app_role_can_log_in(conn):
+                app_url = await _app_login(conn, url, app_password)
+            if app_url is None:
+                role = await usable_app_role(conn)
+                log.warning(
+                    "the event store does not log in as the application role",
+                    application_role=APP_ROLE,
+                    connected_as=owner,
+                    acting_as=role or owner,
+                    consequence=(
+                        f"sessions can return to {owner} with RESET ROLE"
+                        if role
+                        else f"the application has every privilege of {owner}"
+                    ),
+                    remedy=f"migrate as a user that may create roles, or create {APP_ROLE} "
+                    "LOGIN and grant the owner ADMIN on it",
+                )
         finally:
             await conn.close()
         pool = await asyncpg.create_pool(
-            url,
+            app_url or url,
             min_size=min_size,
             max_size=max_size,
             server_settings={"role": role} if role else {},
@@ -464,6 +503,49 @@ class PostgresEventStore:
             if len(rows) < batch_size:
                 return checker.finish()
             after = (rows[-1]["stream_id"], rows[-1]["version"])
+
+
+def with_user(url: str, user: str, password: str | None = None) -> str:
+    """``url`` logging in as ``user`` (with ``password``, or none): host, port, database
+    and options kept, the original user and password dropped, query parameters included."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    auth = quote(user, safe="")
+    if password is not None:
+        auth += ":" + quote(password, safe="")
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("user", "password")]
+    return urlunsplit(parts._replace(netloc=f"{auth}@{host}", query=urlencode(query)))
+
+
+async def _app_login(owner: Connection, url: str, password: str | None) -> str | None:
+    """The URL on which ``APP_ROLE`` logs in (see ``PostgresEventStore.connect``), checked
+    with one connection, or None when the role cannot log in and no configured password
+    can be set."""
+    app_url = with_user(url, APP_ROLE, password)
+    try:
+        probe = await asyncpg.connect(app_url)
+    except asyncpg.InvalidAuthorizationSpecificationError as refused:
+        if password is None:
+            log.warning("the application role may not log in", error=str(refused))
+            return None
+        try:
+            await set_app_password(owner, password)
+        except asyncpg.InsufficientPrivilegeError as err:
+            raise EventStoreError(
+                f"{APP_ROLE} cannot log in with the configured password ({refused}) and "
+                f"the owner may not set it ({err}): set it with ALTER ROLE {APP_ROLE} PASSWORD"
+            ) from err
+        probe = await asyncpg.connect(app_url)
+    try:
+        risky = await escalations(probe)
+    finally:
+        await probe.close()
+    if risky:
+        raise EventStoreError(
+            f"the application role {APP_ROLE} could rewrite events through {', '.join(risky)}: "
+            "it must be LOGIN only, own nothing and be a member of no privileged role"
+        )
+    return app_url
 
 
 def _prepare(stream_id: str, events: Sequence[NewEvent], expected_version: int) -> _Batch:

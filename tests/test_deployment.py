@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 import yaml
+from structlog.testing import capture_logs
 
 from collab.database import open_store
 from collab.settings import WORKER_MAX_CACHED_WORKFLOWS, Settings
@@ -268,9 +269,13 @@ def test_database_url_agrees_with_the_postgresql_service(services):
         f"the init script does not create database {database} owned by {url.username}"
     )
     assert url.password == role_password(services, url.username)
-    # the store creates the NOLOGIN role collab_app at its first migration
+    # the URL is the schema owner's: its migrations create the role collab_app, and the
+    # store sets collab_app's password and logs in as it
     assert "CREATEROLE" in role_attributes(services, url.username)
-    assert url.username != postgres_env.get("POSTGRES_USER"), "the app must not be superuser"
+    assert url.username != postgres_env.get("POSTGRES_USER"), "the owner must not be superuser"
+    app_password = environment(services["worker"]).get(f"{PREFIX}DATABASE_APP_PASSWORD")
+    assert app_password, "collab_app needs a password on a server that checks them"
+    assert app_password != url.password, "the application role has a password of its own"
 
 
 # -- compose: Temporal ------------------------------------------------------------------
@@ -412,6 +417,7 @@ def test_settings_parse_from_exactly_the_workers_environment(services, monkeypat
     settings = Settings()
 
     assert settings.database_url == "postgresql://collab:collab@postgresql:5432/collab"
+    assert settings.database_app_password == "collab_app"
     assert settings.temporal_address == "temporal:7233"
     assert settings.temporal_target == "temporal:7233"
     assert settings.temporal_namespace == "collab"
@@ -423,12 +429,16 @@ def test_settings_parse_from_exactly_the_workers_environment(services, monkeypat
 def test_secrets_come_from_variables():
     env = {
         "POSTGRES_COLLAB_PASSWORD": "s3cret",
+        "POSTGRES_COLLAB_APP_PASSWORD": "app-s3cret",
         "POSTGRES_TEMPORAL_PASSWORD": "t3mporal",
         "COLLAB_TEMPORAL_NAMESPACE": "cnrs",
     }
     services = interpolated(yaml.safe_load(COMPOSE_FILE.read_text()), env)["services"]
     worker = environment(services["worker"])
     assert worker["COLLAB_DATABASE_URL"] == "postgresql://collab:s3cret@postgresql:5432/collab"
+    assert worker["COLLAB_DATABASE_APP_PASSWORD"] == "app-s3cret"
+    for name in ("projector", "api"):
+        assert environment(services[name])["COLLAB_DATABASE_APP_PASSWORD"] == "app-s3cret"
     assert worker["COLLAB_TEMPORAL_NAMESPACE"] == "cnrs"
     assert role_password(services, "collab") == "s3cret"
     assert environment(services["temporal"])["POSTGRES_PWD"] == "t3mporal"
@@ -541,26 +551,52 @@ def as_user(url: str, user: str, password: str, database: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}", path="/" + database))
 
 
-async def test_init_roles_let_the_store_migrate_and_act_as_collab_app(tmp_path):
-    """On a fresh cluster (embedded PostgreSQL, not the compose image's version), the roles
-    of the init script suffice: collab migrates its database and creates and takes
-    collab_app; temporal may create databases but not enter collab's."""
+def check_passwords(pgdata: Path) -> None:
+    """Make the embedded cluster (trust on its socket) check passwords, as the compose
+    image does over TCP."""
+    (pgdata / "pg_hba.conf").write_text("local all all scram-sha-256\n")
+
+
+async def test_init_roles_let_the_store_migrate_and_log_in_as_collab_app(tmp_path):
+    """On a fresh cluster that checks passwords (embedded PostgreSQL, not the compose
+    image's version), the roles of the init script suffice: collab migrates its database,
+    creates collab_app and sets its password from the settings, and the application logs
+    in as collab_app; temporal may create databases but not enter collab's."""
     url, server = await asyncio.to_thread(start_embedded_postgres, tmp_path, cleanup_mode="delete")
     try:
         admin = await asyncpg.connect(url)
         try:
             for statement in init_statements({"collab_password": "c", "temporal_password": "t"}):
                 await admin.execute(statement)
+            await admin.execute("ALTER ROLE postgres PASSWORD 'p'")
+            check_passwords(server.pgdata)
+            await admin.execute("SELECT pg_reload_conf()")
         finally:
             await admin.close()
+        collab = as_user(url, "collab", "c", "collab")
+        with pytest.raises(asyncpg.InvalidPasswordError):
+            await asyncpg.connect(as_user(url, "collab", "wrong", "collab"))
 
-        settings = Settings(database_url=as_user(url, "collab", "c", "collab"))
-        async with open_store(settings) as store, store.connection() as conn:
-            assert await conn.fetchval("SELECT session_user") == "collab"
-            assert await conn.fetchval("SELECT current_user") == "collab_app"
-            assert await conn.fetchval("SELECT count(*) FROM events") == 0
-            with pytest.raises(asyncpg.InsufficientPrivilegeError):
-                await conn.execute("DELETE FROM events")
+        async def logged_in(app_password: str | None) -> tuple[str, str]:
+            settings = Settings(database_url=collab, database_app_password=app_password)
+            async with open_store(settings) as store, store.connection() as conn:
+                assert await conn.fetchval("SELECT count(*) FROM events") == 0
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await conn.execute("DELETE FROM events")
+                row = await conn.fetchrow("SELECT session_user, current_user")
+                return tuple(row)
+
+        # first start: collab_app has no password yet; the owner sets the configured one
+        assert await logged_in("a") == ("collab_app", "collab_app")
+        await (await asyncpg.connect(as_user(url, "collab_app", "a", "collab"))).close()
+        assert await logged_in("a") == ("collab_app", "collab_app")  # the next start
+        assert await logged_in("b") == ("collab_app", "collab_app")  # a changed password
+        with pytest.raises(asyncpg.InvalidPasswordError):
+            await asyncpg.connect(as_user(url, "collab_app", "a", "collab"))
+        # no password configured: the old way, with a warning (RESET ROLE returns to collab)
+        with capture_logs() as logs:
+            assert await logged_in(None) == ("collab", "collab_app")
+        assert any("RESET ROLE" in e.get("consequence", "") for e in logs)
 
         temporal = await asyncpg.connect(as_user(url, "temporal", "t", "postgres"))
         try:

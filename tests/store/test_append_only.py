@@ -47,10 +47,11 @@ async def test_the_store_acts_as_the_application_role_even_after_a_pool_reset(
     event_store: PostgresEventStore,
 ) -> None:
     async with event_store.connection() as conn:
+        assert await conn.fetchval("SELECT session_user") == APP_ROLE
         assert await conn.fetchval("SELECT current_user") == APP_ROLE
 
     # An unexpected error hands the connection back to asyncpg, whose reset runs
-    # RESET ALL; the role is a startup parameter, so it survives.
+    # RESET ALL; the store's sessions log in as the role, so it survives.
     with pytest.raises(RuntimeError):
         async with event_store.connection() as conn:
             raise RuntimeError("boom")
@@ -60,6 +61,8 @@ async def test_the_store_acts_as_the_application_role_even_after_a_pool_reset(
 
 
 async def test_a_default_asyncpg_pool_reset_keeps_the_role(database_url: str) -> None:
+    """The fallback for an owner whose application role cannot log in: the role as a
+    startup parameter, which asyncpg's RESET ALL keeps."""
     store = await PostgresEventStore.connect(database_url)  # creates the role
     await store.close()
     pool = await asyncpg.create_pool(
@@ -99,23 +102,4 @@ async def test_the_application_role_cannot_change_events_even_with_triggers_disa
     assert await owner.fetchval("SELECT count(*) FROM events WHERE data <> '{}'") == 3
 
 
-async def test_the_application_role_has_exactly_the_privileges_it_needs(
-    event_store: PostgresEventStore, owner: asyncpg.Connection
-) -> None:
-    rows = await owner.fetch(
-        """
-        SELECT table_name, string_agg(privilege_type, ',' ORDER BY privilege_type) AS privs
-        FROM information_schema.role_table_grants
-        WHERE grantee = $1 GROUP BY table_name ORDER BY table_name
-        """,
-        APP_ROLE,
-    )
-    assert {r["table_name"]: r["privs"] for r in rows} == {
-        "events": "INSERT,SELECT",
-        "schema_migrations": "SELECT",
-        "streams": "INSERT,SELECT,UPDATE",
-    }
-    assert await owner.fetchval(
-        "SELECT has_sequence_privilege($1, 'events_position_seq', 'USAGE')", APP_ROLE
-    )
-    assert not await owner.fetchval("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", APP_ROLE)
+# What the application role may do, and every refusal: tests/store/test_least_privilege.py

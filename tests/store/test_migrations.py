@@ -99,30 +99,5 @@ def test_badly_named_files_are_refused(tmp_path: Path) -> None:
         load_migrations(tmp_path)
 
 
-async def test_without_the_right_to_create_roles_the_store_runs_as_its_user(
-    postgres_url: str,
-) -> None:
-    user, database = f"limited_{uuid4().hex[:8]}", f"test_{uuid4().hex[:16]}"
-    admin = await asyncpg.connect(postgres_url)
-    await admin.execute(f'CREATE ROLE "{user}" LOGIN NOCREATEROLE')
-    await admin.execute(f'CREATE DATABASE "{database}" OWNER "{user}"')
-    parts = urlsplit(with_database(postgres_url, database))
-    url = urlunsplit(parts._replace(netloc=f"{user}@{parts.hostname or ''}"))
-    try:
-        conn = await asyncpg.connect(url)
-        try:
-            assert await migrate(conn) == ALL  # no error: the role part is skipped
-            assert await usable_app_role(conn) is None
-        finally:
-            await conn.close()
-
-        store = await PostgresEventStore.connect(url)
-        try:
-            async with store.connection() as conn:
-                assert await conn.fetchval("SELECT current_user") == user
-        finally:
-            await store.close()
-    finally:
-        await admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
-        await admin.execute(f'DROP ROLE "{user}"')
-        await admin.close()
+# Without the right to create roles: tests/store/test_least_privilege.py (collab_app is
+# cluster-wide, so that case needs a cluster of its own).

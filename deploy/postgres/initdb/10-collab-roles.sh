@@ -2,10 +2,13 @@
 # Runs once, when the postgres image initialises an empty data volume
 # (/docker-entrypoint-initdb.d), as the superuser POSTGRES_USER. It creates:
 #
-#   collab    LOGIN, owner of the database `collab` (event store and read models).
-#             CREATEROLE lets the store's first migration create the NOLOGIN role
-#             collab_app and take it (eventstore/migrations/0003_app_role.sql): the
-#             application then acts as collab_app, which may only read and append events.
+#   collab    LOGIN, owner of the database `collab` (event store and read models); it
+#             runs the migrations and nothing else. CREATEROLE lets the store's first
+#             migration create the role collab_app (eventstore/migrations/0003_app_role.sql,
+#             0006_app_login.sql: LOGIN, no other attribute) and administer it: the store
+#             sets collab_app's password from COLLAB_DATABASE_APP_PASSWORD and the
+#             application logs in as collab_app, which may read and append events, never
+#             change them, and cannot become anyone else.
 #   temporal  LOGIN, Temporal's own persistence. CREATEDB: the temporal-schema service
 #             creates the databases `temporal` and `temporal_visibility` and their
 #             schemas (deploy/temporal/setup-schema.sh).
