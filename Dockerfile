@@ -34,6 +34,10 @@ RUN groupadd --system --gid 10001 collab \
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY worker.py ./
+# the ledger's signing key and digests live on volumes mounted here (docker-compose.yml):
+# a new named volume takes this ownership
+RUN mkdir -p /var/lib/collab/keys /var/lib/collab/digests \
+    && chown -R collab:collab /var/lib/collab && chmod 700 /var/lib/collab/keys
 USER collab
 # the worker shuts down cleanly on SIGINT (KeyboardInterrupt); SIGTERM would kill it
 STOPSIGNAL SIGINT

@@ -102,7 +102,16 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # written whole under another name, then linked in: two workers starting together
+    # never read half a key, and the first one's key is the one both keep
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(pem)
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        return load_or_create_key(path)
+    finally:
+        partial.unlink()
     return key

@@ -319,3 +319,16 @@ async def test_an_event_edited_before_it_is_sealed_is_not_sealed(
     async with superuser(owner) as db:
         await db.execute("UPDATE events SET reason = NULL WHERE event_id = $1", late.event_id)
     assert await ledger.seal() == 16
+
+
+def test_workers_starting_together_keep_one_signing_key(tmp_path: Path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from eventstore.tree_head import key_id
+
+    path = tmp_path / "keys" / "ledger.pem"
+    with ThreadPoolExecutor(8) as pool:
+        keys = list(pool.map(lambda _: load_or_create_key(path), range(8)))
+    assert len({key_id(k.public_key()) for k in keys}) == 1
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in path.parent.iterdir()) == ["ledger.pem"]  # no partial left
