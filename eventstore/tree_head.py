@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     )
     # written whole under another name, then linked in: two workers starting together
     # never read half a key, and the first one's key is the one both keep
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(pem)
