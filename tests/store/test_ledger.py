@@ -237,23 +237,27 @@ async def test_an_event_forged_with_its_hash_recomputed_is_not_covered_by_the_di
         data={},
     )
     forged_hash = chain_hash(last.hash, canonical_bytes(forged))
-    await owner.execute(
-        "INSERT INTO events (event_id, stream_id, version, type, schema_version, occurred_at,"
-        " actor_id, actor_role, reason, data, hash, prev_hash)"
-        " VALUES ($1, $2, 6, $3, 1, $4, $5, $6, $7, '{}'::jsonb, $8, $9)",
-        forged.event_id,
-        "IRP-A",
-        "ProjectTerminated",
-        forged.occurred_at,
-        "derci-martin",
-        "derci_officer",
-        "forged",
-        forged_hash,
-        last.hash,
-    )
-    await owner.execute(
-        "UPDATE streams SET version = 6, last_hash = $2 WHERE stream_id = $1", "IRP-A", forged_hash
-    )
+    async with store.connection() as app:  # the application's own role: it may insert
+        assert await app.fetchval("SELECT session_user") == "collab_app"
+        await app.execute(
+            "INSERT INTO events (event_id, stream_id, version, type, schema_version,"
+            " occurred_at, actor_id, actor_role, reason, data, hash, prev_hash)"
+            " VALUES ($1, $2, 6, $3, 1, $4, $5, $6, $7, '{}'::jsonb, $8, $9)",
+            forged.event_id,
+            "IRP-A",
+            "ProjectTerminated",
+            forged.occurred_at,
+            "derci-martin",
+            "derci_officer",
+            "forged",
+            forged_hash,
+            last.hash,
+        )
+        await app.execute(
+            "UPDATE streams SET version = 6, last_hash = $2 WHERE stream_id = $1",
+            "IRP-A",
+            forged_hash,
+        )
     assert await store.verify() is None  # the per-stream chains cannot tell
     report = await audit.verify(OPERATOR, digest, seal=True)
     assert report.intact and report.newer == 1
