@@ -183,11 +183,23 @@ class Audit:
                 f"{digest.tree_size}): prove it against a newer digest",
                 "ledger.newer",
             )
-        state = await self._ledger.state()
-        if state.broken is not None:
-            raise Refusal(Kind.CONFLICT, state.broken.detail, "ledger.broken")
+        leaves = await self._ledger.stored_leaves(digest.tree_size)
+        if len(leaves) < digest.tree_size:
+            raise Refusal(
+                Kind.CONFLICT,
+                f"the ledger holds {len(leaves)} leaves, fewer than the digest's "
+                f"{digest.tree_size}: run `collab audit verify --digest`",
+                "ledger.broken",
+            )
         leaf_input = await self._ledger.leaf_input(index)
-        path = merkle.inclusion_proof(state.leaves, index, digest.tree_size)
+        if merkle.leaf_hash(leaf_input) != leaves[index]:
+            raise Refusal(
+                Kind.CONFLICT,
+                f"event {event_id} no longer matches its sealed leaf: run "
+                "`collab audit verify --digest`",
+                "ledger.broken",
+            )
+        path = merkle.inclusion_proof(leaves, index, digest.tree_size)
         return InclusionProof(
             event_id=str(event_id),
             leaf_index=index,

@@ -1,6 +1,6 @@
 """Run every benchmark, then rewrite bench/RESULTS.md with the figures against the targets.
 
-    python bench/run_all.py                      # the suite, about 15-20 min on 2 cores
+    python bench/run_all.py                      # the suite, about 30 min on 2 cores
     python bench/run_all.py --quick              # a smoke run of a few minutes (small sizes:
                                                  # its figures are not the targets' figures)
     python bench/run_all.py --lives 100 --lives 1000 --projects 20000   # bigger runs
@@ -17,7 +17,11 @@ In order, each in its own process (each writes its own section of RESULTS.md):
    projection rebuild (target: ≥ 50,000 events/s);
 3. bench/lives.py: N concurrent five-year lives on the Temporal dev server (per-workflow
    time skipping) against N trivial workflows on the same server, worker RSS sampled
-   (targets: ≤ 3x, RSS < 300 MB), N = 100.
+   (targets: ≤ 3x, RSS < 300 MB), N = 100;
+4. bench/ledger.py: `Ledger.seal()` in a loop beside 8 writers (target: the lag, events
+   stored but unsealed, stays bounded and is gone within 2 s of the writers stopping),
+   then `Audit.verify(OPERATOR, digest)` over a store of the same 10,000 lives (target:
+   time and peak RSS reported, against a bare SELECT of every event row).
 
 Then the summary at the top of RESULTS.md (between `<!-- summary:start -->` and
 `<!-- summary:end -->`) is rewritten: each target, its figure, met or not, the machine, the
@@ -46,7 +50,7 @@ from bench.report import RESULTS, machine
 HERE = Path(__file__).resolve().parent
 START_MARK = "<!-- summary:start -->"
 END_MARK = "<!-- summary:end -->"
-BENCHES = ("store_append", "load", "lives")
+BENCHES = ("store_append", "load", "lives", "ledger")
 
 
 def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
@@ -54,15 +58,18 @@ def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
     store = [py, str(HERE / "store_append.py"), "--json", str(out / "store_append.json")]
     load = [py, str(HERE / "load.py"), "--json", str(out / "load.json")]
     lives = [py, str(HERE / "lives.py"), "--json", str(out / "lives.json")]
+    ledger = [py, str(HERE / "ledger.py"), "--json", str(out / "ledger.json")]
     if args.quick:
         store += ["--events", "2000", "--rounds", "2"]
         load += ["--projects", "300", "--samples", "300"]
         lives += ["--quick"]
+        ledger += ["--quick"]
     else:
         load += ["--projects", str(args.projects)]
         for n in args.lives or [100]:
             lives += ["--n", str(n)]
-    return {"store_append": store, "load": load, "lives": lives}
+        ledger += ["--projects", str(args.projects)]
+    return {"store_append": store, "load": load, "lives": lives, "ledger": ledger}
 
 
 def run(name: str, command: list[str]) -> tuple[int, float]:
@@ -134,6 +141,9 @@ def summary(
                 mark(all(o["lives_rss_mb"] < li["rss_target_mb"] for o in li["outcomes"])),
             )
         )
+    if "ledger" in figures:
+        for measure, figure, target, met in figures["ledger"]["rows"]:
+            rows.append((f"{measure}: {target}", figure, mark(met)))
     table = ["| target | figure | met |", "|---|---|:---:|"]
     table += [f"| {t} | {f} | {m} |" for t, f, m in rows]
     notes = notes or {}
@@ -146,11 +156,12 @@ def summary(
 # Benchmark results
 
 One command runs the whole suite and rewrites this file: `python bench/run_all.py` (about
-15-20 minutes on 2 cores: store append, a store loaded with 10,000 lives, and 100
-concurrent lives on the Temporal dev server). `--quick` is a smoke run of a few minutes;
-`--projects`, `--lives N` (repeatable) and `--skip NAME` make bigger or partial runs. Each
-benchmark can also run alone (`python bench/store_append.py`, `bench/load.py`,
-`bench/lives.py`) and rewrites only its own section below. The soak
+30 minutes on 2 cores: store append, a store loaded with 10,000 lives, 100 concurrent
+lives on the Temporal dev server, and the ledger: sealing beside 8 writers, verify over
+another store of 10,000 lives). `--quick` is a smoke run of a few minutes; `--projects`,
+`--lives N` (repeatable) and `--skip NAME` make bigger or partial runs. Each benchmark can
+also run alone (`python bench/store_append.py`, `bench/load.py`, `bench/lives.py`,
+`bench/ledger.py`) and rewrites only its own section below. The soak
 (`pytest -m slow tests/faults`) is a test, not a benchmark: its counts are in the last
 section.
 

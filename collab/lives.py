@@ -37,6 +37,7 @@ from workflows.iea_call import IeaCallWorkflow
 from workflows.messages import IeaCallInput, iea_call_workflow_id
 
 R = TypeVar("R")
+_ASK_AGAIN = (RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.DEADLINE_EXCEEDED)
 
 OFFICER = Actor(id="insb-officer", role=Role.INSTITUTE_OFFICER)
 DERCI = Actor(id="derci-officer", role=Role.DERCI_OFFICER)
@@ -99,8 +100,9 @@ class ProjectDriver:
             try:
                 return await self.service.state(self.project_id)
             except RPCError as err:
-                # a run just continued as new: its first workflow task is not scheduled yet
-                if err.status is not RPCStatusCode.FAILED_PRECONDITION or attempt == 99:
+                # a run just continued as new: its first workflow task is not scheduled yet;
+                # or a busy worker did not answer in time: the question only observes
+                if err.status not in _ASK_AGAIN or attempt == 99:
                     raise
                 await asyncio.sleep(0.05)
         raise AssertionError("not reached")

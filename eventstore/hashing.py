@@ -1,8 +1,10 @@
 """Canonical bytes of an event and the per-stream hash chain (tamper evidence).
 
-Each event's ``hash`` is ``sha256(prev_hash + canonical_bytes(event))``, with ``prev_hash``
-the hash of the previous event of the same stream (empty for version 1). Editing, removing
-or reordering a stored event therefore breaks the chain from that event on.
+Each event's ``hash`` is ``sha256(prev_hash + canonical_bytes(event) + "\n" + recorded_at)``
+(hash scheme 2, from migration 0007; events recorded before it, scheme 1, leave out the
+recorded time), with ``prev_hash`` the hash of the previous event of the same stream (empty
+for version 1). Editing, removing or reordering a stored event therefore breaks the chain
+from that event on.
 
 The canonical bytes must be the same whether computed from what a writer sends or from
 what PostgreSQL gives back, because the store hashes on the way in and ``verify`` hashes
@@ -14,8 +16,8 @@ separators, so both directions agree (a property test checks it against PostgreS
 
 This is a chain per stream, not a signature: whoever can rewrite the whole table can also
 recompute the hashes. It catches edits made behind the store's back (a hand-written
-UPDATE with the triggers disabled, a restored partial backup), not a determined
-administrator; anchoring the stream heads elsewhere would be the next step.
+UPDATE with the triggers disabled, a restored partial backup); the ledger and its signed
+digests (eventstore.ledger, eventstore.tree_head) catch the rest.
 """
 
 from __future__ import annotations
@@ -125,6 +127,16 @@ def canonical_bytes(event: NewEvent | StoredEvent) -> bytes:
     return canonical_parts(event)[1]
 
 
+def event_hash(event: StoredEvent, canonical: bytes | None = None) -> bytes:
+    """The hash a stored event must carry, by its scheme: its chain link over what the
+    writer supplied and, from scheme 2 on, the time the store recorded it (the append
+    function in migration 0007 computes the same)."""
+    covered = canonical if canonical is not None else canonical_bytes(event)
+    if event.hash_scheme >= 2:
+        covered += b"\n" + utc_iso(event.recorded_at).encode()
+    return chain_hash(event.prev_hash, covered)
+
+
 def chain_hash(prev_hash: bytes | None, canonical: bytes) -> bytes:
     """One link of the chain. The append function in SQL computes the same thing
     (``sha256(coalesce(prev, '') || canonical)``); ``verify`` relies on it here."""
@@ -162,7 +174,7 @@ class ChainVerifier:
             return _break(
                 event, f"prev_hash {_hex(event.prev_hash)} does not link to {_hex(prev_hash)}"
             )
-        recomputed = chain_hash(prev_hash, canonical_bytes(event))
+        recomputed = event_hash(event)  # event.prev_hash is prev_hash: checked above
         if recomputed != event.hash:
             return _break(
                 event,

@@ -24,7 +24,7 @@ import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from eventstore import merkle
-from eventstore.hashing import canonical_bytes, chain_hash, utc_iso
+from eventstore.hashing import canonical_bytes, event_hash, utc_iso
 from eventstore.postgres import PostgresEventStore, _columns, _feed, _stored_event
 from eventstore.records import StoredEvent
 from eventstore.tree_head import TreeHead, sign
@@ -41,11 +41,11 @@ WHERE l.ledger_index >= $1 ORDER BY l.ledger_index LIMIT $2
 """
 
 
-def leaf_input(event: StoredEvent) -> bytes:
+def leaf_input(event: StoredEvent, canonical: bytes | None = None) -> bytes:
     """What a leaf hashes: the event's canonical bytes, then its recorded time and its
     chain hashes (the columns the writer does not supply)."""
     tail = f"\n{utc_iso(event.recorded_at)}\n{event.hash.hex()}\n{(event.prev_hash or b'').hex()}"
-    return canonical_bytes(event) + tail.encode()
+    return (canonical if canonical is not None else canonical_bytes(event)) + tail.encode()
 
 
 def event_leaf(event: StoredEvent) -> bytes:
@@ -104,19 +104,25 @@ class Ledger:
             if not rows:
                 return 0, size
             events = []
+            leaves = []
             for row in rows:
                 event = _stored_event(row)
-                if chain_hash(event.prev_hash, canonical_bytes(event)) != event.hash:
+                canonical = canonical_bytes(event)  # once: for the hash check and the leaf
+                if event_hash(event, canonical) != event.hash:
                     # never seal content its own hash disowns: sealing stops here, and the
                     # chain check names the event until it is put right
                     self.stopped_at = event
                     break
                 events.append(event)
+                leaves.append(merkle.leaf_hash(leaf_input(event, canonical)))
             if not events:
                 return 0, size
             await conn.executemany(
                 "INSERT INTO ledger (ledger_index, event_id, leaf_hash) VALUES ($1, $2, $3)",
-                [(size + i, e.event_id, event_leaf(e)) for i, e in enumerate(events)],
+                [
+                    (size + i, e.event_id, leaf)
+                    for i, (e, leaf) in enumerate(zip(events, leaves, strict=True))
+                ],
             )
             last = events[-1]
             await conn.execute(
@@ -225,6 +231,16 @@ class Ledger:
                 limit,
             )
         return [dict(r) for r in rows]
+
+    async def stored_leaves(self, size: int) -> list[bytes]:
+        """The first `size` leaves as sealed (no event is read: a proof built from them is
+        checked against a signed root, which a changed leaf cannot match)."""
+        async with self._store.connection() as conn:
+            rows = await conn.fetch(
+                "SELECT leaf_hash FROM ledger WHERE ledger_index < $1 ORDER BY ledger_index",
+                size,
+            )
+        return [bytes(r["leaf_hash"]) for r in rows]
 
     async def locate(self, event_id: UUID) -> int | None:
         async with self._store.connection() as conn:

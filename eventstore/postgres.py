@@ -81,7 +81,7 @@ def _columns(alias: str = "") -> str:
     return (
         f"{p}event_id, {p}stream_id, {p}version, {p}position, {p}tx_id, {p}type, "
         f"{p}schema_version, {p}occurred_at, {p}recorded_at, {p}actor_id, {p}actor_role, "
-        f"{p}reason, {p}data::text AS data, {p}hash, {p}prev_hash"
+        f"{p}reason, {p}data::text AS data, {p}hash, {p}prev_hash, {p}hash_scheme"
     )
 
 
@@ -622,6 +622,7 @@ def _stored_event(row: asyncpg.Record) -> StoredEvent:
         data=json.loads(row["data"]),
         hash=row["hash"],
         prev_hash=row["prev_hash"],
+        hash_scheme=row["hash_scheme"],
     )
 
 

@@ -48,6 +48,8 @@ class StoredEvent:
     data: dict[str, Any]
     hash: bytes
     prev_hash: bytes | None
+    # 1: the hash covers what the writer supplied; 2 (migration 0007 on): and the recorded time
+    hash_scheme: int = 1
 
 
 @dataclass(frozen=True, slots=True, order=True)

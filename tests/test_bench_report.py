@@ -80,3 +80,20 @@ def test_the_summary_reads_lives_figures_written_before_their_seconds_were_kept(
 
     row = next(line for line in text.splitlines() if line.startswith("| N concurrent lives"))
     assert "| N=100: 2.80x | yes |" in row
+
+
+def test_the_summary_gives_the_ledger_rows_as_the_benchmark_wrote_them():
+    from bench.run_all import summary
+
+    rows = [
+        ["sealer beside 8 writers", "1 ev/append: lag max 40", "lag bounded", True],
+        ["verify --digest over 1,022,945 events", "95.0 s, peak RSS 300 MB", "reported", False],
+    ]
+    text = summary({"ledger": {"rows": rows}}, {"ledger": 600.0}, {"ledger": 0}, "run_all")
+
+    lines = text.splitlines()
+    assert "| sealer beside 8 writers: lag bounded | 1 ev/append: lag max 40 | yes |" in lines
+    assert any(
+        line.startswith("| verify --digest") and line.endswith("| **no** |") for line in lines
+    )
+    assert "ledger 10.0 min" in text

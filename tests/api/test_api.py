@@ -247,7 +247,10 @@ async def test_roles_are_refused_on_an_active_projects_steps(
         r = await api.post(role, f"/projects/{pid}/{endpoint}", body)
         assert r.status_code == 403, (role, r.text)
         assert r.json()["detail"]["message"] == not_permitted(role, verb, roles)
-    assert (await api.get("auditor", history)).json()["events"] == before  # nothing recorded
+    after = (await api.get("auditor", history)).json()["events"]
+    # nothing recorded by the refused steps (a timer of the system's may have fired meanwhile)
+    assert after[: len(before)] == before
+    assert all(e["actor"]["role"] == "system" for e in after[len(before) :]), after[len(before) :]
     # the project was where the step is possible: the role the rule allows takes it
     r = await api.post(allowed, f"/projects/{pid}/{endpoint}", body)
     assert r.status_code == 200, (allowed, r.text)

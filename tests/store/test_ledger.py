@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -16,7 +17,7 @@ import pytest
 from application.audit import Audit, InclusionProof, check_proof, read_digest
 from application.refusals import Refusal
 from domain.actors import OPERATOR
-from eventstore.hashing import canonical_bytes, chain_hash
+from eventstore.hashing import canonical_bytes, chain_hash, event_hash
 from eventstore.ledger import Ledger, event_leaf
 from eventstore.postgres import PostgresEventStore
 from eventstore.records import NewEvent
@@ -135,6 +136,43 @@ async def test_a_recorded_time_moved_back_is_named(
             timedelta(days=300),
         )
     report = await audit.verify(OPERATOR, digest)
+    assert not report.intact and report.first_break is not None
+    assert report.first_break.event_id == str(target.event_id)
+    # the event's own hash covers its recorded time (scheme 2)
+    assert "content does not match its hash" in report.first_break.detail
+
+
+async def test_a_recorded_time_of_an_older_event_is_covered_by_its_leaf(
+    store: PostgresEventStore, audit: Audit, digest: TreeHead, owner: asyncpg.Connection
+):
+    """Events recorded before hash scheme 2 (their hash does not cover the recorded time)
+    are covered by their ledger leaf."""
+    target = await event_of(store, "IRP-C", 5)  # the stream's last: no later link to break
+    old = replace(target, hash_scheme=1)
+    async with superuser(owner) as db:  # as it was before migration 0007
+        await db.execute(
+            "UPDATE events SET hash_scheme = 1, hash = $2 WHERE event_id = $1",
+            target.event_id,
+            event_hash(old),
+        )
+        await db.execute(
+            "UPDATE streams SET last_hash = $2 WHERE stream_id = $1", "IRP-C", event_hash(old)
+        )
+        # and its leaf as the sealer made it then
+        await db.execute(
+            "UPDATE ledger SET leaf_hash = $2 WHERE event_id = $1",
+            target.event_id,
+            event_leaf(replace(old, hash=event_hash(old))),
+        )
+    fresh = await audit.digest()  # the digest of that older record
+    async with superuser(owner) as db:
+        await db.execute(
+            "UPDATE events SET recorded_at = recorded_at - $2::interval WHERE event_id = $1",
+            target.event_id,
+            timedelta(days=300),
+        )
+    assert await store.verify() is None  # its hash does not cover the recorded time
+    report = await audit.verify(OPERATOR, fresh)
     assert not report.intact and report.first_break is not None
     assert report.first_break.event_id == str(target.event_id)
     assert "does not match its sealed leaf" in report.first_break.detail
@@ -303,8 +341,6 @@ async def test_a_leaf_covers_every_column_a_person_sees(store: PostgresEventStor
         {"data": {"n": 0}},
         {"hash": b"\x00" * 32},
     ):
-        from dataclasses import replace
-
         assert event_leaf(replace(event, **change)) != leaf, change
 
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 import asyncpg
 import pytest
 
-from eventstore.hashing import canonical_bytes, chain_hash
+from eventstore.hashing import canonical_bytes, chain_hash, event_hash, utc_iso
 from eventstore.postgres import PostgresEventStore
 from eventstore.records import NewEvent
 
@@ -47,10 +47,12 @@ async def test_an_intact_store_verifies_clean_across_batches(
 async def test_stored_hashes_are_the_python_chain_of_the_canonical_bytes(
     three_streams: None, event_store: PostgresEventStore
 ) -> None:
+    """Scheme 2: the hash covers the writer's canonical bytes and the recorded time."""
     prev = None
     for event in await event_store.read_stream("a"):
-        assert event.prev_hash == prev
-        assert event.hash == chain_hash(prev, canonical_bytes(event))
+        assert event.prev_hash == prev and event.hash_scheme == 2
+        covered = canonical_bytes(event) + b"\n" + utc_iso(event.recorded_at).encode()
+        assert event.hash == chain_hash(prev, covered) == event_hash(event)
         prev = event.hash
 
 
@@ -90,7 +92,7 @@ async def test_rehashing_an_edited_event_breaks_the_link_to_the_next(
 ) -> None:
     events = await event_store.read_stream("a")
     forged = replace(events[2], data={"n": 666})
-    new_hash = chain_hash(forged.prev_hash, canonical_bytes(forged))
+    new_hash = event_hash(forged)
     async with triggers_off(owner):
         await owner.execute(
             "UPDATE events SET data = $2::jsonb, hash = $3 WHERE event_id = $1",
