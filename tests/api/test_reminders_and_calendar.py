@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email
 import socket
 from datetime import UTC, datetime, timedelta
 
@@ -9,10 +10,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
-from collab.mailer import SmtpMailer
+from application.audit import read_digest
+from collab.mailer import DigestMailer, SmtpMailer
 from collab.settings import Settings
+from eventstore.ledger import Ledger
+from eventstore.tree_head import load_or_create_key
 from readmodels.outbox import Outbox
 from readmodels.projector import Projector
+from tests.api.conftest import PEOPLE
 from tests.api.test_api import REVIEWER, approved, submitted
 
 
@@ -112,3 +117,18 @@ async def test_calendar_and_api_tokens_open_only_their_own_door(api):
     calendar_as_bearer = {"Authorization": f"Bearer {api.calendars['derci_officer']}"}
     assert (await api.http.get("/me", headers=calendar_as_bearer)).status_code == 401
     assert (await api.http.get("/calendar/forged.ics")).status_code == 404
+
+
+async def test_the_daily_digest_reaches_every_auditor_by_email(api, event_store, smtp, tmp_path):
+    """Copies of the signed digest that whoever holds the database cannot reach."""
+    inbox, port = smtp
+    head = await Ledger(event_store).signed_head(load_or_create_key(tmp_path / "key.pem"))
+    path = tmp_path / "digest-1.json"
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="derci@cnrs.example.fr")
+    await DigestMailer(settings, event_store)(head, path)
+    [(to, text)] = inbox.messages
+    assert to == [PEOPLE["auditor"].email]  # the directory's auditors, nobody else
+    message = email.message_from_string(text)
+    assert "ledger digest" in message["Subject"] and "condensat" in message["Subject"]
+    [attached] = [p for p in message.walk() if p.get_filename() == "digest-1.json"]
+    assert read_digest(attached.get_payload(decode=True).decode()) == head
