@@ -49,6 +49,7 @@ class AuditReport(BaseModel):
     first_break: Break | None
     ledger_size: int
     covered: int | None = None  # events the digest vouches for
+    key_id: str | None = None  # the digest's signing key: compare it with the one you keep
     newer: int | None = None  # sealed after the digest: not yet covered by one
     # the first of them, to look at: an event forged after the last digest shows here
     newer_events: list[NewerEvent] = []
@@ -126,10 +127,15 @@ class Audit:
         size = len(state.leaves)
         if chains is not None:
             return AuditReport(intact=False, first_break=_chain_break(chains), ledger_size=size)
-        if state.broken is not None:
-            return AuditReport(
-                intact=False, first_break=_ledger_break(state.broken), ledger_size=size
-            )
+        broken = state.broken or await self._ledger.skipped()
+        if broken is None and seal and self._ledger.stopped_at is not None:
+            stopped = self._ledger.stopped_at
+            broken = LedgerBreak(
+                size, stopped.event_id, stopped.stream_id, stopped.version,
+                "sealing stopped here: the event does not match its own hash",
+            )  # fmt: skip
+        if broken is not None:
+            return AuditReport(intact=False, first_break=_ledger_break(broken), ledger_size=size)
         if digest is None:
             return AuditReport(intact=True, first_break=None, ledger_size=size)
         problem = signature_problem(digest, self._trusted())
@@ -157,6 +163,7 @@ class Audit:
             first_break=None,
             ledger_size=size,
             covered=digest.tree_size,
+            key_id=digest.key_id,
             newer=size - digest.tree_size,
             newer_events=[
                 NewerEvent(
@@ -191,7 +198,14 @@ class Audit:
                 f"{digest.tree_size}: run `collab audit verify --digest`",
                 "ledger.broken",
             )
-        leaf_input = await self._ledger.leaf_input(index)
+        try:
+            leaf_input = await self._ledger.leaf_input(index)
+        except LookupError as err:
+            raise Refusal(
+                Kind.CONFLICT,
+                f"event {event_id} was deleted from the store: run `collab audit verify`",
+                "ledger.broken",
+            ) from err
         if merkle.leaf_hash(leaf_input) != leaves[index]:
             raise Refusal(
                 Kind.CONFLICT,
@@ -236,6 +250,13 @@ def check_proof(proof: InclusionProof, digest: TreeHead) -> dict[str, Any]:
     except ValueError as err:
         raise Refusal(Kind.INPUT, f"proof: not a proof ({err})", "proof.format") from err
     leaf = merkle.leaf_hash(leaf_input)
+    described = _described(leaf_input)
+    if described["event"]["event_id"] != proof.event_id:
+        raise Refusal(
+            Kind.RULE,
+            f"the proof is for event {described['event']['event_id']}, not {proof.event_id}",
+            "proof.invalid",
+        )
     if not merkle.verify_inclusion(leaf, proof.leaf_index, proof.tree_size, path, digest.root):
         raise Refusal(
             Kind.RULE,
@@ -243,7 +264,7 @@ def check_proof(proof: InclusionProof, digest: TreeHead) -> dict[str, Any]:
             f"at index {proof.leaf_index} of the signed ledger as stated",
             "proof.invalid",
         )
-    return {"verified": True, "key_id": digest.key_id, **_described(leaf_input)}
+    return {"verified": True, "key_id": digest.key_id, **described}
 
 
 def _described(leaf_input: bytes) -> dict[str, Any]:

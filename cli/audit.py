@@ -35,7 +35,7 @@ def _text(report: AuditReport) -> str:
             "their leaves"
         )
     lines = [
-        f"intact up to {report.covered} events (the digest's); "
+        f"intact up to {report.covered} events (the digest's, signed by key {report.key_id}); "
         f"{report.newer} newer events not yet covered by a digest"
     ]
     lines += [

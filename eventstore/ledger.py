@@ -30,6 +30,15 @@ from eventstore.records import StoredEvent
 from eventstore.tree_head import TreeHead, sign
 
 NAME = "ledger"
+_SKIPPED = """
+SELECT e.event_id, e.stream_id, e.version
+FROM events e, ledger_checkpoint c
+WHERE c.name = $1
+  AND (e.tx_id, e.position) <= (c.tx_id::text::xid8, c.position)
+  AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.event_id = e.event_id)
+ORDER BY e.tx_id, e.position
+LIMIT 1
+"""
 log = structlog.get_logger("collab.ledger")
 _LOCK_KEY = 0x1ED6E5  # pg_advisory_xact_lock: one sealer at a time
 SEAL_BATCH = 5000
@@ -140,12 +149,46 @@ class Ledger:
 
     async def signed_head(self, key: Ed25519PrivateKey) -> TreeHead:
         """Seal what is visible and sign the ledger's head; refused (LedgerBroken) when a
-        sealed event no longer matches its leaf: no digest vouches for a broken record."""
+        sealed event no longer matches its leaf, when sealing stopped at an event its own
+        hash disowns, or when an event sits behind the checkpoint unsealed: no digest
+        vouches for a broken record."""
         await self.seal()
+        stopped = self.stopped_at
+        if stopped is not None:
+            raise LedgerBroken(
+                LedgerBreak(
+                    await self.size(),
+                    stopped.event_id,
+                    stopped.stream_id,
+                    stopped.version,
+                    f"sealing stopped at {stopped.stream_id} v{stopped.version} "
+                    f"(event {stopped.event_id}): it does not match its own hash",
+                )
+            )
+        skipped = await self.skipped()
+        if skipped is not None:
+            raise LedgerBroken(skipped)
         state = await self.state()
         if state.broken is not None:
             raise LedgerBroken(state.broken)
         return sign(len(state.leaves), merkle.root(state.leaves), key, datetime.now(UTC))
+
+    async def skipped(self) -> LedgerBreak | None:
+        """The first event the sealer has passed (it stands at or before the checkpoint in
+        the feed's order) that the ledger does not hold: one inserted behind its back."""
+        async with self._store.connection() as conn:
+            row = await conn.fetchrow(_SKIPPED, NAME)
+        if row is None:
+            return None
+        return LedgerBreak(
+            -1,
+            row["event_id"],
+            row["stream_id"],
+            row["version"],
+            f"{row['stream_id']} v{row['version']} (event {row['event_id']}) stands before "
+            "the ledger's checkpoint but was never sealed: it was inserted behind the "
+            "sealer's back",
+        )
 
     async def size(self) -> int:
         async with self._store.connection() as conn:
@@ -158,7 +201,12 @@ class Ledger:
 
         reported: UUID | None = None
         while True:
-            await self.seal()
+            try:
+                await self.seal()
+            except Exception:
+                # sealing only records: a failure (the database away, a row in its way)
+                # is logged and tried again, never allowed to stop the service around it
+                log.exception("ledger: sealing failed; trying again")
             stopped = self.stopped_at
             if stopped is not None and stopped.event_id != reported:
                 log.error(
@@ -248,9 +296,3 @@ class Ledger:
                 "SELECT ledger_index FROM ledger WHERE event_id = $1", event_id
             )
         return None if index is None else int(index)
-
-    async def unsealed(self) -> int:
-        """Events stored but not (yet) in the ledger."""
-        async with self._store.connection() as conn:
-            total = await conn.fetchval("SELECT count(*) FROM events")
-        return int(total) - await self.size()

@@ -7,8 +7,9 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
@@ -17,10 +18,10 @@ import pytest
 from application.audit import Audit, InclusionProof, check_proof, read_digest
 from application.refusals import Refusal
 from domain.actors import OPERATOR
-from eventstore.hashing import canonical_bytes, chain_hash, event_hash
+from eventstore.hashing import event_hash
 from eventstore.ledger import Ledger, event_leaf
 from eventstore.postgres import PostgresEventStore
-from eventstore.records import NewEvent
+from eventstore.records import NewEvent, StoredEvent
 from eventstore.tree_head import TreeHead, load_or_create_key, sign
 
 EventFactory = Callable[..., list[NewEvent]]
@@ -256,50 +257,101 @@ async def test_a_cut_tail_with_its_head_reset_is_a_missing_range(
     assert "missing" in detail and "14" in detail, detail
 
 
-async def test_an_event_forged_with_its_hash_recomputed_is_not_covered_by_the_digest(
-    store: PostgresEventStore, audit: Audit, digest: TreeHead, owner: asyncpg.Connection
-):
-    """A thief of the application's credentials appends a termination, hash and head
-    recomputed: the chains hold, but the digest does not vouch for it, and it is named."""
-    last = await event_of(store, "IRP-A", 5)
-    forged = NewEvent(
+def forgery(last: StoredEvent, recorded_at: datetime) -> StoredEvent:
+    """A termination of IRP-A that nobody decided, its hash recomputed (scheme 2)."""
+    forged = StoredEvent(
         event_id=uuid4(),
         stream_id="IRP-A",
         version=6,
+        position=0,
+        tx_id=0,
         type="ProjectTerminated",
         schema_version=1,
         occurred_at=last.occurred_at,
+        recorded_at=recorded_at,
         actor_id="derci-martin",
         actor_role="derci_officer",
         reason="forged",
         data={},
+        hash=b"",
+        prev_hash=last.hash,
+        hash_scheme=2,
     )
-    forged_hash = chain_hash(last.hash, canonical_bytes(forged))
+    return replace(forged, hash=event_hash(forged))
+
+
+_FORGE = (
+    "INSERT INTO events (event_id, stream_id, version, type, schema_version, occurred_at,"
+    " recorded_at, actor_id, actor_role, reason, data, hash, prev_hash{extra})"
+    " VALUES ($1, 'IRP-A', 6, 'ProjectTerminated', 1, $2, $3, 'derci-martin',"
+    " 'derci_officer', 'forged', '{{}}'::jsonb, $4, $5{values})"
+)
+
+
+async def forge(conn: Any, f: StoredEvent, behind: bool = False) -> None:
+    """Insert the forgery and move IRP-A's head to it; `behind`: with the transaction id
+    and position of an early event, so that it stands before the sealer's checkpoint."""
+    extra, values = (", tx_id, position", ", '3'::xid8, -7") if behind else ("", "")
+    await conn.execute(
+        _FORGE.format(extra=extra, values=values),
+        f.event_id,
+        f.occurred_at,
+        f.recorded_at,
+        f.hash,
+        f.prev_hash,
+    )
+    await conn.execute(
+        "UPDATE streams SET version = 6, last_hash = $1 WHERE stream_id = 'IRP-A'", f.hash
+    )
+
+
+async def test_an_event_forged_with_its_hash_recomputed_is_not_covered_by_the_digest(
+    store: PostgresEventStore, audit: Audit, digest: TreeHead
+):
+    """A thief of the application's credentials appends a termination, hash and head
+    recomputed: the chains hold, but the digest does not vouch for it, and it is named."""
+    forged = forgery(await event_of(store, "IRP-A", 5), datetime.now(UTC))
     async with store.connection() as app:  # the application's own role: it may insert
         assert await app.fetchval("SELECT session_user") == "collab_app"
-        await app.execute(
-            "INSERT INTO events (event_id, stream_id, version, type, schema_version,"
-            " occurred_at, actor_id, actor_role, reason, data, hash, prev_hash)"
-            " VALUES ($1, $2, 6, $3, 1, $4, $5, $6, $7, '{}'::jsonb, $8, $9)",
-            forged.event_id,
-            "IRP-A",
-            "ProjectTerminated",
-            forged.occurred_at,
-            "derci-martin",
-            "derci_officer",
-            "forged",
-            forged_hash,
-            last.hash,
-        )
-        await app.execute(
-            "UPDATE streams SET version = 6, last_hash = $2 WHERE stream_id = $1",
-            "IRP-A",
-            forged_hash,
-        )
+        await forge(app, forged)
     assert await store.verify() is None  # the per-stream chains cannot tell
     report = await audit.verify(OPERATOR, digest, seal=True)
     assert report.intact and report.newer == 1
     assert [e.event_id for e in report.newer_events] == [str(forged.event_id)]
+
+
+async def test_an_event_cannot_be_slipped_in_behind_the_sealer(
+    store: PostgresEventStore, audit: Audit, digest: TreeHead, owner: asyncpg.Connection
+):
+    """With an old transaction id and position it would stand before the checkpoint and
+    never be sealed: the application's role may not insert it so; a superuser who disables
+    the triggers can, and verify names it."""
+    forged = forgery(await event_of(store, "IRP-A", 5), datetime.now(UTC))
+    async with store.connection() as app:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="must be inserted"):
+            await forge(app, forged, behind=True)
+    async with superuser(owner) as db:
+        await forge(db, forged, behind=True)
+    report = await audit.verify(OPERATOR, digest, seal=True)
+    assert not report.intact and report.first_break is not None
+    assert report.first_break.event_id == str(forged.event_id)
+    assert "never sealed" in report.first_break.detail
+    with pytest.raises(Refusal, match="never sealed"):
+        await audit.digest()  # no digest vouches for it
+
+
+async def test_an_event_hidden_by_moving_the_checkpoint_is_named(
+    store: PostgresEventStore, audit: Audit, digest: TreeHead
+):
+    forged = forgery(await event_of(store, "IRP-A", 5), datetime.now(UTC))
+    async with store.connection() as app, app.transaction():
+        await forge(app, forged)
+        await app.execute(  # the checkpoint moved past it, as if it were sealed
+            "UPDATE ledger_checkpoint SET tx_id = pg_current_xact_id()::text::bigint + 1"
+        )
+    report = await audit.verify(OPERATOR, digest, seal=True)
+    assert not report.intact and report.first_break.event_id == str(forged.event_id)
+    assert "never sealed" in report.first_break.detail
 
 
 # -- proofs an outsider checks ------------------------------------------------------------
