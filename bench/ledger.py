@@ -52,7 +52,7 @@ if __package__ in (None, ""):  # run as a script: the repository's root on the p
 
 import asyncpg
 
-from bench.load import load, postgres_cpu
+from bench.load import bench_database, load, postgres_cpu
 from bench.report import RESULTS, machine, write_section
 from bench.store_append import (
     FAKE_HASH,
@@ -406,15 +406,7 @@ async def bare_reads(url: str) -> dict[str, float]:
 async def verify_loaded(args: argparse.Namespace, admin_url: str, pgdata: Path) -> VerifyOutcome:
     from application.audit import Audit
 
-    admin = await asyncpg.connect(admin_url)
-    exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE)
-    reused = bool(exists) and args.keep is not None
-    if exists and not reused:
-        await admin.execute(f"DROP DATABASE {DATABASE} WITH (FORCE)")
-    if not reused:
-        await admin.execute(f"CREATE DATABASE {DATABASE}")
-    await admin.close()
-    url = with_database(admin_url, DATABASE)
+    url, reused = await bench_database(admin_url, keep=args.keep is not None, name=DATABASE)
     store = await PostgresEventStore.connect(url, min_size=2, max_size=args.writers + 2)
     try:
         t0 = time.perf_counter()

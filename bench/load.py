@@ -157,6 +157,22 @@ async def append_in_order(
     await asyncio.gather(*(write(q) for q in queues))
 
 
+async def bench_database(admin_url: str, *, keep: bool, name: str = DATABASE) -> tuple[str, bool]:
+    """The benchmark's database on the cluster: the one a kept cluster holds (reused), or a
+    new, empty one."""
+    admin = await asyncpg.connect(admin_url)
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        reused = bool(exists) and keep
+        if exists and not reused:
+            await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        if not reused:
+            await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    return with_database(admin_url, name), reused
+
+
 async def load(
     store: PostgresEventStore, projects: int, seed: int, group: int, writers: int
 ) -> dict[str, Any]:
@@ -369,15 +385,7 @@ async def run(args: argparse.Namespace, data_dir: Path) -> tuple[LoadOutcome, di
         start_embedded_postgres, data_dir, cleanup_mode=None if args.keep else "delete"
     )
     try:
-        admin = await asyncpg.connect(url)
-        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE)
-        reused = bool(exists) and args.keep is not None
-        if exists and not reused:
-            await admin.execute(f"DROP DATABASE {DATABASE} WITH (FORCE)")
-        if not reused:
-            await admin.execute(f"CREATE DATABASE {DATABASE}")
-        await admin.close()
-        db_url = with_database(url, DATABASE)
+        db_url, reused = await bench_database(url, keep=args.keep is not None)
         store = await PostgresEventStore.connect(db_url, min_size=2, max_size=args.writers + 2)
         await migrate_read_models(db_url)
         try:

@@ -24,6 +24,18 @@ log = structlog.get_logger("collab.mailer")
 _OFFICERS_TOO = {"report_overdue"}
 
 
+async def _send(s: Settings, msg: EmailMessage) -> None:
+    await aiosmtplib.send(
+        msg,
+        hostname=s.smtp_host,
+        port=s.smtp_port,
+        username=s.smtp_username,
+        password=s.smtp_password,
+        start_tls=s.smtp_starttls,
+        timeout=30,
+    )
+
+
 class NoRecipient(Exception):
     """Nobody with an e-mail address is concerned: retried (a person may be registered)."""
 
@@ -63,16 +75,7 @@ class SmtpMailer:
             f"Due: {note.due_at.date().isoformat()}\n"
             f"Reminder: {note.kind} ({note.reminder_key})\n"
         )
-        s = self._settings
-        await aiosmtplib.send(
-            msg,
-            hostname=s.smtp_host,
-            port=s.smtp_port,
-            username=s.smtp_username,
-            password=s.smtp_password,
-            start_tls=s.smtp_starttls,
-            timeout=30,
-        )
+        await _send(self._settings, msg)
         log.info("reminder e-mailed", project_id=note.project_id, key=note.reminder_key, to=to)
         return to
 
@@ -113,16 +116,7 @@ class DigestMailer:
             subtype="json",
             filename=path.name,
         )
-        s = self._settings
-        await aiosmtplib.send(
-            msg,
-            hostname=s.smtp_host,
-            port=s.smtp_port,
-            username=s.smtp_username,
-            password=s.smtp_password,
-            start_tls=s.smtp_starttls,
-            timeout=30,
-        )
+        await _send(self._settings, msg)
         log.info("digest e-mailed", to=to, tree_size=head.tree_size)
 
 
