@@ -53,7 +53,7 @@ if __package__ in (None, ""):  # run as a script: the repository's root on the p
 import asyncpg
 
 from bench.load import bench_database, load, postgres_cpu
-from bench.report import RESULTS, machine, write_section
+from bench.report import RESULTS, machine, table, write_section
 from bench.store_append import (
     FAKE_HASH,
     RAW_INSERT,
@@ -622,13 +622,6 @@ class Outcome:
                 )
             )
         return rows
-
-
-def table(rows: list[tuple[str, str, str, bool]]) -> str:
-    lines = ["| measure | figure | target | met |", "|---|---|---|:---:|"]
-    for measure, figure, target, met in rows:
-        lines.append(f"| {measure} | {figure} | {target} | {'yes' if met else '**no**'} |")
-    return "\n".join(lines)
 
 
 def seal_table(cases: list[SealCase]) -> str:

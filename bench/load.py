@@ -49,7 +49,7 @@ if __package__ in (None, ""):  # run as a script: the repository's root on the p
 import asyncpg
 
 from bench.lifegen import LifeGen, generate_life
-from bench.report import RESULTS, machine, write_section
+from bench.report import RESULTS, machine, table, write_section
 from domain.events import DomainEvent
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.event_records import to_record
@@ -285,13 +285,6 @@ async def measure_rebuild(
 
 
 # --- reporting ------------------------------------------------------------------------------
-
-
-def table(rows: list[tuple[str, str, str, bool]]) -> str:
-    lines = ["| measure | figure | target | met |", "|---|---:|---:|:---:|"]
-    for measure, figure, target, met in rows:
-        lines.append(f"| {measure} | {figure} | {target} | {'yes' if met else '**no**'} |")
-    return "\n".join(lines)
 
 
 def section(o: LoadOutcome, command: str, type_counts: dict[str, int] | None) -> str:

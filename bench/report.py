@@ -11,6 +11,14 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
+def table(rows: list[tuple[str, str, str, bool]]) -> str:
+    """A benchmark's targets: (measure, figure, target, met) a row."""
+    lines = ["| measure | figure | target | met |", "|---|---:|---:|:---:|"]
+    for measure, figure, target, met in rows:
+        lines.append(f"| {measure} | {figure} | {target} | {'yes' if met else '**no**'} |")
+    return "\n".join(lines)
+
+
 def machine() -> str:
     """Cores this process may use, processor, memory, kernel: what a figure depends on."""
     model = "unknown CPU"
