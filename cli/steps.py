@@ -10,7 +10,6 @@ import argparse
 import enum
 import os
 import sys
-import types
 import typing
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from cli.application_file import load_application
 from cli.errors import USAGE, CliError
 from domain.actors import Role
 from domain.declarations import BY_CLI_NAME, Declaration, PersonStep
+from domain.fields import plain_type
 from identity.people import Person
 from workflows.messages import StepResult
 
@@ -65,7 +65,7 @@ def _help(declared: Declaration) -> str:
 
 
 def _add_field(p: argparse.ArgumentParser, step: PersonStep, field: str, info: FieldInfo) -> None:
-    kind = _base(info.annotation)
+    kind = plain_type(info.annotation)
     if step.verdict is not None and kind is bool:
         p.add_argument(field, choices=list(step.verdict), metavar="|".join(step.verdict))
         return
@@ -95,21 +95,6 @@ def _add_field(p: argparse.ArgumentParser, step: PersonStep, field: str, info: F
     )
 
 
-def _base(annotation: Any) -> Any:
-    """The type under Optional[...] and Annotated[...]."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            annotation = args[0] if len(args) == 1 else annotation
-            if len(args) != 1:
-                return annotation
-        else:
-            return annotation
-
-
 def typed_input(args: argparse.Namespace, declared: Declaration) -> dict[str, Any]:
     """What was typed, as the step's input (and path) fields."""
     step = declared.person
@@ -119,7 +104,7 @@ def typed_input(args: argparse.Namespace, declared: Declaration) -> dict[str, An
     typed: dict[str, Any] = {key: getattr(args, key) for key in step.path_fields}
     for field, info in step.input.model_fields.items():
         value = getattr(args, field, None)
-        kind = _base(info.annotation)
+        kind = plain_type(info.annotation)
         if step.verdict is not None and kind is bool:
             typed[field] = value == step.verdict[0]
         elif typing.get_origin(kind) is dict:

@@ -3,6 +3,8 @@ and the CLI flags all take them from here, so a rule on an id or an amount canno
 
 from __future__ import annotations
 
+import types
+import typing
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
@@ -47,3 +49,19 @@ def _day_or_moment(value: Any) -> Any:
 
 # when a term starts: YYYY-MM-DD or an ISO timestamp
 TermStart = Annotated[AwareDatetime, BeforeValidator(_day_or_moment)]
+
+
+def plain_type(annotation: Any) -> Any:
+    """The type a person gives for a field, under Optional[...] and Annotated[...]: what an
+    entry point offers them (a yes/no, a number, a day, a choice)."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) == 1:
+                annotation = args[0]
+                continue
+        return annotation

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime
 from pydantic.fields import FieldInfo
 
 from domain.declarations import PERSON_STEPS, Declaration
+from domain.fields import plain_type
 
 # the criteria a review form asks a score for (the input takes any named criteria)
 REVIEW_CRITERIA = ("science", "partnership")
@@ -38,19 +39,6 @@ class StepForm:
     fields: tuple[Field, ...]
 
 
-def _unwrap(annotation: Any) -> Any:
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-            continue
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if origin is not None and len(args) == 1 and type(None) in typing.get_args(annotation):
-            annotation = args[0]
-            continue
-        return annotation
-
-
 def _max_length(info: FieldInfo) -> int | None:
     for meta in info.metadata:
         bound = getattr(meta, "max_length", None)
@@ -61,7 +49,7 @@ def _max_length(info: FieldInfo) -> int | None:
 
 def _fields(name: str, info: FieldInfo) -> list[Field]:
     required = info.is_required()
-    kind = _unwrap(info.annotation)
+    kind = plain_type(info.annotation)
     default = info.default
     shown = "" if required or default is None else str(getattr(default, "value", default))
     if name in FROM_DIRECTORY:
