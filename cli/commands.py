@@ -47,7 +47,7 @@ def show(args: argparse.Namespace, obj: Any, text: str) -> None:
 
 
 # the commands the composition root runs itself (collab.main); the others come here
-SERVICE_COMMANDS = ("up", "worker", "projector", "api", "demo")
+SERVICE_COMMANDS = ("up", "worker", "projector", "api", "demo", "migrate")
 
 
 def needs_workflows(args: argparse.Namespace) -> bool:
@@ -127,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sub.add_parser("projector", help="run only the read-model projector"))
     _common(sub.add_parser("api", help="run only the HTTP API, against configured servers"))
     _common(sub.add_parser("demo", help="a realistic portfolio on the time-skipping server"))
+    _common(
+        sub.add_parser(
+            "migrate",
+            help="migrate the database as its owner (COLLAB_DATABASE_URL), then exit: "
+            "the step before services that hold only COLLAB_DATABASE_APP_URL",
+        )
+    )
 
     add_step_parsers(sub, _common)
 

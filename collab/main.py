@@ -49,6 +49,11 @@ def _service(command: str, settings: Settings, args: Any) -> int:
         asyncio.run(_until_signal(runtime.run_projector(settings)))
     elif command == "api":
         asyncio.run(_until_signal(runtime.run_api(settings)))
+    elif command == "migrate":
+        from collab.database import migrate_database
+
+        asyncio.run(migrate_database(settings))
+        print("collab: the database is migrated; collab_app may log in")
     else:
         from collab.demo import run_demo
 
@@ -56,7 +61,9 @@ def _service(command: str, settings: Settings, args: Any) -> int:
         # the service's Temporal: never mix them with the service's data (nor e-mail their
         # reminders), so by default they go to a data dir of their own
         demo_dir = settings.data_dir if args.data_dir else settings.data_dir / "demo"
-        demo = settings.model_copy(update={"data_dir": demo_dir, "database_url": None})
+        demo = settings.model_copy(
+            update={"data_dir": demo_dir, "database_url": None, "database_app_url": None}
+        )
         return run_demo(demo, as_json=args.json)
     return 0
 

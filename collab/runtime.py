@@ -107,6 +107,8 @@ async def run_api(settings: Settings) -> None:
 
 
 def _where_db(settings: Settings) -> str:
+    if settings.database_app_url:
+        return "configured COLLAB_DATABASE_APP_URL"
     if settings.database_url:
         return "configured COLLAB_DATABASE_URL"
     return f"embedded, cluster in {settings.data_dir / 'postgres'}"

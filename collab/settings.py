@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     # time collab_app's login fails. Unset: no password (the embedded server trusts its
     # unix socket)
     database_app_password: str | None = None
+    # the application's own login (user collab_app): set, the service connects with it
+    # alone and never migrates; the owner's URL stays with the one-shot `collab migrate`
+    # (compose's migrate service), so no application container holds the owner's password
+    database_app_url: str | None = None
+    # when collab_app cannot log in, the store refuses to start; this opts in to run as
+    # the owner instead (RESET ROLE then returns to it), with a warning at each start
+    database_allow_owner: bool = False
     # unset: an embedded Temporal dev server (SQLite file under data_dir)
     temporal_address: str | None = None
     temporal_namespace: str = "default"
@@ -61,6 +68,7 @@ class Settings(BaseSettings):
         "smtp_password",
         "session_secret",
         "database_app_password",
+        "database_app_url",
         mode="before",
     )
     @classmethod

@@ -126,6 +126,41 @@ async def _apply_all(conn: Connection, migrations: list[Migration]) -> list[int]
     return applied
 
 
+async def pending_migrations(conn: Connection, *, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """The files of ``directory`` not yet applied to this database (none: the schema is
+    current). Read-only, so the application role may ask before it starts."""
+    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    applied: dict[int, str] = {}
+    if exists:
+        rows = await conn.fetch("SELECT version, checksum FROM schema_migrations")
+        applied = {row["version"]: row["checksum"] for row in rows}
+    pending = []
+    for migration in load_migrations(directory):
+        checksum = applied.get(migration.version)
+        if checksum is None:
+            pending.append(migration.file_name)
+        elif checksum != migration.checksum:
+            raise MigrationError(
+                f"migration {migration.file_name} was edited after it was applied; "
+                "add a new migration instead"
+            )
+    return pending
+
+
+async def require_migrated(conn: Connection, directory: Path = MIGRATIONS_DIR) -> None:
+    """Refuse to go on with a schema older than the code: say which files are pending."""
+    try:
+        pending = await pending_migrations(conn, directory=directory)
+    except asyncpg.InsufficientPrivilegeError:
+        # before 0009 the application role may not read schema_migrations
+        pending = ["0009_app_reads_schema_version.sql and later"]
+    if pending:
+        raise MigrationError(
+            f"the database schema is not up to date (pending: {', '.join(pending)}): run "
+            "`collab migrate` with the owner's COLLAB_DATABASE_URL first"
+        )
+
+
 async def usable_app_role(conn: Connection) -> str | None:
     """``APP_ROLE`` if it exists and the connected user may switch to it, else None."""
     privilege = "SET" if conn.get_server_version().major >= 16 else "MEMBER"

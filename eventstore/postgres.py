@@ -53,6 +53,7 @@ from eventstore.migrations import (
     app_role_can_log_in,
     escalations,
     migrate,
+    require_migrated,
     set_app_password,
     usable_app_role,
 )
@@ -237,6 +238,7 @@ class PostgresEventStore:
         url: str,
         *,
         app_password: str | None = None,
+        allow_owner: bool = False,
         upcasters: Upcasters | None = None,
         min_size: int = 1,
         max_size: int = 10,
@@ -254,9 +256,11 @@ class PostgresEventStore:
         (superuser, owner of ``events``...) and refuses to start otherwise.
 
         When ``collab_app`` cannot log in (the owner may not create or alter roles, or no
-        password works), the store falls back to the owner's URL, acting as
-        ``collab_app`` through a startup ``role`` when the owner may take it, and logs a
-        warning: ``RESET ROLE`` then returns to the owner.
+        password works), the store refuses to start: an application holding the owner's
+        privileges is what the ledger's threat model excludes. ``allow_owner`` opts in to
+        run on the owner's URL anyway, acting as ``collab_app`` through a startup ``role``
+        when the owner may take it, with a warning: ``RESET ROLE`` then returns to the
+        owner.
         """
         conn = await asyncpg.connect(url)
         try:
@@ -267,6 +271,14 @@ class PostgresEventStore:
             if await app_role_can_log_in(conn):
                 app_url = await _app_login(conn, url, app_password)
             if app_url is None:
+                if not allow_owner:
+                    raise EventStoreError(
+                        f"the application role {APP_ROLE} cannot log in, and the service "
+                        f"will not run as the schema owner {owner}: migrate as a user that "
+                        f"may create roles, or create {APP_ROLE} LOGIN and grant {owner} "
+                        "ADMIN on it (or set COLLAB_DATABASE_ALLOW_OWNER=true to accept "
+                        "running with the owner's privileges)"
+                    )
                 role = await usable_app_role(conn)
                 log.warning(
                     "the event store does not log in as the application role",
@@ -289,6 +301,33 @@ class PostgresEventStore:
             max_size=max_size,
             server_settings={"role": role} if role else {},
         )
+        return cls(pool, upcasters=upcasters, owns_pool=True)
+
+    @classmethod
+    async def attach(
+        cls,
+        app_url: str,
+        *,
+        upcasters: Upcasters | None = None,
+        min_size: int = 1,
+        max_size: int = 10,
+    ) -> Self:
+        """Open a pool on ``app_url``, the application role's own login, without
+        migrating: the schema belongs to the owner, who migrates apart (`collab
+        migrate`). Refuses a login that could rewrite events (see ``escalations``) and a
+        schema older than this code."""
+        probe = await asyncpg.connect(app_url)
+        try:
+            risky = await escalations(probe)
+            if risky:
+                raise EventStoreError(
+                    f"the database login of COLLAB_DATABASE_APP_URL could rewrite events "
+                    f"through {', '.join(risky)}: give the service {APP_ROLE}'s login"
+                )
+            await require_migrated(probe)
+        finally:
+            await probe.close()
+        pool = await asyncpg.create_pool(app_url, min_size=min_size, max_size=max_size)
         return cls(pool, upcasters=upcasters, owns_pool=True)
 
     def connection(self) -> AbstractAsyncContextManager[PoolConnectionProxy[asyncpg.Record]]:

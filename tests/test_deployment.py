@@ -24,9 +24,10 @@ import pytest
 import yaml
 from structlog.testing import capture_logs
 
-from collab.database import open_store
+from collab.database import migrate_database, open_store
 from collab.settings import WORKER_MAX_CACHED_WORKFLOWS, Settings
 from eventstore.embedded import start_embedded_postgres
+from eventstore.errors import EventStoreError
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -256,26 +257,58 @@ def test_postgresql_has_a_healthcheck_a_named_volume_and_the_init_script(compose
     assert env.get("POSTGRES_PASSWORD"), "the postgres image refuses to start without it"
 
 
-def test_database_url_agrees_with_the_postgresql_service(services):
-    url = urlsplit(environment(services["worker"])[f"{PREFIX}DATABASE_URL"] or "")
-    assert url.scheme in ("postgresql", "postgres")
-    assert url.hostname in services and url.hostname == "postgresql"
-    postgres_env = environment(services[url.hostname])
-    assert url.port == int(postgres_env.get("PGPORT") or 5432)
-    database = url.path.lstrip("/")
-    assert url.username and database
+APP_SERVICES = ("worker", "projector", "api")
+
+
+def test_only_the_migrate_service_holds_the_owners_url(services):
+    """The schema owner's URL lives in the one-shot migrate service alone, which runs
+    `collab migrate` before any app service starts; the app services hold only
+    collab_app's login, to the same database of the postgresql service."""
+    from cli.commands import build_parser
+
+    migrate = services["migrate"]
+    assert words(migrate.get("command"))[:2] == ["collab", "migrate"]
+    build_parser().parse_args(words(migrate["command"])[1:])
+    assert migrate["image"] == services["worker"]["image"]
+    assert depends_on(migrate)["postgresql"] == "service_healthy"
+    owner = urlsplit(environment(migrate)[f"{PREFIX}DATABASE_URL"] or "")
+    assert owner.scheme in ("postgresql", "postgres")
+    assert owner.hostname == "postgresql" and owner.hostname in services
+    postgres_env = environment(services[owner.hostname])
+    assert owner.port == int(postgres_env.get("PGPORT") or 5432)
+    database = owner.path.lstrip("/")
+    assert owner.username and database
     text = init_text(services)
-    assert re.search(rf"CREATE DATABASE {database} OWNER {url.username};", text), (
-        f"the init script does not create database {database} owned by {url.username}"
+    assert re.search(rf"CREATE DATABASE {database} OWNER {owner.username};", text), (
+        f"the init script does not create database {database} owned by {owner.username}"
     )
-    assert url.password == role_password(services, url.username)
-    # the URL is the schema owner's: its migrations create the role collab_app, and the
-    # store sets collab_app's password and logs in as it
-    assert "CREATEROLE" in role_attributes(services, url.username)
-    assert url.username != postgres_env.get("POSTGRES_USER"), "the owner must not be superuser"
-    app_password = environment(services["worker"]).get(f"{PREFIX}DATABASE_APP_PASSWORD")
+    assert owner.password == role_password(services, owner.username)
+    # the owner's migrations create collab_app and set its password from the settings
+    assert "CREATEROLE" in role_attributes(services, owner.username)
+    assert owner.username != postgres_env.get("POSTGRES_USER"), "the owner must not be superuser"
+    app_password = environment(migrate).get(f"{PREFIX}DATABASE_APP_PASSWORD")
     assert app_password, "collab_app needs a password on a server that checks them"
-    assert app_password != url.password, "the application role has a password of its own"
+    assert app_password != owner.password, "the application role has a password of its own"
+
+    for name in APP_SERVICES:
+        env = environment(services[name])
+        assert f"{PREFIX}DATABASE_URL" not in env, f"{name} holds the owner's URL"
+        app = urlsplit(env[f"{PREFIX}DATABASE_APP_URL"] or "")
+        assert (app.scheme, app.hostname, app.port, app.path) == (
+            owner.scheme,
+            owner.hostname,
+            owner.port,
+            owner.path,
+        ), f"{name}: the same database as the owner's"
+        assert (app.username, app.password) == ("collab_app", app_password)
+        assert depends_on(services[name])["migrate"] == "service_completed_successfully"
+    # with passwords of their own (the defaults collide with other values), no app
+    # service sees the owner's
+    secrets = {"POSTGRES_COLLAB_PASSWORD": "owner-pw-7f3", "POSTGRES_COLLAB_APP_PASSWORD": "app-pw"}
+    configured = interpolated(yaml.safe_load(COMPOSE_FILE.read_text()), secrets)["services"]
+    for name in APP_SERVICES:
+        assert not any("owner-pw-7f3" in (v or "") for v in environment(configured[name]).values())
+    assert "owner-pw-7f3" in (environment(configured["migrate"])[f"{PREFIX}DATABASE_URL"] or "")
 
 
 # -- compose: Temporal ------------------------------------------------------------------
@@ -364,6 +397,7 @@ def test_depends_on_names_existing_services_with_sensible_conditions(services):
     assert not [name for name in services if reaches(name, name)], "dependency cycle"
     assert depends_on(services["worker"]) == {
         "postgresql": "service_healthy",
+        "migrate": "service_completed_successfully",
         "temporal": "service_healthy",
         "temporal-namespace": "service_completed_successfully",
     }
@@ -389,7 +423,7 @@ def test_worker_is_configured_only_by_settings_fields(services):
     fields = set(Settings.model_fields)
     unknown = [k for k in env if not k.startswith(PREFIX) or k[len(PREFIX) :].lower() not in fields]
     assert not unknown, f"not fields of collab.settings.Settings: {unknown}"
-    for required in ("DATABASE_URL", "TEMPORAL_ADDRESS"):
+    for required in ("DATABASE_APP_URL", "TEMPORAL_ADDRESS"):
         assert env.get(PREFIX + required), f"{PREFIX}{required} unset: the worker would embed"
     assert env[f"{PREFIX}LOG_FORMAT"] == "json"
 
@@ -416,8 +450,8 @@ def test_settings_parse_from_exactly_the_workers_environment(services, monkeypat
 
     settings = Settings()
 
-    assert settings.database_url == "postgresql://collab:collab@postgresql:5432/collab"
-    assert settings.database_app_password == "collab_app"
+    assert settings.database_url is None, "the owner's URL is the migrate service's alone"
+    assert settings.database_app_url == "postgresql://collab_app:collab_app@postgresql:5432/collab"
     assert settings.temporal_address == "temporal:7233"
     assert settings.temporal_target == "temporal:7233"
     assert settings.temporal_namespace == "collab"
@@ -435,10 +469,14 @@ def test_secrets_come_from_variables():
     }
     services = interpolated(yaml.safe_load(COMPOSE_FILE.read_text()), env)["services"]
     worker = environment(services["worker"])
-    assert worker["COLLAB_DATABASE_URL"] == "postgresql://collab:s3cret@postgresql:5432/collab"
-    assert worker["COLLAB_DATABASE_APP_PASSWORD"] == "app-s3cret"
-    for name in ("projector", "api"):
-        assert environment(services[name])["COLLAB_DATABASE_APP_PASSWORD"] == "app-s3cret"
+    migrate = environment(services["migrate"])
+    assert migrate["COLLAB_DATABASE_URL"] == "postgresql://collab:s3cret@postgresql:5432/collab"
+    assert migrate["COLLAB_DATABASE_APP_PASSWORD"] == "app-s3cret"
+    for name in APP_SERVICES:
+        assert (
+            environment(services[name])["COLLAB_DATABASE_APP_URL"]
+            == "postgresql://collab_app:app-s3cret@postgresql:5432/collab"
+        )
     assert worker["COLLAB_TEMPORAL_NAMESPACE"] == "cnrs"
     assert role_password(services, "collab") == "s3cret"
     assert environment(services["temporal"])["POSTGRES_PWD"] == "t3mporal"
@@ -577,8 +615,12 @@ async def test_init_roles_let_the_store_migrate_and_log_in_as_collab_app(tmp_pat
         with pytest.raises(asyncpg.InvalidPasswordError):
             await asyncpg.connect(as_user(url, "collab", "wrong", "collab"))
 
-        async def logged_in(app_password: str | None) -> tuple[str, str]:
-            settings = Settings(database_url=collab, database_app_password=app_password)
+        async def logged_in(app_password: str | None, allow_owner: bool = False) -> tuple[str, str]:
+            settings = Settings(
+                database_url=collab,
+                database_app_password=app_password,
+                database_allow_owner=allow_owner,
+            )
             async with open_store(settings) as store, store.connection() as conn:
                 assert await conn.fetchval("SELECT count(*) FROM events") == 0
                 with pytest.raises(asyncpg.InsufficientPrivilegeError):
@@ -593,10 +635,25 @@ async def test_init_roles_let_the_store_migrate_and_log_in_as_collab_app(tmp_pat
         assert await logged_in("b") == ("collab_app", "collab_app")  # a changed password
         with pytest.raises(asyncpg.InvalidPasswordError):
             await asyncpg.connect(as_user(url, "collab_app", "a", "collab"))
-        # no password configured: the old way, with a warning (RESET ROLE returns to collab)
+        # no password configured: collab_app cannot log in, and the store will not run
+        # as the owner unless told so (then RESET ROLE returns to collab: it warns)
+        with pytest.raises(EventStoreError, match=r"cannot log in.*COLLAB_DATABASE_ALLOW_OWNER"):
+            await logged_in(None)
         with capture_logs() as logs:
-            assert await logged_in(None) == ("collab", "collab_app")
+            assert await logged_in(None, allow_owner=True) == ("collab", "collab_app")
         assert any("RESET ROLE" in e.get("consequence", "") for e in logs)
+
+        # the split of compose: `collab migrate` as the owner, then the app's URL alone
+        await migrate_database(Settings(database_url=collab, database_app_password="b"))
+        app_only = Settings(database_app_url=as_user(url, "collab_app", "b", "collab"))
+        async with open_store(app_only) as store, store.connection() as conn:
+            assert await conn.fetchval("SELECT session_user") == "collab_app"
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.execute("DELETE FROM events")
+        # the owner's login given as the app's is refused: it could rewrite events
+        with pytest.raises(EventStoreError, match="could rewrite events"):
+            async with open_store(Settings(database_app_url=collab)):
+                pass
 
         temporal = await asyncpg.connect(as_user(url, "temporal", "t", "postgres"))
         try:

@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 from structlog.testing import capture_logs
 
-from collab.database import open_store
+from collab.database import migrate_database, open_store
 from collab.settings import Settings
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.errors import EventStoreError
@@ -304,10 +304,12 @@ async def test_an_owner_who_may_not_create_roles_still_lets_the_existing_role_lo
         await admin.close()
 
 
-async def test_without_the_right_to_create_roles_the_store_runs_as_its_user_and_warns(
+async def test_without_the_right_to_create_roles_the_store_refuses_unless_told_to_run_as_owner(
     tmp_path: Path,
 ) -> None:
-    """A cluster of its own: collab_app is cluster-wide, and does not exist here."""
+    """A cluster of its own: collab_app is cluster-wide, and does not exist here. The store
+    will not silently hold the owner's privileges: it refuses, naming the remedy, and runs
+    as its user (warning at each start) only when the deployment opted in."""
     url, server = await asyncio.to_thread(start_embedded_postgres, tmp_path, cleanup_mode="delete")
     try:
         user = "limited"
@@ -325,8 +327,11 @@ async def test_without_the_right_to_create_roles_the_store_runs_as_its_user_and_
         finally:
             await conn.close()
 
+        with pytest.raises(EventStoreError, match="collab_app cannot log in") as refused:
+            await PostgresEventStore.connect(limited)
+        assert "COLLAB_DATABASE_ALLOW_OWNER" in str(refused.value)
         with capture_logs() as logs:
-            store = await PostgresEventStore.connect(limited)
+            store = await PostgresEventStore.connect(limited, allow_owner=True)
         try:
             async with store.connection() as conn:
                 assert await conn.fetchval("SELECT current_user") == user
@@ -339,3 +344,31 @@ async def test_without_the_right_to_create_roles_the_store_runs_as_its_user_and_
         assert "every privilege of limited" in warnings[0]["consequence"]
     finally:
         await asyncio.to_thread(server.cleanup)
+
+
+async def test_a_service_on_the_app_login_alone_refuses_a_schema_older_than_its_code(
+    postgres_url: str,
+) -> None:
+    """Compose's app containers hold only collab_app's URL and never migrate: before
+    `collab migrate` has run they refuse to start, naming what is pending, and start
+    once it has."""
+    database = f"test_{uuid4().hex[:16]}"
+    admin = await asyncpg.connect(postgres_url)
+    await admin.execute(f'CREATE DATABASE "{database}"')
+    owner = with_database(postgres_url, database)
+    app_only = Settings(database_app_url=with_user(owner, APP_ROLE, None))
+    try:
+        with pytest.raises(EventStoreError, match=r"0001_events\.sql.*collab migrate"):
+            async with open_store(app_only):
+                pass
+        await (await PostgresEventStore.connect(owner)).close()  # the store's schema alone
+        with pytest.raises(EventStoreError, match=r"1001_read_models\.sql"):
+            async with open_store(app_only):
+                pass
+        await migrate_database(Settings(database_url=owner))
+        async with open_store(app_only) as store, store.connection() as conn:
+            assert await conn.fetchval("SELECT session_user") == APP_ROLE
+            assert await conn.fetchval("SELECT count(*) FROM people") == 0
+    finally:
+        await admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+        await admin.close()
