@@ -25,7 +25,19 @@ def _read(path: str, what: str) -> str:
 
 
 def _digest(args: argparse.Namespace) -> TreeHead | None:
-    return read_digest(_read(args.digest, "--digest")) if args.digest else None
+    """The digest of --digest, held to --key-id when the auditor pinned the key they were
+    given: a digest re-signed with another key (by someone who rewrote the ledger and
+    made a key of their own) is refused before anything is compared with it."""
+    if not args.digest:
+        return None
+    digest = read_digest(_read(args.digest, "--digest"))
+    pinned = getattr(args, "key_id", None)
+    if pinned and pinned.lower() != digest.key_id:
+        raise CliError(
+            f"--digest {args.digest}: signed by key {digest.key_id}, not by the key you "
+            f"trust ({pinned.lower()}): this digest does not vouch for the record"
+        )
+    return digest
 
 
 def _text(report: AuditReport) -> str:

@@ -115,6 +115,21 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return p
 
 
+def _key_id(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--key-id",
+        metavar="ID",
+        type=_hex16,
+        help="the signing key's id you were given: refuse a digest signed by any other",
+    )
+
+
+def _hex16(value: str) -> str:
+    if len(value) != 16 or any(c not in "0123456789abcdefABCDEF" for c in value):
+        raise argparse.ArgumentTypeError(f"a key id is 16 hexadecimal digits, not {value!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="collab", description="Lifecycle of CNRS international collaboration instruments"
@@ -155,14 +170,17 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     a.add_argument("--digest", metavar="FILE", help="a signed digest kept from `audit digest`")
+    _key_id(a)
     a = _common(audit.add_parser("digest", help="seal the ledger and sign its head"))
     a.add_argument("--out", metavar="FILE", help="write the digest there (default: stdout)")
     a = _common(audit.add_parser("prove", help="an event's inclusion proof against a digest"))
     a.add_argument("event_id", metavar="EVENT_ID")
     a.add_argument("--digest", metavar="FILE", required=True)
+    _key_id(a)
     a = _common(audit.add_parser("check-proof", help="check an inclusion proof; needs no database"))
     a.add_argument("proof", metavar="PROOF")
     a.add_argument("--digest", metavar="FILE", required=True)
+    _key_id(a)
     p = sub.add_parser("users", help="people, their roles and tokens")
     users = p.add_subparsers(dest="users_command", required=True)
     u = _common(users.add_parser("add", help="register a person; prints their token once"))

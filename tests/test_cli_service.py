@@ -568,6 +568,16 @@ def test_an_active_projects_steps_through_the_cli(service, tmp_path):
     assert events[-2]["reason"] == "on track"
 
 
+def test_collab_migrate_is_idempotent_beside_the_running_service(service):
+    """compose's one-shot migrate service runs it at every `up`: beside a running service,
+    on an up-to-date schema, it changes nothing and exits 0."""
+    before = service.ok("list")
+    done = service.run("migrate")
+    assert done.returncode == 0, done.stderr
+    assert "the database is migrated" in done.stdout
+    assert service.ok("list") == before
+
+
 def test_a_step_on_an_unknown_project_is_refused_and_creates_nothing(service):
     line = service.refused("terminate", "NOPE-404", "--reason", "x", "--as", "derci-martin")
     assert line == "collab: project NOPE-404 not found"
@@ -667,6 +677,17 @@ def test_a_digest_kept_outside_proves_an_event_to_an_auditor_without_the_databas
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"verified: {ended} v") and "ProjectTerminated" in done.stdout
     assert not (tmp_path / "nothing-here").exists()  # it started no database
+    # the auditor pins the key id they were given: the right one passes, any other is refused
+    pinned = [COLLAB, "audit", "check-proof", str(proof), "--digest", str(kept), "--key-id"]
+    done = subprocess.run(
+        [*pinned, digest["key_id"].upper()], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run(
+        [*pinned, "0123456789abcdef"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert f"signed by key {digest['key_id']}, not by the key you trust" in done.stderr
     forged = json.loads(proof.read_text())
     forged["leaf_index"] = (forged["leaf_index"] + 1) % digest["tree_size"]
     proof.write_text(json.dumps(forged))
