@@ -152,8 +152,8 @@ async def require_migrated(conn: Connection, directory: Path = MIGRATIONS_DIR) -
     try:
         pending = await pending_migrations(conn, directory=directory)
     except asyncpg.InsufficientPrivilegeError:
-        # before 0009 the application role may not read schema_migrations
-        pending = ["0009_app_reads_schema_version.sql and later"]
+        # before 0006 the application role may not read schema_migrations
+        pending = ["0006_app_login.sql and later"]
     if pending:
         raise MigrationError(
             f"the database schema is not up to date (pending: {', '.join(pending)}): run "

@@ -209,7 +209,7 @@ async def test_the_application_role_has_exactly_the_privileges_it_needs(
         APP_ROLE,
     )
     expected = {
-        "events": "INSERT,SELECT",
+        "events": "SELECT",  # INSERT: the columns below only
         "streams": "INSERT,SELECT,UPDATE",
         "schema_migrations": "SELECT",
         "projection_checkpoints": "DELETE,INSERT,SELECT,UPDATE",
@@ -235,6 +235,16 @@ async def test_the_application_role_has_exactly_the_privileges_it_needs(
         APP_ROLE,
     )
     assert [r["column_name"] for r in columns] == ["calendar_hash", "revoked_at"]
+    inserted = await owner.fetch(
+        "SELECT column_name FROM information_schema.column_privileges "
+        "WHERE grantee = $1 AND table_name = 'events' AND privilege_type = 'INSERT'",
+        APP_ROLE,
+    )
+    # the feed's order and the hash scheme are the defaults', never the application's
+    assert {r["column_name"] for r in inserted} == {
+        "event_id", "stream_id", "version", "type", "schema_version", "occurred_at",
+        "actor_id", "actor_role", "reason", "data", "hash", "prev_hash", "recorded_at",
+    }  # fmt: skip
     assert await owner.fetchval(
         "SELECT has_sequence_privilege($1, 'events_position_seq', 'USAGE')", APP_ROLE
     )

@@ -29,6 +29,7 @@ async def test_migrating_twice_applies_once(database_url: str) -> None:
             (6, "app_login"),
             (7, "hash_covers_recorded_at"),
             (8, "events_insert_guard"),
+            (9, "events_insert_columns"),
         ]
         assert all(len(r["checksum"]) == 64 for r in rows)
     finally:
