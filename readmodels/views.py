@@ -16,6 +16,7 @@ from domain.actors import OPERATOR as OPERATOR
 from domain.actors import Actor
 from domain.authorization import SEES_ALL
 from eventstore.postgres import PostgresEventStore
+from readmodels.paging import BadCursor, Page, clamp, decode, encode
 from readmodels.queries import DeadlineRow, ProjectRow, _project
 
 # $1 the person's id, $2 their role; `p` is the portfolio row
@@ -67,15 +68,8 @@ class Totals(BaseModel):
     released_eur: int
 
 
-async def portfolio(
-    store: PostgresEventStore, viewer: Actor, where: PortfolioFilter | None = None
-) -> list[PortfolioRow]:
-    where = where or PortfolioFilter()
-    direction = "DESC" if where.descending else "ASC"
-    # the sort column comes from the SortKey enum, never from the request text
-    order = f"p.{where.sort.value} {direction} NULLS LAST, p.project_id"
-    sql = f"""
-        SELECT p.*, s.state->'application'->>'institute' AS institute
+# $1-$3 who is asking (_who), $4-$8 the filter (_filter_args)
+_PORTFOLIO_WHERE = f"""
         FROM portfolio p JOIN project_states s USING (project_id)
         WHERE {_VISIBLE}
           AND ($4::text IS NULL OR p.instrument = $4)
@@ -89,19 +83,104 @@ async def portfolio(
                         THEN (s.state->>'last_event_at')::timestamptz
                     WHEN p.phase = 'closed' THEN (s.state->>'closed_at')::timestamptz
                     ELSE greatest(p.term_ends_at - interval '1 second', now())
-                  END) AT TIME ZONE 'UTC') >= $8))
-        ORDER BY {order}"""
+                  END) AT TIME ZONE 'UTC') >= $8))"""
+_PORTFOLIO_COLUMNS = "SELECT p.*, s.state->'application'->>'institute' AS institute"
+
+# the SQL type of each sort column, for the cursor's value (never taken from a request)
+_SORT_TYPE = {
+    SortKey.PROJECT: ("text", str),
+    SortKey.INSTRUMENT: ("text", str),
+    SortKey.STATE: ("text", str),
+    SortKey.COORDINATOR: ("text", str),
+    SortKey.TERM_START: ("timestamptz", str),
+    SortKey.TERM_END: ("timestamptz", str),
+    SortKey.AWARDED: ("integer", int),
+    SortKey.RELEASED: ("integer", int),
+}
+
+
+def _filter_args(where: PortfolioFilter) -> tuple[Any, ...]:
+    return (where.instrument, where.phase, where.institute, where.country, where.year)
+
+
+def _order(where: PortfolioFilter) -> str:
+    # the sort column comes from the SortKey enum, never from the request text
+    direction = "DESC" if where.descending else "ASC"
+    return f"p.{where.sort.value} {direction} NULLS LAST, p.project_id"
+
+
+async def portfolio(
+    store: PostgresEventStore, viewer: Actor, where: PortfolioFilter | None = None
+) -> list[PortfolioRow]:
+    """Every row this person sees (the CSV export, the charts): not for a list a person
+    pages through (portfolio_page)."""
+    where = where or PortfolioFilter()
+    sql = f"{_PORTFOLIO_COLUMNS} {_PORTFOLIO_WHERE} ORDER BY {_order(where)}"
+    async with store.connection() as conn:
+        rows = await conn.fetch(sql, *_who(viewer), *_filter_args(where))
+    return [_portfolio_row(r) for r in rows]
+
+
+async def portfolio_page(
+    store: PostgresEventStore,
+    viewer: Actor,
+    where: PortfolioFilter,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> tuple[Page[PortfolioRow], Totals]:
+    """One page of the portfolio in the filter's order, with the totals of the whole list
+    (computed by the database)."""
+    size = clamp(limit)
+    sql_type, kind = _SORT_TYPE[where.sort]
+    after: list[Any] = [None, None]
+    if cursor is not None:
+        after = decode(cursor, (kind, str))
+        if after[1] is None:
+            raise BadCursor("not a key of this list")
+    beyond = "<" if where.descending else ">"
+    col = f"p.{where.sort.value}"
+    keyset = f"""
+          AND ($10::text IS NULL OR CASE
+                WHEN $9::{sql_type} IS NULL THEN ({col} IS NULL AND p.project_id > $10)
+                ELSE ({col} {beyond} $9::{sql_type}
+                      OR ({col} = $9::{sql_type} AND p.project_id > $10)
+                      OR {col} IS NULL) END)"""
+    value = after[0]
+    if value is not None and sql_type == "timestamptz":
+        value = _timestamp(value)
+    page_sql = (
+        f"{_PORTFOLIO_COLUMNS} {_PORTFOLIO_WHERE} {keyset} ORDER BY {_order(where)} LIMIT $11"
+    )
+    totals_sql = (
+        "SELECT count(*) AS projects, coalesce(sum(p.awarded_eur), 0) AS awarded_eur, "
+        f"coalesce(sum(p.released_eur), 0) AS released_eur {_PORTFOLIO_WHERE}"
+    )
     async with store.connection() as conn:
         rows = await conn.fetch(
-            sql,
-            *_who(viewer),
-            where.instrument,
-            where.phase,
-            where.institute,
-            where.country,
-            where.year,
+            page_sql, *_who(viewer), *_filter_args(where), value, after[1], size + 1
         )
-    return [_portfolio_row(r) for r in rows]
+        sums = await conn.fetchrow(totals_sql, *_who(viewer), *_filter_args(where))
+    shown = [_portfolio_row(r) for r in rows[:size]]
+    following = None
+    if len(rows) > size:
+        last = rows[size - 1]
+        key = last[where.sort.value]
+        following = encode(
+            [key.isoformat() if isinstance(key, datetime) else key, last["project_id"]]
+        )
+    assert sums is not None
+    return Page(shown, following, int(sums["projects"])), Totals(
+        projects=int(sums["projects"]),
+        awarded_eur=int(sums["awarded_eur"]),
+        released_eur=int(sums["released_eur"]),
+    )
+
+
+def _timestamp(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as err:
+        raise BadCursor("not a key of this list") from err
 
 
 def _portfolio_row(record: Any) -> PortfolioRow:
@@ -142,6 +221,19 @@ async def project_state_json(store: PostgresEventStore, project_id: str) -> dict
     return json.loads(state) if isinstance(state, str) else dict(state)
 
 
+# $1-$3 who is asking, $4 the horizon, $5 one project or all
+_DEADLINES = f"""
+        SELECT d.project_id, d.kind, d.ref, d.due_at,
+               CASE WHEN d.kind = 'evaluation' AND NOT $2 = ANY($3::text[])
+                    THEN split_part(d.label, ';', 1) ELSE d.label END AS label
+        FROM deadlines d JOIN portfolio p USING (project_id)
+        WHERE {_VISIBLE}
+          AND d.due_at <= $4
+          AND ($5::text IS NULL OR d.project_id = $5)
+          AND ($2 <> 'reviewer' OR d.kind = 'evaluation')"""
+_DEADLINE_ORDER = "ORDER BY d.due_at, d.project_id, d.kind, d.ref"
+
+
 async def deadlines_for(
     store: PostgresEventStore,
     viewer: Actor,
@@ -153,19 +245,53 @@ async def deadlines_for(
     A reviewer's deadlines are their evaluations. Who is late with a review (the label's
     "; awaiting <reviewer ids>") is for the officers' eyes only, reviews being confidential
     towards the coordinator and among reviewers."""
-    sql = f"""
-        SELECT d.project_id, d.kind, d.ref, d.due_at,
-               CASE WHEN d.kind = 'evaluation' AND NOT $2 = ANY($3::text[])
-                    THEN split_part(d.label, ';', 1) ELSE d.label END AS label
-        FROM deadlines d JOIN portfolio p USING (project_id)
-        WHERE {_VISIBLE}
-          AND d.due_at <= $4
-          AND ($5::text IS NULL OR d.project_id = $5)
-          AND ($2 <> 'reviewer' OR d.kind = 'evaluation')
-        ORDER BY d.due_at, d.project_id, d.kind, d.ref"""
     async with store.connection() as conn:
-        rows = await conn.fetch(sql, *_who(viewer), now + within, project_id)
+        rows = await conn.fetch(
+            f"{_DEADLINES} {_DEADLINE_ORDER}", *_who(viewer), now + within, project_id
+        )
     return [DeadlineRow.model_validate(dict(r)) for r in rows]
+
+
+async def deadlines_page(
+    store: PostgresEventStore,
+    viewer: Actor,
+    now: datetime,
+    within: timedelta,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page[DeadlineRow]:
+    """One page of deadlines_for (every project), in due order, and how many in all."""
+    size = clamp(limit)
+    after: list[Any] = [None] * 4
+    if cursor is not None:
+        after = decode(cursor, (str, str, str, str))
+        if None in after:
+            raise BadCursor("not a key of this list")
+        after[0] = _timestamp(after[0])
+    keyset = """
+          AND ($6::timestamptz IS NULL
+               OR (d.due_at, d.project_id, d.kind, d.ref) > ($6, $7::text, $8::text, $9::text))"""
+    horizon = now + within
+    async with store.connection() as conn:
+        rows = await conn.fetch(
+            f"{_DEADLINES} {keyset} {_DEADLINE_ORDER} LIMIT $10",
+            *_who(viewer),
+            horizon,
+            None,
+            *after,
+            size + 1,
+        )
+        total = await conn.fetchval(
+            f"SELECT count(*) FROM ({_DEADLINES}) AS due", *_who(viewer), horizon, None
+        )
+    shown = [DeadlineRow.model_validate(dict(r)) for r in rows[:size]]
+    following = None
+    if len(rows) > size:
+        last = rows[size - 1]
+        following = encode(
+            [last["due_at"].isoformat(), last["project_id"], last["kind"], last["ref"]]
+        )
+    return Page(shown, following, int(total))
 
 
 class Charts(BaseModel):
