@@ -286,7 +286,7 @@ class Projector:
         """
         async with self._store.connection() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
-            for table in ("decisions", "deadlines", "portfolio", "project_states"):
+            for table in ("decisions", "releases", "deadlines", "portfolio", "project_states"):
                 await conn.execute(f"DELETE FROM {table}")
             await conn.execute("DELETE FROM projection_checkpoints WHERE name = $1", NAME)
         with _collector_paused():
@@ -361,6 +361,13 @@ class Projector:
             last = batch.page.after
             await conn.execute(
                 _INSERT_DECISIONS,
+                batch.after.tx_id,
+                batch.after.position,
+                last.tx_id,
+                last.position,
+            )
+            await conn.execute(
+                _COPY_RELEASES,
                 batch.after.tx_id,
                 batch.after.position,
                 last.tx_id,
@@ -466,6 +473,18 @@ SELECT event_id, stream_id, version, type, occurred_at, recorded_at, actor_id, a
 FROM events
 WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND (tx_id, position) <= ($3::xid8, $4::bigint)
     AND reason <> ''
+ON CONFLICT (event_id) DO NOTHING
+"""
+
+# Each tranche released, copied from `events` by the database like decisions: the charts
+# read these (per project), never the events themselves
+_COPY_RELEASES = """
+INSERT INTO releases (event_id, project_id, year, amount_eur)
+SELECT event_id, stream_id, extract(year FROM occurred_at AT TIME ZONE 'UTC')::int,
+    (data->>'amount_eur')::bigint
+FROM events
+WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND (tx_id, position) <= ($3::xid8, $4::bigint)
+    AND type = 'TrancheReleased'
 ON CONFLICT (event_id) DO NOTHING
 """
 

@@ -300,6 +300,46 @@ class Charts(BaseModel):
     partner_countries: dict[str, int]  # foreign country -> projects with a lab there
 
 
+async def charts_for(
+    store: PostgresEventStore, viewer: Actor, where: PortfolioFilter | None = None
+) -> Charts:
+    """The charts of every project of a filtered list (all its pages), aggregated by the
+    database from the read models: their cost follows the projects shown, never the
+    events stored."""
+    where = where or PortfolioFilter()
+    columns = "p.project_id, p.instrument, p.phase, p.countries"
+    shown = f"WITH shown AS (SELECT {columns} {_PORTFOLIO_WHERE})"
+    args = (*_who(viewer), *_filter_args(where))
+    async with store.connection() as conn:
+        released = await conn.fetch(
+            f"""{shown}
+                SELECT s.instrument, r.year, sum(r.amount_eur)::bigint AS eur
+                FROM shown s JOIN releases r USING (project_id)
+                GROUP BY 1, 2 ORDER BY 1, 2""",
+            *args,
+        )
+        states = await conn.fetch(
+            f"{shown} SELECT phase, count(*) AS n FROM shown GROUP BY phase ORDER BY n DESC, phase",
+            *args,
+        )
+        countries = await conn.fetch(
+            f"""{shown}
+                SELECT c.country, count(*) AS n
+                FROM shown s, unnest(s.countries) AS c(country)
+                WHERE c.country <> 'FR'
+                GROUP BY c.country ORDER BY n DESC, c.country""",
+            *args,
+        )
+    by_year: dict[str, dict[int, int]] = {}
+    for r in released:
+        by_year.setdefault(r["instrument"], {})[r["year"]] = int(r["eur"])
+    return Charts(
+        released_by_year=by_year,
+        projects_by_state={r["phase"]: int(r["n"]) for r in states},
+        partner_countries={r["country"]: int(r["n"]) for r in countries},
+    )
+
+
 async def charts(store: PostgresEventStore, rows: list[PortfolioRow]) -> Charts:
     """The charts of exactly the projects a page shows."""
     async with store.connection() as conn:

@@ -11,6 +11,7 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
+from domain.events import TrancheReleased
 from eventstore.embedded import with_database
 from eventstore.postgres import PostgresEventStore
 from readmodels.paging import MAX_PAGE_SIZE, BadCursor, encode
@@ -19,6 +20,8 @@ from readmodels.views import (
     OPERATOR,
     PortfolioFilter,
     SortKey,
+    charts,
+    charts_for,
     deadlines_for,
     deadlines_page,
     portfolio,
@@ -129,3 +132,29 @@ async def test_deadlines_page_through_in_due_order(paged_store):
     assert seen == whole and totals == {len(whole)}
     with pytest.raises(BadCursor):
         await deadlines_page(paged_store, OPERATOR, now, within, 7, encode(["x", "a", "b", "c"]))
+
+
+@pytest.mark.parametrize("where", [PortfolioFilter(), PortfolioFilter(instrument="IRL")])
+async def test_charts_of_a_list_are_those_of_all_its_pages(paged_store, where):
+    """From the read model (the releases the projector copied), the same as counted from
+    every row of the list and every tranche event of its projects."""
+    rows = await portfolio(paged_store, OPERATOR, where)
+    assert await charts_for(paged_store, OPERATOR, where) == await charts(paged_store, rows)
+    drawn = await charts_for(paged_store, OPERATOR, where)
+    assert sum(drawn.projects_by_state.values()) == len(rows)
+    assert drawn.released_by_year and all(
+        sum(years.values()) > 0 for years in drawn.released_by_year.values()
+    )
+
+
+async def test_tranches_released_before_the_upgrade_are_charted(event_store, database_url):
+    """A store upgraded with events already in it: migration 1003 copies its releases."""
+    life = funded("IRP", "PG-OLD")
+    await record(event_store, life)
+    await migrate_read_models(database_url)
+    async with event_store.connection() as conn:
+        copied = await conn.fetch("SELECT project_id, amount_eur FROM releases")
+    released = [e for e in life.events if isinstance(e, TrancheReleased)]
+    assert released and [(r["project_id"], r["amount_eur"]) for r in copied] == [
+        ("PG-OLD", e.data.amount_eur) for e in released
+    ]
