@@ -217,6 +217,7 @@ async def test_the_application_role_has_exactly_the_privileges_it_needs(
         "portfolio": "DELETE,INSERT,SELECT,UPDATE",
         "deadlines": "DELETE,INSERT,SELECT,UPDATE",
         "decisions": "DELETE,INSERT,SELECT,UPDATE",
+        "releases": "DELETE,INSERT,SELECT",
         "notifications": "INSERT,SELECT,UPDATE",
         "people": "INSERT,SELECT",
         "people_changes": "INSERT,SELECT",
