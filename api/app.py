@@ -3,7 +3,8 @@ questions. Who acts is the bearer token's person; every answer comes from the ap
 layer, and a refusal is its status with the rule's words (api.refusals).
 
 422 names the field and the rule; 409 an illegal transition or a concurrent change; 404 an
-unknown project; 403 a role that may not act; 401 no or a revoked token.
+unknown project (an id that could name none included); 403 a role that may not act; 401 no
+or a revoked token; 413 a body over its bound (api.body_limit).
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.body_limit import BodyLimit
 from api.calendar import ics
-from api.refusals import http_error
+from api.refusals import http_error, malformed_request
 from application.audit import AuditReport
 from application.catalog import instruments_catalog
 from application.portfolio_query import PortfolioQuery
 from application.refusals import Kind, Refusal
 from application.service import Application
 from domain.declarations import PERSON_STEPS, Declaration
-from domain.fields import PROJECT_ID_PATTERN, REPORT_ID_PATTERN
+from domain.fields import REPORT_ID_PATTERN
 from identity.people import Person
 from readmodels.queries import DeadlineRow, History
 from readmodels.views import PortfolioRow
@@ -33,7 +36,9 @@ from workflows.messages import StepResult
 T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="a personal token (collab users add)")
 
-ProjectIdPath = Annotated[str, Path(pattern=PROJECT_ID_PATTERN, max_length=100)]
+# any text: the application layer answers 404 for an id that could name no project, as for
+# one that names none (and the pages, which take the same way, alike)
+ProjectIdPath = Annotated[str, Path(description="a project id")]
 _PATH_TYPES: dict[str, Any] = {
     "project_id": ProjectIdPath,
     "report_id": Annotated[str, Path(pattern=REPORT_ID_PATTERN, max_length=40)],
@@ -99,7 +104,11 @@ def _step_endpoint(app: Application, declared: Declaration) -> Callable[..., Awa
 
 
 def add_api(fastapi: FastAPI, app: Application) -> None:
+    """The API's routes on `fastapi`, and what guards every request of the app (the pages'
+    too): the body's bound, and malformed requests answered without their input."""
     fastapi.state.application = app
+    fastapi.add_middleware(BodyLimit)
+    fastapi.add_exception_handler(RequestValidationError, malformed_request)
 
     for declared in PERSON_STEPS.values():
         assert declared.person is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from application.refusals import Kind, Refusal
+from domain.fields import is_person_id
 from identity.people import DirectoryChange, IssuedTokens, PeopleDirectory, Person, PersonRecord
 
 
@@ -23,11 +24,13 @@ class Identities:
         return found
 
     async def by_id(self, person_id: str) -> Person:
-        found = await self._people.get(person_id)
+        # an id that could name nobody is not looked up (the database refuses NUL)
+        found = await self._people.get(person_id) if is_person_id(person_id) else None
         if found is None:
+            shown = person_id if is_person_id(person_id) else repr(person_id[:60])
             raise Refusal(
                 Kind.IDENTITY,
-                f"{person_id} is not a registered person (or was revoked); "
+                f"{shown} is not a registered person (or was revoked); "
                 "an operator registers people with `collab users add`",
                 "person.unknown",
             )

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from application.portfolio_query import PortfolioQuery
-from application.refusals import Kind, Refusal
+from application.refusals import Kind, Refusal, project_not_found
 from domain.actors import OPERATOR as OPERATOR
 from domain.actors import Actor, Role
+from domain.fields import is_project_id
 from domain.open_steps import OpenStep, open_steps
 from domain.state import ProjectState, policy_of
 from eventstore.postgres import PostgresEventStore
@@ -97,11 +98,12 @@ class Reads:
     async def project(
         self, viewer: Actor, project_id: str, after: int | None = None
     ) -> PortfolioRow:
+        _require_project_id(project_id)
         await self.settle(after)
         row = await project_for(self._store, viewer, project_id)
         if row is None:
             # the same answer whether it does not exist or this person may not see it
-            raise Refusal(Kind.NOT_FOUND, f"project {project_id} not found", "project.unknown")
+            raise project_not_found(project_id)
         return row
 
     async def project_view(
@@ -126,18 +128,21 @@ class Reads:
         return ProjectView(row, state, due, steps, reviewers)
 
     async def project_deadlines(self, viewer: Actor, project_id: str) -> list[DeadlineRow]:
+        _require_project_id(project_id)
         now = datetime.now(UTC)
         return await deadlines_for(self._store, viewer, now, EVERYTHING, project_id)
 
     async def history(self, viewer: Actor, project_id: str, after: int | None = None) -> History:
+        _require_project_id(project_id)
         await self.settle(after)
         found = await history_for(self._store, viewer, project_id)
         if found is None:
-            raise Refusal(Kind.NOT_FOUND, f"project {project_id} not found", "project.unknown")
+            raise project_not_found(project_id)
         return found
 
     async def chain(self, project_id: str) -> ChainBreak | None:
         """The project's hash chain, checked now (a page's full view, not its refreshes)."""
+        _require_project_id(project_id)
         return await self._store.verify(project_id)
 
     async def deadlines(
@@ -154,3 +159,10 @@ class Reads:
             raise Refusal(Kind.NOT_FOUND, "no such calendar", "auth")
         rows = await deadlines_for(self._store, who.actor, datetime.now(UTC), EVERYTHING)
         return who, rows
+
+
+def _require_project_id(project_id: str) -> None:
+    # an id that could name no project is not looked up: the database refuses some of
+    # what it may hold (NUL), and the answer would be "not found" anyway
+    if not is_project_id(project_id):
+        raise project_not_found(project_id)

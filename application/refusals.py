@@ -4,12 +4,14 @@ the input field it is about, and the rule's own words. Nothing was recorded."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
 
 from domain.errors import DomainError
+from domain.fields import is_project_id
 
 
 class Kind(StrEnum):
@@ -71,14 +73,42 @@ class Refusal(Exception):
 
     @classmethod
     def of_input(cls, err: ValidationError, prefix: str = "") -> Refusal:
-        errors = err.errors(include_url=False, include_context=False, include_input=False)
+        return cls.of_errors(
+            err.errors(include_url=False, include_context=False, include_input=False), prefix
+        )
+
+    @classmethod
+    def of_errors(cls, errors: Sequence[Mapping[str, Any]], prefix: str = "") -> Refusal:
+        """pydantic's errors as one refusal: each problem's place and words, never the value
+        given (it may be megabytes, or hold what JSON cannot carry back: NaN, a lone
+        surrogate); a place that is itself given (a criterion's name) is shown cut."""
+        problems = [
+            {"loc": [_place(p) for p in e["loc"]], "msg": str(e["msg"])[:300], "type": e["type"]}
+            for e in errors
+        ]
         parts = []
-        for e in errors:
+        for e in problems:
             loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
             parts.append(
                 f"{prefix}{loc}: {e['msg']}" if loc else f"{prefix or 'input'}: {e['msg']}"
             )
-        first = [str(p) for p in errors[0]["loc"]]
+        first = [str(p) for p in problems[0]["loc"]] if problems else []
         # the field a form shows it next to: the first problem's, as deep as a form goes
         field = ".".join(first[:2]) if first[:1] == ["application"] else (first or ["input"])[0]
-        return cls(Kind.INPUT, "; ".join(parts), "input", field, [dict(e) for e in errors])
+        return cls(Kind.INPUT, "; ".join(parts), "input", field, problems)
+
+
+def project_not_found(project_id: str) -> Refusal:
+    """The same answer whether the project does not exist, may not be seen, or the id could
+    name none (then shown escaped and cut: it may hold NUL or be long)."""
+    shown = project_id if is_project_id(project_id) else repr(project_id[:60])
+    return Refusal(Kind.NOT_FOUND, f"project {shown} not found", "project.unknown")
+
+
+def _place(part: Any) -> str | int:
+    if isinstance(part, int):
+        return part
+    text = str(part)
+    if len(text) <= 40 and text.isprintable():
+        return text
+    return repr(text[:40])  # escaped: a NUL or a lone surrogate shows as \x00, \ud800

@@ -5,7 +5,11 @@ declared input model, fills in what the directory or the record knows (a reviewe
 and country, a successor's instrument), builds the command as the acting person, sends it
 to the project's workflow (whose Update validator runs the decider) and returns the
 workflow's answer with the store position of its last event. Every refusal is a `Refusal`;
-nothing is recorded then."""
+nothing is recorded then.
+
+What is typed is bounded before anything is sent on: each field by its type (domain.fields),
+the whole command by MAX_COMMAND_BYTES. A project id that cannot name a project is not
+found, like one that names none."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from application.projects import ProjectService, refusal_of
-from application.refusals import Kind, Refusal
+from application.refusals import Kind, Refusal, project_not_found
 from domain.actors import Role
 from domain.application import Reviewer
 from domain.authorization import require_role
@@ -28,7 +32,9 @@ from domain.commands import AssignReviewer, Command, CommandBase, LinkSuccessor
 from domain.decider import decide
 from domain.declarations import Declaration
 from domain.errors import DomainError
+from domain.fields import is_project_id
 from domain.state import policy_of
+from domain.typed_text import from_text
 from eventstore.postgres import PostgresEventStore
 from identity.people import PeopleDirectory, Person
 from readmodels.queries import get_project
@@ -37,6 +43,11 @@ from workflows.messages import REFUSAL_TYPE, StepResult
 # what the record knows that a person does not type, by command: (fields typed, project)
 # -> the command's fields
 Prepare = Callable[[dict[str, Any], str | None], Awaitable[dict[str, Any]]]
+
+# a command as Temporal carries it, in JSON: every field is bounded on its own, and this
+# bounds them all together (the largest legitimate one, an IRN's application with its labs,
+# is far below it; Temporal itself refuses payloads of 2 MB)
+MAX_COMMAND_BYTES = 64 * 1024
 
 
 class Steps:
@@ -66,8 +77,11 @@ class Steps:
             require_role(declared.command, person.actor)
         except DomainError as err:
             raise Refusal.of_domain(err) from err
+        if step.on_project and not is_project_id(project_id or ""):
+            raise project_not_found(project_id or "")
         keys = {k: typed[k] for k in step.path_fields if k in typed}
-        body = {k: v for k, v in typed.items() if k not in keys}
+        # a form's or a flag's digits as numbers; the API's JSON arrives typed already
+        body = from_text(step.input, {k: v for k, v in typed.items() if k not in keys})
         try:
             given = step.input.model_validate(body)
         except ValidationError as err:
@@ -82,6 +96,7 @@ class Steps:
             )
         except ValidationError as err:
             raise Refusal.of_input(err) from err
+        _require_size(command)
         target = project_id if step.on_project else getattr(command, "project_id", None)
         assert target is not None
         if isinstance(command, LinkSuccessor):
@@ -125,7 +140,7 @@ class Steps:
                     f"project {project_id} is {phase}: it takes no more steps",
                     "project.ended",
                 )
-            return Refusal(Kind.NOT_FOUND, f"project {project_id} not found", "project.unknown")
+            return project_not_found(project_id)
         if err.status is RPCStatusCode.FAILED_PRECONDITION:
             return Refusal(Kind.TRANSITION, f"project {project_id} has ended", "project.ended")
         return Refusal(Kind.UNAVAILABLE, f"the workflow service refused: {err.message}")
@@ -184,3 +199,15 @@ class Steps:
                 "successor.instrument",
                 "successor_instrument",
             )
+
+
+def _require_size(command: Command) -> None:
+    size = len(command.model_dump_json().encode())
+    if size > MAX_COMMAND_BYTES:
+        raise Refusal(
+            Kind.INPUT,
+            f"input: the step is too large ({size:,} bytes; at most {MAX_COMMAND_BYTES:,}): "
+            "shorten its texts or lists",
+            "input.size",
+            "input",
+        )

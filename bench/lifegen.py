@@ -291,7 +291,8 @@ def portfolio_life(n: int, seed: int = 0, policy: Policy = DEFAULT_POLICY) -> Sc
         return (
             yield do(DecideApplication, decided, INSTITUTE, approve=False, reason="not a priority")
         )
-    award = rng.randrange(CATALOG[code].funding_min_eur, CATALOG[code].funding_max_eur + 1, 1000)
+    # at most what was asked: an award above the request is refused (domain.policy)
+    award = rng.randrange(CATALOG[code].funding_min_eur, app.requested_eur + 1, 1000)
     starts = None if code is InstrumentCode.IEA else decided + timedelta(days=rng.randint(20, 90))
     yield do(
         DecideApplication,

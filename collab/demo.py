@@ -112,7 +112,7 @@ def _iea_with_successor(successor: ProjectDriver, irp_app: Any) -> Scenario:
         await d.report_on_time(term.ends_at - timedelta(days=60))
         await successor.submit(irp_app.model_copy(update={"predecessor_project_id": d.project_id}))
         await successor.evaluate()
-        await successor.approve(62_000, timedelta(days=60))
+        await successor.approve(60_000, timedelta(days=60))
         await d.act(
             LinkSuccessor,
             d.derci,

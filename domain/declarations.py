@@ -116,6 +116,10 @@ def _reviewer_sample(state: ProjectState, policy: Policy) -> Iterator[dict[str, 
     yield {"reviewer": Reviewer(id=_SAMPLE, name=_SAMPLE, lab=_SAMPLE, country="ZZ")}
 
 
+def _review_sample(state: ProjectState, policy: Policy) -> Iterator[dict[str, Any]]:
+    yield {"scores": {policy.review_criteria[0]: 3}, "recommendation": Recommendation.FUND}
+
+
 def _each_report(**fields: Any) -> Samples:
     def samples(state: ProjectState, policy: Policy) -> Iterator[dict[str, Any]]:
         for report in state.reports:
@@ -178,7 +182,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             "review",
             ReviewInput,
             "/projects/{project_id}/reviews",
-            _one(scores={_SAMPLE: 3}, recommendation=Recommendation.FUND),
+            _review_sample,
             cli={"scores": "--score"},
         ),
     ),

@@ -3,12 +3,15 @@ and the CLI flags all take them from here, so a rule on an id or an amount canno
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator, Field
+from pydantic import AwareDatetime, BeforeValidator, Field, StrictBool, StrictInt
+
+from domain.text import FREE_TEXT, ONE_LINE
 
 PROJECT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 PERSON_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,199}$"
@@ -21,13 +24,35 @@ PersonId = Annotated[str, Field(pattern=PERSON_ID_PATTERN, description="a person
 ReportId = Annotated[
     str, Field(pattern=REPORT_ID_PATTERN, description="term1-year1, term2-year3, final ...")
 ]
-Reason = Annotated[str, Field(min_length=1, max_length=4000, description="why, in a sentence")]
-OptionalReason = Annotated[str | None, Field(default=None, max_length=4000)]
-Summary = Annotated[str, Field(min_length=1, max_length=20000)]
-# no CNRS instrument funds more than 100,000 EUR a term; the bound only stops absurd input
-Eur = Annotated[int, Field(gt=0, le=10_000_000, description="euros")]
-Score = Annotated[int, Field(ge=1, le=5)]
-Scores = Annotated[dict[str, Score], Field(min_length=1, description="criterion: 1..5")]
+Reason = Annotated[
+    str, Field(min_length=1, max_length=4000, description="why, in a sentence"), FREE_TEXT
+]
+OptionalReason = Annotated[str | None, Field(default=None, max_length=4000), FREE_TEXT]
+Summary = Annotated[str, Field(min_length=1, max_length=20000), FREE_TEXT]
+# Numbers and yes/no are strict: JSON's "60000", 60000.0 or true is not an amount, nor 1 a
+# yes. People who type text (a page's form, a CLI flag) are read by domain.typed_text first.
+# No CNRS instrument funds more than 100,000 EUR a term; the bound only stops absurd input.
+Eur = Annotated[StrictInt, Field(gt=0, le=10_000_000, description="euros")]
+Verdict = StrictBool
+Score = Annotated[StrictInt, Field(ge=1, le=5)]
+# the policy names the criteria (Policy.review_criteria; an unknown one is the decider's to
+# refuse, in words); these bounds only stop absurd input before it is looked at
+Criterion = Annotated[str, Field(min_length=1, max_length=40), ONE_LINE]
+MAX_SCORES = 10
+Scores = Annotated[
+    dict[Criterion, Score],
+    Field(min_length=1, max_length=MAX_SCORES, description="criterion: 1..5"),
+]
+
+
+def is_project_id(text: str) -> bool:
+    """Whether `text` could name a project: one that cannot is simply not found (and is
+    never sent to the database, which refuses some characters, NUL first)."""
+    return re.fullmatch(PROJECT_ID_PATTERN, text) is not None
+
+
+def is_person_id(text: str) -> bool:
+    return re.fullmatch(PERSON_ID_PATTERN, text) is not None
 
 
 def _day_or_moment(value: Any) -> Any:

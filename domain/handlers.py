@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.application import Application
 from domain.calendar import add_months, add_years
 from domain.commands import (
     AssignReviewer,
@@ -30,6 +31,7 @@ from domain.commands import (
     TerminateProject,
     WithholdTranche,
 )
+from domain.countries import is_country
 from domain.errors import IllegalTransition, RuleViolation
 from domain.events import (
     ApplicationApprovedData,
@@ -67,6 +69,7 @@ from domain.state import (
     annual_report_id,
 )
 from domain.term_plan import plan_reports, plan_tranches
+from domain.text import text_problem
 
 Pending = tuple[str, Any]  # (event type, payload)
 
@@ -98,6 +101,8 @@ def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) ->
         )
     app = c.application
     inst = CATALOG[app.instrument]
+    _require_plain_text(app)
+    _require_countries(app)
     findings = partner_findings(app)
     if findings:
         raise RuleViolation("partners", "; ".join(findings), "application.labs")
@@ -135,6 +140,25 @@ def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) ->
             ),
         )
     ]
+
+
+def _require_plain_text(app: Application) -> None:
+    for field, text, free in app.texts():
+        problem = text_problem(text, free=free)
+        if problem is not None:
+            raise RuleViolation("text.character", f"{field}: {problem}", field)
+
+
+def _require_countries(app: Application) -> None:
+    # a code that names no country would count as a foreign country in the partner rules
+    for i, lab in enumerate(app.labs):
+        if not is_country(lab.country):
+            raise RuleViolation(
+                "country.unknown",
+                f"application.labs.{i}.country: {lab.country} is not a country "
+                "(an ISO 3166-1 alpha-2 code, such as FR or BR)",
+                "application.labs",
+            )
 
 
 def check_eligibility(c: CheckEligibility, s: ProjectState, policy: Policy) -> list[Pending]:
@@ -185,6 +209,7 @@ def submit_review(c: SubmitReview, s: ProjectState, policy: Policy) -> list[Pend
             "review.duplicate", f"reviewer {c.actor.id} has already reviewed {s.project_id}"
         )
     _require_before_deadline(c, s, "review")
+    policy.check_scores(c.scores)
     data = ReviewSubmittedData(
         reviewer_id=c.actor.id, scores=c.scores, recommendation=c.recommendation
     )
@@ -213,6 +238,8 @@ def decide_application(c: DecideApplication, s: ProjectState, policy: Policy) ->
             "awarded_eur.required", "awarded_eur: required to approve", "awarded_eur"
         )
     policy.check_amount(s.instrument, c.awarded_eur, "awarded amount", "awarded_eur")
+    assert s.application is not None
+    policy.check_award(c.awarded_eur, s.application.requested_eur, "awarded_eur")
     if len(s.reviews) < policy.min_reviews_to_approve:
         raise RuleViolation(
             "evaluation.reviews",
@@ -445,6 +472,7 @@ def decide_renewal(c: DecideRenewal, s: ProjectState, policy: Policy) -> list[Pe
             "awarded_eur.required", "awarded_eur: required to grant a renewal", "awarded_eur"
         )
     policy.check_amount(s.instrument, c.awarded_eur, "awarded amount", "awarded_eur")
+    policy.check_award(c.awarded_eur, s.renewal.requested_eur, "awarded_eur")
     data = RenewalGrantedData(term_number=s.term.number, awarded_eur=c.awarded_eur)
     return [("RenewalGranted", data)]
 

@@ -17,6 +17,7 @@ from domain.fields import (
     Scores,
     Summary,
     TermStart,
+    Verdict,
 )
 from domain.instruments import InstrumentCode
 
@@ -40,7 +41,7 @@ class ReviewInput(StepInput):
 
 
 class DecisionInput(StepInput):
-    approve: bool
+    approve: Verdict
     awarded_eur: Eur | None = None
     term_starts_at: TermStart | None = None  # direct-contact instruments; default: now
     reason: Reason
@@ -51,7 +52,7 @@ class ReportInput(StepInput):
 
 
 class ReportReviewInput(StepInput):
-    accept: bool
+    accept: Verdict
     reason: Reason
 
 
@@ -60,7 +61,7 @@ class RenewalInput(StepInput):
 
 
 class RenewalDecisionInput(StepInput):
-    grant: bool
+    grant: Verdict
     awarded_eur: Eur | None = None
     reason: Reason
 

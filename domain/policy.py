@@ -7,7 +7,9 @@ so a change of policy applies to new projects unless an operator migrates old on
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -52,6 +54,18 @@ class CallCalendar(BaseModel):
     closes_day: int = Field(default=15, ge=1, le=28)
 
 
+# the fields every policy recorded before the award rule holds (a recorded policy is a full
+# dump): such a policy lacks `award_may_exceed_request` and keeps what its projects started
+# with, awards above the request allowed. Their replayed histories depend on it.
+_RECORDED_BEFORE_AWARD_RULE = frozenset(
+    {"funding", "evaluation_period_days", "min_reviews_to_approve", "iea_call"}
+)
+
+
+def _eur(amount: int) -> str:
+    return f"{amount:,} EUR"
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -70,6 +84,24 @@ class Policy(BaseModel):
     successor_link_months_after_end: int = Field(default=24, ge=0)
     coi_refuse_partner_country: bool = False
     iea_call: CallCalendar = Field(default_factory=CallCalendar)
+    # what a review scores, each from 1 to 5 (a review scores some or all of them)
+    review_criteria: tuple[str, ...] = Field(
+        default=("science", "feasibility", "partnership"), min_length=1
+    )
+    # an institute awards what was asked or less: more is a typing slip far more often than
+    # a decision (60,000 asked, 75,000 awarded)
+    award_may_exceed_request: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recorded_before_award_rule(cls, data: Any) -> Any:
+        if (
+            isinstance(data, dict)
+            and data.keys() >= _RECORDED_BEFORE_AWARD_RULE
+            and "award_may_exceed_request" not in data
+        ):
+            return {**data, "award_may_exceed_request": True}
+        return data
 
     def funding_for(self, code: InstrumentCode) -> FundingPolicy:
         return self.funding[code]
@@ -84,6 +116,27 @@ class Policy(BaseModel):
                 f"{what} {amount_eur} EUR outside {instrument.code} range "
                 f"{rng.funding_min_eur}–{rng.funding_max_eur}",
                 field,
+            )
+
+    def check_award(self, awarded_eur: int, requested_eur: int, field: str) -> None:
+        if awarded_eur > requested_eur and not self.award_may_exceed_request:
+            raise RuleViolation(
+                "award.above_request",
+                f"{field}: the award ({_eur(awarded_eur)}) exceeds the amount requested "
+                f"({_eur(requested_eur)})",
+                field,
+            )
+
+    def check_scores(self, scores: Mapping[str, int]) -> None:
+        unknown = [name for name in scores if name not in self.review_criteria]
+        if unknown:
+            named = ", ".join(repr(name) for name in unknown)
+            verb = "is not a criterion" if len(unknown) == 1 else "are not criteria"
+            raise RuleViolation(
+                "review.criteria",
+                f"scores: {named} {verb} of this review; "
+                f"score {', '.join(self.review_criteria)} (1 to 5)",
+                "scores",
             )
 
 

@@ -32,26 +32,27 @@ def coordinator(pid: str = "pi-durand") -> Person:
 
 def application(code: InstrumentCode | str, **overrides: Any) -> Application:
     code = InstrumentCode(code)
+    # each asks its instrument's most, so that any award in range is within the request
     base: dict[str, Any] = {
         InstrumentCode.IEA: {
             "labs": (LIG, USP),
-            "requested_eur": 12_000,
+            "requested_eur": 14_000,
             "title": "Emerging action on tropical climate modelling",
         },
         InstrumentCode.IRN: {
             "labs": (LIG, UNIV_LYON, USP, TOKYO, MCGILL),
-            "requested_eur": 60_000,
+            "requested_eur": 75_000,
             "title": "Network on quantum materials",
         },
         InstrumentCode.IRP: {
             "labs": (LIG, LPENS, USP, UNICAMP),
-            "requested_eur": 70_000,
+            "requested_eur": 75_000,
             "title": "Joint project on Amazonian hydrology",
             "prior_collaboration": "joint PhD supervision and 12 co-authored papers since 2019",
         },
         InstrumentCode.IRL: {
             "labs": (LIG, TOKYO, KYOTO),
-            "requested_eur": 90_000,
+            "requested_eur": 100_000,
             "title": "Franco-Japanese laboratory for robotics",
             "location": "Tokyo, Japan",
         },

@@ -100,7 +100,7 @@ STEPS = [
     ("reviewers", REVIEWER, ["coordinator", "reviewer", "auditor"]),
     (
         "reviews",
-        {"scores": {"s": 4}, "recommendation": "fund"},
+        {"scores": {"science": 4}, "recommendation": "fund"},
         ["coordinator", "institute_officer", "derci_officer", "auditor"],
     ),
     ("decision", {"approve": False, "reason": "no"}, ["coordinator", "reviewer", "auditor"]),
@@ -373,7 +373,7 @@ async def test_refusals_carry_status_field_and_rule(api, ts_env):
     bad = {**APP, "labs": [{"name": "LIG", "country": "fr", "cnrs": True}]}
     r = await api.post("coordinator", "/projects", {"project_id": "P-bad", "application": bad})
     assert r.status_code == 422
-    assert r.json()["detail"][0]["loc"][-1] == "country"
+    assert r.json()["detail"]["errors"][0]["loc"][-1] == "country"
     rich = {**APP, "requested_eur": 120000}
     r = await api.post("coordinator", "/projects", {"project_id": "P-rich", "application": rich})
     assert r.status_code == 422

@@ -192,7 +192,7 @@ async def live(service: ProjectService, pid: str, faults_over: asyncio.Event) ->
     await until(lambda s: s.phase is Phase.UNDER_EVALUATION)
     await patiently(service.execute, pid, cmd(AssignReviewer, INSTITUTE, reviewer=reviewer()))
     review = cmd(
-        SubmitReview, reviewer_actor(), scores={"s": 5}, recommendation=Recommendation.FUND
+        SubmitReview, reviewer_actor(), scores={"science": 5}, recommendation=Recommendation.FUND
     )
     await patiently(service.execute, pid, review)
     await decide_with_a_term_start_ahead(service, pid, cmd)

@@ -314,7 +314,10 @@ async def test_worker_killed_mid_life_loses_and_duplicates_nothing(
         await send(
             pid,
             cmd(
-                SubmitReview, reviewer_actor(), scores={"s": 5}, recommendation=Recommendation.FUND
+                SubmitReview,
+                reviewer_actor(),
+                scores={"science": 5},
+                recommendation=Recommendation.FUND,
             ),
         )
         # an update caught by kills waits out the sticky queue timeout (10 s), maybe more than
