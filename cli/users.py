@@ -35,15 +35,18 @@ async def run_users(app: Application, args: argparse.Namespace) -> tuple[Any, st
             },
             operator(),
         )
+        # the composition root sets public_url (COLLAB_PUBLIC_URL): a link to paste whole
+        feed = f"{getattr(args, 'public_url', None) or ''}/calendar/{tokens.calendar}.ics"
         return (
             {
                 "person": person.model_dump(mode="json"),
                 "token": tokens.api,
                 "calendar_token": tokens.calendar,
+                "calendar_url": feed,
             },
             f"{person.person_id} ({person.role.value}) registered. Shown once:\n"
             f"  API token (keep it secret): {tokens.api}\n"
-            f"  calendar feed: /calendar/{tokens.calendar}.ics",
+            f"  calendar feed: {feed}",
         )
     if args.users_command == "list":
         rows = await app.directory.everyone()

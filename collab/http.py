@@ -8,8 +8,13 @@ from fastapi.responses import RedirectResponse
 
 from api.app import add_api
 from application.service import Application
+from web.api_docs import mount_api_docs
 from web.identity import SignIn, TokenSignIn
 from web.pages import WebConfig, mount_pages
+from web.security_headers import SecurityHeaders
+from web.throttle import Limits, SignInThrottle
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 def http_app(
@@ -17,18 +22,36 @@ def http_app(
     session_secret: bytes,
     cookie_secure: bool = True,
     sign_in: SignIn | None = None,
+    public_url: str = DEFAULT_PUBLIC_URL,
+    sign_in_limits: Limits | None = None,
 ) -> FastAPI:
+    """`public_url`: where people reach the service (Settings.public_base), the base of
+    every absolute link the pages hand out."""
     fastapi = FastAPI(
         title="collab-lifecycle",
         description="Lifecycle of CNRS international collaboration instruments",
         version="0.1.0",
+        # FastAPI's own pages load their scripts from a CDN, inline: ours are mounted below
+        docs_url=None,
+        redoc_url=None,
+        # Starlette's slash redirects are absolute, built on the request's Host header
+        redirect_slashes=False,
     )
     add_api(fastapi, app)
-    config = WebConfig(sign_in or TokenSignIn(app.identities), session_secret, cookie_secure)
+    config = WebConfig(
+        sign_in or TokenSignIn(app.identities),
+        session_secret,
+        cookie_secure,
+        public_url=public_url.rstrip("/"),
+        throttle=SignInThrottle(sign_in_limits),
+    )
     mount_pages(fastapi, app, config)
+    mount_api_docs(fastapi)
 
     @fastapi.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
         return RedirectResponse("/ui/portfolio", status_code=303)
 
+    # HSTS only where the cookie is HTTPS-only: a plain-HTTP rig would lock itself out
+    fastapi.add_middleware(SecurityHeaders, https_only=cookie_secure)
     return fastapi

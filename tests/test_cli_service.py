@@ -194,6 +194,10 @@ def test_the_api_answers_a_registered_person(service):
         "auditor",
     )
     base = f"http://127.0.0.1:{service.env['COLLAB_API_PORT']}"
+    # a whole link to paste into a calendar app, on the service's public address
+    feed = added["calendar_url"]
+    assert feed == f"{base}/calendar/{added['calendar_token']}.ics"
+    assert httpx.get(feed).status_code == 200
     me = httpx.get(f"{base}/me", headers={"Authorization": f"Bearer {added['token']}"})
     assert me.status_code == 200 and me.json()["person_id"] == "audit-leroy"
     assert httpx.get(f"{base}/openapi.json").status_code == 200

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import inspect
 import io
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -34,6 +37,8 @@ from readmodels.views import PortfolioRow, SortKey
 from web.forms import FORMS, FormErrors, field_of, typed_fields
 from web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
 from web.identity import SESSION_COOKIE, SESSION_SECONDS, SessionCookie, SignIn
+from web.page_input import BadPageInput, bad_query, refused_query
+from web.throttle import SignInThrottle
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -57,6 +62,9 @@ class WebConfig:
     sign_in: SignIn
     session_secret: bytes
     cookie_secure: bool = True
+    # where people reach the service: absolute links are built on it, never on Host
+    public_url: str = "http://127.0.0.1:8000"
+    throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
 
 @dataclass
@@ -122,6 +130,30 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
             return Response(status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
 
+    # the API keeps its JSON answer to bad input; a page answers with a page
+    api_answer = app.exception_handlers.get(
+        RequestValidationError, request_validation_exception_handler
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_input(request: Request, exc: RequestValidationError) -> Response:
+        if not _is_page(request):
+            answer = api_answer(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        return bad_input_page(request, bad_query(exc))
+
+    @app.exception_handler(BadPageInput)
+    async def refused_input(request: Request, exc: BadPageInput) -> Response:
+        return bad_input_page(request, exc)
+
+    def bad_input_page(request: Request, exc: BadPageInput) -> HTMLResponse:
+        given = request.query_params
+        problems = [
+            p if p.value is not None else replace(p, value=given.get(p.name, ""))
+            for p in exc.problems
+        ]
+        return render(request, "bad_input.html", None, 422, problems=problems)
+
     def render(
         request: Request,
         name: str,
@@ -132,7 +164,8 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     ) -> HTMLResponse:
         """`page_url`: the page's own GET address, where a POST renders it (language links)."""
         lang = who.lang if who else language(request)
-        here = request.url if page_url is None else URL(page_url)
+        # relative: a link built on request.url would carry whatever Host was sent
+        here = URL(_path_and_query(request.url)) if page_url is None else URL(page_url)
         response = templates.TemplateResponse(
             request,
             name,
@@ -172,13 +205,33 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     ) -> Response:
         if not _same_origin(request):  # no signing a victim in from another site
             raise HTTPException(403, "sign-in is accepted from this site's own form only")
+        t = translator(language(request))
+        client = request.client.host if request.client else "unknown"
+        wait = config.throttle.wait(client, token)
+        if wait:
+            # the credential is not even checked: guessing faster learns nothing
+            slowed = render(
+                request,
+                "signin.html",
+                None,
+                429,
+                next=_local(next),
+                error=t("too_many_sign_ins").format(seconds=wait),
+            )
+            slowed.headers["Retry-After"] = str(wait)
+            return slowed
         person = await config.sign_in.person_for(token)
         if person is None:
-            t = translator(language(request))
+            config.throttle.failed(client, token)
             return render(
                 request, "signin.html", None, 401, next=_local(next), error=t("bad_token")
             )
-        session = await sessions.open(person.person_id, timedelta(seconds=SESSION_SECONDS))
+        config.throttle.succeeded(client, token)
+        session = await sessions.open(
+            person.person_id,
+            timedelta(seconds=SESSION_SECONDS),
+            replacing=codec.open(request.cookies.get(SESSION_COOKIE)),
+        )
         response = RedirectResponse(_local(next), status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
@@ -268,6 +321,8 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
             context = await project_context(who, project_id, after, verify=True)
         except Refusal:
             return render(request, "not_found.html", who, 404, project_id=project_id)
+        # only the name of a step this page took: any other text would be shown as recorded
+        done = done if done in FORMS else None
         return render(request, "project.html", who, errors={}, failed=None, done=done, **context)
 
     @router.get("/projects/{project_id}/live", response_class=HTMLResponse)
@@ -383,7 +438,6 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
         token = await application.identities.new_calendar_token(who.person)
         now = datetime.now(UTC)
         rows = await reads.deadlines(who.person.actor, timedelta(days=90))
-        base = str(request.base_url).rstrip("/")
         return render(
             request,
             "deadlines.html",
@@ -393,7 +447,7 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
             now=now,
             choices=(30, 90, 365),
             page_url="/ui/deadlines",
-            calendar_url=f"{base}/calendar/{token}.ics" if token else None,
+            calendar_url=f"{config.public_url}/calendar/{token}.ics" if token else None,
         )
 
     app.include_router(router)
@@ -404,7 +458,15 @@ async def _asked(work: Any) -> Any:
     try:
         return await work
     except Refusal as refusal:
-        raise HTTPException(HTTP_STATUS[refusal.kind], refusal.message) from refusal
+        raise refused_query(refusal) from refusal
+
+
+def _is_page(request: Request) -> bool:
+    return request.url.path == "/ui" or request.url.path.startswith("/ui/")
+
+
+def _path_and_query(url: URL) -> str:
+    return url.path + (f"?{url.query}" if url.query else "")
 
 
 def _return_to(request: Request) -> str:
@@ -415,8 +477,7 @@ def _return_to(request: Request) -> str:
     if request.method != "GET":
         parts = request.url.path.split("/")
         return "/".join(parts[:4]) if request.url.path.startswith("/ui/projects/") else "/ui/"
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
+    return _path_and_query(request.url)
 
 
 def _same_origin(request: Request) -> bool:

@@ -4,6 +4,7 @@ Temporal, driven by Debian's Chromium through Playwright."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -52,32 +54,47 @@ class Site:
         await page.wait_for_url("**/ui/portfolio**")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-async def site(api, event_store, service) -> AsyncIterator[Site]:  # noqa: F811
-    port = _free_port()
-    config = uvicorn.Config(
-        http_app(assemble(event_store, service), secrets.token_bytes(32), cookie_secure=True),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-    )
+@contextlib.asynccontextmanager
+async def serving(app: Any, port: int) -> AsyncIterator[None]:
+    """`app` served by uvicorn on 127.0.0.1:`port` until the block ends."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)
     try:
-        # "localhost": a secure context, where Chromium keeps Secure cookies over plain HTTP
-        yield Site(f"http://localhost:{port}", api)
+        yield
     finally:
         server.should_exit = True
         await task
+
+
+@contextlib.asynccontextmanager
+async def a_site(api: Api, event_store, service, **options: Any) -> AsyncIterator[Site]:  # noqa: F811
+    port = free_port()
+    # "localhost": a secure context, where Chromium keeps Secure cookies over plain HTTP
+    url = f"http://localhost:{port}"
+    app = http_app(
+        assemble(event_store, service),
+        secrets.token_bytes(32),
+        cookie_secure=True,
+        public_url=url,
+        **options,
+    )
+    async with serving(app, port):
+        yield Site(url, api)
+
+
+@pytest.fixture
+async def site(api, event_store, service) -> AsyncIterator[Site]:  # noqa: F811
+    async with a_site(api, event_store, service) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

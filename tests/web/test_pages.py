@@ -107,7 +107,7 @@ async def test_an_officer_approves_through_the_form_and_sees_state_and_history(s
     # the term starts by a timer; the live panel shows it without a reload
     await ts_env.sleep(timedelta(days=4))
     await page.wait_for_function(
-        "document.querySelector('#phase').textContent.trim() === 'active'", timeout=30_000
+        "() => document.querySelector('#phase').textContent.trim() === 'active'", timeout=30_000
     )
     assert await page.locator("#released").inner_text() == "12 000"
 
@@ -229,7 +229,7 @@ async def test_filters_and_csv_export_agree_with_the_api(site, page, ts_env):
     charts = json.loads(await page.locator("#chart-data").inner_text())["charts"]
     assert sum(charts["projects_by_state"].values()) == 1  # the charts follow the filters
     assert charts["partner_countries"] == {"BR": 1, "CA": 1, "JP": 1}
-    await page.wait_for_function("document.body.dataset.chartsDrawn === 'true'")
+    await page.wait_for_function("() => document.body.dataset.chartsDrawn === 'true'")
     await shot(page, "portfolio")
 
 
@@ -302,12 +302,12 @@ async def test_the_steps_offered_follow_the_project_without_a_reload(site, page,
     assert r.status_code == 200, r.text
     await page.evaluate("window.notReloaded = true")
     await page.wait_for_function(
-        "document.querySelectorAll('#history li[data-type=ReviewerAssigned]').length === 1",
+        "() => document.querySelectorAll('#history li[data-type=ReviewerAssigned]').length === 1",
         timeout=30_000,
     )
     options = page.locator("#form-AssignReviewer option")
     await page.wait_for_function(
-        "![...document.querySelectorAll('#form-AssignReviewer option')]"
+        "() => ![...document.querySelectorAll('#form-AssignReviewer option')]"
         ".some(o => o.value === 'rev-1')",
         timeout=30_000,
     )

@@ -1,0 +1,105 @@
+"""What a request carries that a page must not trust: the Host header is never written into
+a link, a `done` message is only ever one the app wrote, and a bad filter gets a page that
+names the filter and shows the input as text, never JSON or markup."""
+
+from __future__ import annotations
+
+import html
+
+from tests.api.test_api import submitted
+from tests.web.http_client import csrf_of, signed_in
+
+EVIL = {"Host": "evil.example"}
+
+
+async def test_a_forged_host_header_appears_in_no_page_link_or_redirect(site):
+    pid = await submitted(site.api)
+    await site.api.caught_up()
+    async with signed_in(site.url, site.api.tokens["derci_officer"]) as http:
+        answers = [
+            await http.get(path, headers=EVIL)
+            for path in (
+                "/",
+                "/ui",
+                "/ui/portfolio/",
+                "/ui/signin?lang=fr",
+                "/ui/portfolio?instrument=IRP&lang=fr",
+                f"/ui/projects/{pid}",
+                f"/ui/projects/{pid}?lang=en",
+                "/ui/projects/NOPE-1",
+                "/ui/deadlines",
+                "/ui/portfolio?country=x",
+                "/docs",
+            )
+        ]
+        page = (await http.get("/ui/deadlines")).text
+        answers.append(
+            await http.post("/ui/calendar-link", data={"csrf": csrf_of(page)}, headers=EVIL)
+        )
+        for r in answers:
+            assert "evil.example" not in r.text, r.url
+            assert "evil.example" not in str(r.headers), (r.url, r.headers)
+        assert 'href="/ui/portfolio?instrument=IRP&amp;lang=en"' in answers[4].text
+
+        # the calendar link is built on the configured public address, and works
+        link = answers[-1].text.split('id="calendar-url" readonly size="80" value="')[1]
+        link = html.unescape(link.split('"')[0])
+        assert link.startswith(f"{site.url}/calendar/") and link.endswith(".ics")
+        feed = await http.get(link)
+        assert feed.status_code == 200 and pid in feed.text
+
+
+async def test_only_a_step_this_page_took_is_shown_as_recorded(site, page):
+    pid = await submitted(site.api)
+    await site.api.caught_up()
+    await site.sign_in(page, "derci_officer")
+    spoof = "Your grant was cancelled, call +33 1 00 00 00 00"
+    await page.goto(f"{site.url}/ui/projects/{pid}?done={spoof}")
+    assert await page.locator("[role=status]").count() == 0
+    assert "cancelled" not in await page.locator("main").inner_text()
+    await page.goto(f"{site.url}/ui/projects/{pid}?done=<b>bold</b>")
+    assert await page.locator("[role=status]").count() == 0
+
+    await page.goto(f"{site.url}/ui/projects/{pid}?done=TerminateProject")
+    status = await page.locator("[role=status]").inner_text()
+    assert status == "Recorded: Terminate the project"
+    await page.goto(f"{site.url}/ui/projects/{pid}?done=TerminateProject&lang=fr")
+    assert await page.locator("[role=status]").inner_text() == "Enregistré: Mettre fin au projet"
+
+
+async def test_a_bad_filter_gets_a_page_naming_the_filter_with_the_input_as_text(site, page):
+    await site.sign_in(page, "auditor")
+    for query, shown in (
+        ("country=<script>", "Country does not accept “<script>”."),  # a refused filter
+        (  # too long for the filter: refused before it is read
+            "country=<script>alert(1)</script>",
+            "Country does not accept “<script>alert(1)</script>”.",
+        ),
+        ("year=<img src=x onerror=alert(1)>", "Year does not accept"),
+        ("state=dreaming", "State does not accept “dreaming”."),
+        ("after=-1", "The step's position does not accept “-1”."),
+    ):
+        response = await page.goto(f"{site.url}/ui/portfolio?{query}")
+        assert response is not None
+        assert response.status == 422, query
+        assert response.headers["content-type"].startswith("text/html"), query
+        problem = await page.locator("#bad-input li").first.inner_text()
+        assert shown in problem, (query, problem)
+        assert await page.locator("#bad-input script, #bad-input img").count() == 0
+        assert "<script>" not in (await response.text()).split('id="bad-input"')[1]
+
+    response = await page.goto(f"{site.url}/ui/deadlines?within=0&lang=fr")
+    assert response is not None and response.status == 422
+    assert (
+        "La période (jours) n'accepte pas « 0 »." in await page.locator("#bad-input").inner_text()
+    )
+    response = await page.goto(f"{site.url}/ui/portfolio?country=<script>&lang=fr")
+    assert "Pays n'accepte pas « <script> »." in await page.locator("#bad-input").inner_text()
+    csv = await page.request.get(f"{site.url}/ui/portfolio.csv?institute=NOPE")
+    assert csv.status == 422 and csv.headers["content-type"].startswith("text/html")
+
+    # the API keeps its machine-readable answer
+    r = await site.api.get("auditor", "/projects", country="<script>")
+    assert r.status_code == 422 and r.headers["content-type"] == "application/json"
+    r = await site.api.get("auditor", "/deadlines", within_days="soon")
+    assert r.status_code == 422 and r.headers["content-type"] == "application/json"
