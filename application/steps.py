@@ -25,7 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from application.projects import ProjectService, refusal_of
 from application.refusals import Kind, Refusal, project_not_found
-from domain.actors import Role
+from domain.actors import Actor, Role
 from domain.application import Reviewer
 from domain.authorization import require_role
 from domain.commands import AssignReviewer, Command, CommandBase, LinkSuccessor
@@ -38,6 +38,7 @@ from domain.typed_text import from_text
 from eventstore.postgres import PostgresEventStore
 from identity.people import PeopleDirectory, Person
 from readmodels.queries import get_project
+from readmodels.views import project_for
 from workflows.messages import REFUSAL_TYPE, StepResult
 
 # what the record knows that a person does not type, by command: (fields typed, project)
@@ -48,6 +49,10 @@ Prepare = Callable[[dict[str, Any], str | None], Awaitable[dict[str, Any]]]
 # bounds them all together (the largest legitimate one, an IRN's application with its labs,
 # is far below it; Temporal itself refuses payloads of 2 MB)
 MAX_COMMAND_BYTES = 64 * 1024
+
+# the decider's refusals that say the person is not the project's coordinator or one of
+# its reviewers: to them the project is out of sight, and it is not found
+OUT_OF_SIGHT = frozenset({"coordinator", "reviewer.assigned"})
 
 
 class Steps:
@@ -118,6 +123,10 @@ class Steps:
             cause = refusal_of(err.cause)
             if cause is not None and (cause.type or "").startswith(REFUSAL_TYPE):
                 details = [*cause.details, None, None]
+                if not created and details[0] in OUT_OF_SIGHT:
+                    # not this person's project: they learn nothing of it, not even that
+                    # it exists (a GET of it says 404 too)
+                    raise project_not_found(project_id) from err
                 kind = (cause.type or "").removeprefix(REFUSAL_TYPE)
                 raise Refusal.of_kind_name(kind, cause.message, details[0], details[1]) from err
             message = cause.message if cause is not None else str(err.cause or err)
@@ -127,11 +136,14 @@ class Steps:
                 Kind.CONFLICT, f"project {project_id} already exists", "project.exists"
             ) from err
         except RPCError as err:
-            raise await self._not_running(project_id, err) from err
+            raise await self._not_running(project_id, err, command.actor) from err
 
-    async def _not_running(self, project_id: str, err: RPCError) -> Refusal:
+    async def _not_running(
+        self, project_id: str, err: RPCError, viewer: Actor | None = None
+    ) -> Refusal:
         if err.status is RPCStatusCode.NOT_FOUND:
-            if await self._store.stream_version(project_id):
+            seen = viewer is None or await project_for(self._store, viewer, project_id)
+            if seen and await self._store.stream_version(project_id):
                 # its workflow has completed: the project exists, but takes no more steps
                 row = await get_project(self._store, project_id)
                 phase = row.phase if row else "ended"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -178,8 +179,6 @@ async def funded_iea_and_its_successor(api, ts_env, service) -> str:
 def not_permitted(who: str, verb: str, allowed: str) -> str:
     """The domain's refusal (domain/authorization.py) for a person of the wrong role."""
     person = PEOPLE[who]
-    if who == "other_coordinator" and "coordinator" in allowed.split(", "):
-        return f"{person.person_id} is not the coordinator of this project (the coordinator is pi-durand)"
     return f"{person.role.value} {person.person_id} may not {verb}; allowed roles: {allowed}"
 
 
@@ -245,6 +244,12 @@ async def test_roles_are_refused_on_an_active_projects_steps(
     verb, roles = rule
     for role in refused:
         r = await api.post(role, f"/projects/{pid}/{endpoint}", body)
+        if role == "other_coordinator" and "coordinator" in roles.split(", "):
+            # another coordinator's project is out of their sight: not found, as a GET says
+            assert r.status_code == 404, (role, r.text)
+            assert r.json()["detail"]["message"] == f"project {pid} not found"
+            assert (await api.get(role, f"/projects/{pid}")).status_code == 404
+            continue
         assert r.status_code == 403, (role, r.text)
         assert r.json()["detail"]["message"] == not_permitted(role, verb, roles)
     after = (await api.get("auditor", history)).json()["events"]
@@ -337,7 +342,12 @@ async def test_only_the_projects_coordinator_submits_its_reports(api, ts_env):
     r = await api.post(
         "other_coordinator", f"/projects/{pid}/reports/term1-year1", {"summary": "x"}
     )
-    assert r.status_code == 403 and "is not the coordinator" in r.json()["detail"]["message"]
+    # nothing said of a project that is not theirs: who coordinates it, what state it is in
+    assert r.status_code == 404 and r.json()["detail"] == {
+        "message": f"project {pid} not found",
+        "rule": "project.unknown",
+        "field": None,
+    }
     r = await api.post("auditor", f"/projects/{pid}/renewal", {"requested_eur": 60000})
     assert r.status_code == 403
 
@@ -410,3 +420,25 @@ async def test_who_may_not_assign_learns_nothing_of_the_directory_or_the_project
         "institute_officer", f"/projects/{pid}/reviewers", {"reviewer_id": "ghost-1"}
     )
     assert r.status_code == 422 and r.json()["detail"]["field"] == "reviewer_id"
+
+
+async def test_an_ended_project_out_of_sight_is_not_found_on_its_steps(api, ts_env):
+    """A rejected project takes no more steps: its coordinator is told so; another
+    coordinator is told nothing of it (neither that it exists nor that it was rejected)."""
+    pid = await submitted(api)
+    await ts_env.sleep(timedelta(hours=1))
+    r = await api.post(
+        "institute_officer", f"/projects/{pid}/decision", {"approve": False, "reason": "no"}
+    )
+    assert r.status_code == 200, r.text
+    await ts_env.sleep(timedelta(days=1))
+    renewal = {"requested_eur": 60000}
+    for _ in range(50):  # the workflow completes, and the read models follow
+        r = await api.post("coordinator", f"/projects/{pid}/renewal", renewal)
+        if r.json()["detail"]["rule"] == "project.ended":
+            break
+        await asyncio.sleep(0.1)
+    assert r.status_code == 409
+    assert r.json()["detail"]["message"] == f"project {pid} is rejected: it takes no more steps"
+    r = await api.post("other_coordinator", f"/projects/{pid}/renewal", renewal)
+    assert r.status_code == 404 and r.json()["detail"]["message"] == f"project {pid} not found"
