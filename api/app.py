@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
 
 from api.body_limit import BodyLimit
 from api.calendar import ics
@@ -29,6 +30,7 @@ from application.service import Application
 from domain.declarations import PERSON_STEPS, Declaration
 from domain.fields import REPORT_ID_PATTERN
 from identity.people import Person
+from readmodels.paging import MAX_PAGE_SIZE, PAGE_SIZE
 from readmodels.queries import DeadlineRow, History
 from readmodels.views import PortfolioRow
 from workflows.messages import StepResult
@@ -48,6 +50,28 @@ After = Annotated[
     int | None,
     Query(ge=0, le=2**63 - 1, description="the position a step of yours answered with"),
 ]
+
+
+Limit = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_PAGE_SIZE, description=f"rows a page holds (default {PAGE_SIZE})"),
+]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=600, description="the `next` of the page before (absent: the first)"),
+]
+
+
+class ProjectsPage(BaseModel):
+    projects: list[PortfolioRow]
+    next: str | None = Field(description="the cursor of the following page; null on the last")
+    total: int = Field(description="projects in the whole list, every page")
+
+
+class DeadlinesPage(BaseModel):
+    deadlines: list[DeadlineRow]
+    next: str | None = Field(description="the cursor of the following page; null on the last")
+    total: int = Field(description="deadlines in the whole list, every page")
 
 
 def _application(request: Request) -> Application:
@@ -133,11 +157,19 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
 
     @fastapi.get("/projects", tags=["questions"])
     async def projects(
-        who: Me, where: Annotated[PortfolioQuery, Query()], after: After = None
-    ) -> list[PortfolioRow]:
-        """The projects this person may see: officers and auditors all, a coordinator their
-        own, a reviewer those assigned to them."""
-        return (await _answer(app.reads.portfolio(who.actor, where, after))).rows
+        who: Me,
+        where: Annotated[PortfolioQuery, Query()],
+        after: After = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> ProjectsPage:
+        """The projects this person may see (officers and auditors all, a coordinator their
+        own, a reviewer those assigned to them), a page at a time: `next` is the `cursor`
+        of the following page (null on the last), `total` counts every page."""
+        shown = await _answer(
+            app.reads.portfolio(who.actor, where, after, limit=limit, cursor=cursor)
+        )
+        return ProjectsPage(projects=shown.rows, next=shown.next, total=shown.totals.projects)
 
     @fastapi.get("/projects/{project_id}", tags=["questions"])
     async def project(project_id: ProjectIdPath, who: Me, after: After = None) -> dict[str, Any]:
@@ -151,9 +183,20 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
 
     @fastapi.get("/deadlines", tags=["questions"])
     async def deadlines(
-        who: Me, within_days: Annotated[int, Query(ge=0, le=36500)] = 90, after: After = None
-    ) -> list[DeadlineRow]:
-        return await app.reads.deadlines(who.actor, timedelta(days=within_days), after)
+        who: Me,
+        within_days: Annotated[int, Query(ge=0, le=36500)] = 90,
+        after: After = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> DeadlinesPage:
+        """What falls due within `within_days` (overdue included), soonest first, a page at
+        a time like /projects."""
+        page = await _answer(
+            app.reads.deadlines(
+                who.actor, timedelta(days=within_days), after, limit=limit, cursor=cursor
+            )
+        )
+        return DeadlinesPage(deadlines=page.rows, next=page.next, total=page.total)
 
     @fastapi.get("/audit/verify", tags=["questions"])
     async def audit_verify(who: Me) -> AuditReport:

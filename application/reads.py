@@ -23,17 +23,19 @@ from eventstore.records import ChainBreak
 from identity.people import PeopleDirectory, Person
 from readmodels.freshness import reflects
 from readmodels.history_views import history_for
+from readmodels.paging import BadCursor, Page
 from readmodels.queries import DeadlineRow, History
 from readmodels.views import (
     Charts,
     PortfolioRow,
     Totals,
-    charts,
+    charts_for,
     deadlines_for,
+    deadlines_page,
     portfolio,
+    portfolio_page,
     project_for,
     project_state_json,
-    totals,
 )
 
 # how long a read waits for the projector to reflect the reader's own step; past it the
@@ -63,8 +65,20 @@ class ProjectView:
 
 @dataclass(frozen=True)
 class PortfolioView:
+    """One page of a person's portfolio, and what the whole list adds up to."""
+
     rows: list[PortfolioRow]
-    totals: Totals
+    totals: Totals  # of every page
+    next: str | None  # the cursor of the following page, None on the last
+
+
+def _bad_cursor(err: BadCursor) -> Refusal:
+    return Refusal(
+        Kind.INPUT,
+        f"cursor: not a cursor of this list ({err}); start again from the first page",
+        "query",
+        "cursor",
+    )
 
 
 class Reads:
@@ -85,15 +99,32 @@ class Reads:
         return True
 
     async def portfolio(
-        self, viewer: Actor, query: PortfolioQuery, after: int | None = None
+        self,
+        viewer: Actor,
+        query: PortfolioQuery,
+        after: int | None = None,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
     ) -> PortfolioView:
+        """A page of the projects this person sees, in the query's order (PAGE_SIZE unless
+        `limit` says fewer or more, at most MAX_PAGE_SIZE); `cursor`: the page after the
+        one that gave it."""
         where = query.to_filter()
         await self.settle(after)
-        rows = await portfolio(self._store, viewer, where)
-        return PortfolioView(rows, totals(rows))
+        try:
+            page, sums = await portfolio_page(self._store, viewer, where, limit, cursor)
+        except BadCursor as err:
+            raise _bad_cursor(err) from err
+        return PortfolioView(page.rows, sums, page.next)
 
-    async def charts(self, rows: list[PortfolioRow]) -> Charts:
-        return await charts(self._store, rows)
+    async def every_project(self, viewer: Actor, query: PortfolioQuery) -> list[PortfolioRow]:
+        """The whole list, every page together: for an export."""
+        return await portfolio(self._store, viewer, query.to_filter())
+
+    async def charts(self, viewer: Actor, query: PortfolioQuery) -> Charts:
+        """The charts of the whole list (every page)."""
+        return await charts_for(self._store, viewer, query.to_filter())
 
     async def project(
         self, viewer: Actor, project_id: str, after: int | None = None
@@ -146,10 +177,22 @@ class Reads:
         return await self._store.verify(project_id)
 
     async def deadlines(
-        self, viewer: Actor, within: timedelta, after: int | None = None
-    ) -> list[DeadlineRow]:
+        self,
+        viewer: Actor,
+        within: timedelta,
+        after: int | None = None,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[DeadlineRow]:
+        """A page of what falls due within `within` (overdue included), soonest first."""
         await self.settle(after)
-        return await deadlines_for(self._store, viewer, datetime.now(UTC), within)
+        try:
+            return await deadlines_page(
+                self._store, viewer, datetime.now(UTC), within, limit, cursor
+            )
+        except BadCursor as err:
+            raise _bad_cursor(err) from err
 
     async def calendar(self, calendar_token: str) -> tuple[Person, list[DeadlineRow]]:
         """The feed behind a calendar token: what concerns its owner. The token grants

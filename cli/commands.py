@@ -23,6 +23,7 @@ from cli.users import run_users
 from domain.actors import Role
 from domain.instruments import InstrumentCode
 from domain.state import Phase
+from readmodels.paging import MAX_PAGE_SIZE, PAGE_SIZE
 
 
 def _instruments_text(rows: list[dict[str, Any]]) -> str:
@@ -115,6 +116,24 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return p
 
 
+def _paged(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--limit",
+        type=_page_size,
+        metavar="N",
+        help=f"rows a page holds, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE})",
+    )
+    parser.add_argument(
+        "--cursor", metavar="NEXT", help="the page after the one that printed this cursor"
+    )
+
+
+def _page_size(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE_SIZE:
+        raise argparse.ArgumentTypeError(f"a page holds 1 to {MAX_PAGE_SIZE} rows, not {value!r}")
+    return int(value)
+
+
 def _key_id(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--key-id",
@@ -157,8 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = _common(sub.add_parser("list", help="the portfolio"))
     p.add_argument("--instrument", choices=[c.value for c in InstrumentCode])
     p.add_argument("--state", choices=[ph.value for ph in Phase])
+    _paged(p)
     p = _common(sub.add_parser("deadlines", help="what falls due (overdue included)"))
     p.add_argument("--within", default="90d", help="horizon, e.g. 30d, 12w, 1y (default 90d)")
+    _paged(p)
     p = _common(sub.add_parser("history", help="a project's decision history"))
     p.add_argument("project")
     p = sub.add_parser("audit", help="tamper evidence")

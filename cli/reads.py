@@ -63,6 +63,12 @@ def deadlines_table(rows: list[DeadlineRow]) -> str:
     return "\n".join(lines)
 
 
+def _more(shown: int, total: int, following: str | None) -> str:
+    if following is None:
+        return ""
+    return f"\n({shown} of {total} shown; the next page: --cursor {following})"
+
+
 async def run_read(app: Application, args: argparse.Namespace) -> tuple[Any, str]:
     """(JSON-ready object, text for people). The operator on the service's host sees the
     whole portfolio; nothing here writes (the projector keeps the read models)."""
@@ -72,14 +78,24 @@ async def run_read(app: Application, args: argparse.Namespace) -> tuple[Any, str
         return {"rebuilt_events": n}, f"read models rebuilt from {n} events"
     if args.command == "list":
         query = PortfolioQuery(instrument=args.instrument, state=args.state)
-        rows = (await app.reads.portfolio(OPERATOR, query)).rows
-        return {"projects": [r.model_dump(mode="json") for r in rows]}, portfolio_table(rows)
+        shown = await app.reads.portfolio(OPERATOR, query, limit=args.limit, cursor=args.cursor)
+        rows, total = shown.rows, shown.totals.projects
+        return {
+            "projects": [r.model_dump(mode="json") for r in rows],
+            "next": shown.next,
+            "total": total,
+        }, portfolio_table(rows) + _more(len(rows), total, shown.next)
     if args.command == "deadlines":
         within = parse_within(args.within)
-        due = await app.reads.deadlines(OPERATOR, within)
+        page = await app.reads.deadlines(OPERATOR, within, limit=args.limit, cursor=args.cursor)
         return (
-            {"within_days": within.days, "deadlines": [d.model_dump(mode="json") for d in due]},
-            deadlines_table(due),
+            {
+                "within_days": within.days,
+                "deadlines": [d.model_dump(mode="json") for d in page.rows],
+                "next": page.next,
+                "total": page.total,
+            },
+            deadlines_table(page.rows) + _more(len(page.rows), page.total, page.next),
         )
     if args.command == "status":
         project = await app.reads.project(OPERATOR, args.project)

@@ -5,7 +5,6 @@ The API, the pages and the calendar all ask here, so the rule is written once.""
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -188,14 +187,6 @@ def _portfolio_row(record: Any) -> PortfolioRow:
     return PortfolioRow(**row.model_dump(), institute=record["institute"])
 
 
-def totals(rows: list[PortfolioRow]) -> Totals:
-    return Totals(
-        projects=len(rows),
-        awarded_eur=sum(r.awarded_eur or 0 for r in rows),
-        released_eur=sum(r.released_eur for r in rows),
-    )
-
-
 async def project_for(
     store: PostgresEventStore, viewer: Actor, project_id: str
 ) -> PortfolioRow | None:
@@ -337,28 +328,4 @@ async def charts_for(
         released_by_year=by_year,
         projects_by_state={r["phase"]: int(r["n"]) for r in states},
         partner_countries={r["country"]: int(r["n"]) for r in countries},
-    )
-
-
-async def charts(store: PostgresEventStore, rows: list[PortfolioRow]) -> Charts:
-    """The charts of exactly the projects a page shows."""
-    async with store.connection() as conn:
-        released = await conn.fetch(
-            """SELECT p.instrument,
-                      extract(year FROM e.occurred_at)::int AS year,
-                      sum((e.data->>'amount_eur')::bigint)::bigint AS eur
-               FROM events e JOIN portfolio p ON p.project_id = e.stream_id
-               WHERE e.type = 'TrancheReleased' AND e.stream_id = ANY($1::text[])
-               GROUP BY 1, 2 ORDER BY 1, 2""",
-            [r.project_id for r in rows],
-        )
-    by_year: dict[str, dict[int, int]] = {}
-    for r in released:
-        by_year.setdefault(r["instrument"], {})[r["year"]] = int(r["eur"])
-    states = Counter(r.phase for r in rows)
-    countries = Counter(c for r in rows for c in r.countries if c != "FR")
-    return Charts(
-        released_by_year=by_year,
-        projects_by_state=dict(states.most_common()),
-        partner_countries=dict(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
     )

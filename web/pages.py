@@ -103,6 +103,38 @@ Who = Annotated[Viewer, Depends(viewer)]
 
 
 Filter = Annotated[PortfolioQuery, Query()]
+Cursor = Annotated[str | None, Query(max_length=600)]
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Links between the pages of a list: relative, with the list's own query."""
+
+    first: str | None  # shown past the first page
+    next: str | None
+    total: int | None = None
+
+
+def _pages(
+    path: str, query: str, cursor: str | None, following: str | None, total: int | None = None
+) -> Pages:
+    def at(page_cursor: str | None) -> str:
+        parts = [query] if query else []
+        if page_cursor:
+            parts.append(urlencode({"cursor": page_cursor}))
+        return path + ("?" + "&".join(parts) if parts else "")
+
+    return Pages(
+        first=at(None) if cursor else None,
+        next=at(following) if following else None,
+        total=total,
+    )
+
+
+def _without(request: Request, *names: str) -> str:
+    return urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in names])
+
+
 # the position of the viewer's own step, carried by the redirect that follows it
 After = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
 
@@ -260,18 +292,20 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
 
     @router.get("/portfolio", response_class=HTMLResponse)
     async def portfolio_page(
-        request: Request, who: Who, where: Filter, after: After = None
+        request: Request, who: Who, where: Filter, after: After = None, cursor: Cursor = None
     ) -> HTMLResponse:
-        shown = await _asked(reads.portfolio(who.person.actor, where, after))
+        shown = await _asked(reads.portfolio(who.person.actor, where, after, cursor=cursor))
         rows = shown.rows
-        drawn = await reads.charts(rows)
-        query = request.url.query
+        # the charts and the totals are the whole list's, every page
+        drawn = await _asked(reads.charts(who.person.actor, where))
+        query = _without(request, "cursor", "after")
         return render(
             request,
             "portfolio.html",
             who,
             rows=rows,
             totals=shown.totals,
+            pages=_pages("/ui/portfolio", query, cursor, shown.next),
             charts=drawn.model_dump(mode="json"),
             where=where,
             instruments=[i.value for i in InstrumentCode],
@@ -283,7 +317,7 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
 
     @router.get("/portfolio.csv")
     async def portfolio_csv(who: Who, where: Filter) -> Response:
-        rows = (await _asked(reads.portfolio(who.person.actor, where))).rows
+        rows = await _asked(reads.every_project(who.person.actor, where))
         return Response(
             _csv(rows),
             media_type="text/csv; charset=utf-8",
@@ -414,15 +448,21 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
 
     @router.get("/deadlines", response_class=HTMLResponse)
     async def deadlines_page(
-        request: Request, who: Who, within: Annotated[int, Query(ge=1, le=3650)] = 90
+        request: Request,
+        who: Who,
+        within: Annotated[int, Query(ge=1, le=3650)] = 90,
+        cursor: Cursor = None,
     ) -> HTMLResponse:
         now = datetime.now(UTC)
-        rows = await reads.deadlines(who.person.actor, timedelta(days=within))
+        page = await _asked(
+            reads.deadlines(who.person.actor, timedelta(days=within), cursor=cursor)
+        )
         return render(
             request,
             "deadlines.html",
             who,
-            rows=rows,
+            rows=page.rows,
+            pages=_pages("/ui/deadlines", f"within={within}", cursor, page.next, page.total),
             within=within,
             now=now,
             choices=(30, 90, 365),
@@ -437,12 +477,13 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
         check_csrf(who, csrf)
         token = await application.identities.new_calendar_token(who.person)
         now = datetime.now(UTC)
-        rows = await reads.deadlines(who.person.actor, timedelta(days=90))
+        page = await reads.deadlines(who.person.actor, timedelta(days=90))
         return render(
             request,
             "deadlines.html",
             who,
-            rows=rows,
+            rows=page.rows,
+            pages=_pages("/ui/deadlines", "within=90", None, page.next, page.total),
             within=90,
             now=now,
             choices=(30, 90, 365),

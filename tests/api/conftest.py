@@ -96,6 +96,22 @@ class Api:
         await self.caught_up()
         return await self.http.get(path, params=params, headers=self.as_(who))
 
+    async def every(self, who: str, path: str, key: str, **params) -> list[dict]:
+        """Every row of a paged list (/projects, /deadlines), following `next` page by
+        page, each page checked against the list's total."""
+        rows: list[dict] = []
+        cursor = None
+        while True:
+            r = await self.get(who, path, **params, **({"cursor": cursor} if cursor else {}))
+            assert r.status_code == 200, r.text
+            page = r.json()
+            assert set(page) == {key, "next", "total"}, page.keys()
+            rows += page[key]
+            cursor = page["next"]
+            if cursor is None:
+                assert len(rows) == page["total"]
+                return rows
+
     async def caught_up(self) -> None:
         """Until the running projector reflects every stored event: what a person who
         reads after the timers fired sees (reads never fold events themselves)."""

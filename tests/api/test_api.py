@@ -88,7 +88,8 @@ async def test_a_project_through_every_endpoint(api, ts_env):
     assert terminated["type"] == "ProjectTerminated"
     assert terminated["actor"] == {"id": "derci-martin", "role": "derci_officer"}  # from the token
     listed = (await api.get("auditor", "/projects", instrument="IRP", state="terminated")).json()
-    assert [p["project_id"] for p in listed] == [pid]
+    assert [p["project_id"] for p in listed["projects"]] == [pid]
+    assert (listed["next"], listed["total"]) == (None, 1)
     assert (await api.get("auditor", "/deadlines", within_days=3650)).status_code == 200
     verified = (await api.get("auditor", "/audit/verify")).json()
     assert verified["intact"] is True and verified["first_break"] is None

@@ -16,11 +16,11 @@ async def test_the_coordinator_reads_the_reviews_but_not_who_wrote_them(api, ts_
     assert r.status_code == 200, r.text
     await ts_env.sleep(timedelta(days=50))  # late: a reminder goes to the reviewer
     await api.get("auditor", "/projects")  # the read models catch up
-    r = await api.get("institute_officer", "/deadlines", within_days=90)
-    [officers] = [d for d in r.json() if d["project_id"] == pid and d["kind"] == "evaluation"]
+    due = await api.every("institute_officer", "/deadlines", "deadlines", within_days=90)
+    [officers] = [d for d in due if d["project_id"] == pid and d["kind"] == "evaluation"]
     assert officers["label"] == "evaluation closes; awaiting rev-1"  # who is late
-    r = await api.get("coordinator", "/deadlines", within_days=90)
-    [theirs] = [d for d in r.json() if d["project_id"] == pid and d["kind"] == "evaluation"]
+    due = await api.every("coordinator", "/deadlines", "deadlines", within_days=90)
+    [theirs] = [d for d in due if d["project_id"] == pid and d["kind"] == "evaluation"]
     assert theirs["label"] == "evaluation closes"
     review = {"scores": {"science": 4}, "recommendation": "fund"}
     r = await api.post("reviewer", f"/projects/{pid}/reviews", review)

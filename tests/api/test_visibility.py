@@ -28,16 +28,15 @@ async def test_a_coordinator_sees_their_projects_and_a_reviewer_the_assigned_one
     )
     assert r.status_code == 201, r.text
 
-    def ids(response) -> set[str]:
-        assert response.status_code == 200, response.text
-        return {p["project_id"] for p in response.json()}
+    async def ids(who: str, **where) -> set[str]:
+        return {p["project_id"] for p in await api.every(who, "/projects", "projects", **where)}
 
-    assert {mine, theirs} <= ids(await api.get("auditor", "/projects"))
-    assert {mine, theirs} <= ids(await api.get("institute_officer", "/projects"))
-    assert mine in ids(await api.get("coordinator", "/projects"))
-    assert theirs not in ids(await api.get("coordinator", "/projects"))
-    assert ids(await api.get("other_coordinator", "/projects")) == {theirs}
-    assert mine not in ids(await api.get("reviewer", "/projects"))
+    assert {mine, theirs} <= await ids("auditor")
+    assert {mine, theirs} <= await ids("institute_officer")
+    assert mine in await ids("coordinator")
+    assert theirs not in await ids("coordinator")
+    assert await ids("other_coordinator") == {theirs}
+    assert mine not in await ids("reviewer")
 
     for path in (f"/projects/{theirs}", f"/projects/{theirs}/history"):
         hidden = await api.get("coordinator", path)
@@ -47,14 +46,14 @@ async def test_a_coordinator_sees_their_projects_and_a_reviewer_the_assigned_one
 
     r = await api.post("institute_officer", f"/projects/{mine}/reviewers", REVIEWER)
     assert r.status_code == 200, r.text
-    assert mine in ids(await api.get("reviewer", "/projects"))
+    assert mine in await ids("reviewer")
     assert (await api.get("reviewer", f"/projects/{mine}/history")).status_code == 200
 
     # filters: institute and partner country, as a portfolio page asks
-    assert theirs in ids(await api.get("auditor", "/projects", institute="INSU"))
-    assert mine not in ids(await api.get("auditor", "/projects", institute="INSU"))
-    assert theirs in ids(await api.get("auditor", "/projects", country="JP"))
-    assert mine not in ids(await api.get("auditor", "/projects", country="JP"))
+    assert theirs in await ids("auditor", institute="INSU")
+    assert mine not in await ids("auditor", institute="INSU")
+    assert theirs in await ids("auditor", country="JP")
+    assert mine not in await ids("auditor", country="JP")
     assert {lab["country"] for lab in APP["labs"]} == {"FR", "BR"}
 
 
@@ -66,7 +65,7 @@ async def test_year_filter_keeps_projects_live_that_year_and_sorting_orders_them
     async def ids(**params) -> list[str]:
         r = await api.get("auditor", "/projects", **params)
         assert r.status_code == 200, r.text
-        return [p["project_id"] for p in r.json()]
+        return [p["project_id"] for p in r.json()["projects"]]
 
     assert set(await ids(year=this_year)) == {first, second}
     assert await ids(year=this_year - 1) == []  # not yet submitted
@@ -84,3 +83,26 @@ async def test_only_officers_and_auditors_verify_the_whole_store(api):
         r = await api.get(who, "/audit/verify")
         assert r.status_code == 403
         assert r.json()["detail"]["message"] == f"{who} may not audit the whole store"
+
+
+async def test_the_portfolio_and_deadlines_come_a_page_at_a_time(api, ts_env):
+    """One shape for every list: {"projects": [...], "next", "total"}; each page in turn
+    is the whole list once; a cursor that is not the list's is refused naming it."""
+    made = sorted([await submitted(api) for _ in range(5)])
+    first = await api.get("auditor", "/projects", limit=2, sort="project_id")
+    assert first.status_code == 200
+    page = first.json()
+    assert page["total"] == 5 and len(page["projects"]) == 2 and page["next"]
+    assert [
+        p["project_id"]
+        for p in await api.every("auditor", "/projects", "projects", limit=2, sort="project_id")
+    ] == made
+    due = await api.every("auditor", "/deadlines", "deadlines", limit=1, within_days=3650)
+    assert {d["project_id"] for d in due} == set(made)
+    for path in ("/projects", "/deadlines"):
+        r = await api.get("auditor", path, cursor="bm90IGEgY3Vyc29y")
+        assert r.status_code == 422
+        assert r.json()["detail"]["field"] == "cursor"
+        assert r.json()["detail"]["message"].startswith("cursor: not a cursor of this list")
+        assert (await api.get("auditor", path, limit=501)).status_code == 422
+        assert (await api.get("auditor", path, limit=0)).status_code == 422

@@ -103,3 +103,23 @@ async def test_a_bad_filter_gets_a_page_naming_the_filter_with_the_input_as_text
     assert r.status_code == 422 and r.headers["content-type"] == "application/json"
     r = await site.api.get("auditor", "/deadlines", within_days="soon")
     assert r.status_code == 422 and r.headers["content-type"] == "application/json"
+
+
+async def test_the_portfolio_pages_on_from_a_cursor_with_the_whole_lists_totals(site):
+    """A page goes on from the cursor the list gave (the API's cursor is the same list's):
+    the rows after it, a link back to the first page, the totals and the charts of every
+    page; a cursor that is not the list's gets a page naming it."""
+    made = sorted([await submitted(site.api) for _ in range(3)])
+    await site.api.caught_up()
+    first = (await site.api.get("auditor", "/projects", limit=1, sort="project_id")).json()
+    assert first["total"] == 3
+    async with signed_in(site.url, site.api.tokens["derci_officer"]) as http:
+        r = await http.get("/ui/portfolio", params={"sort": "project_id", "cursor": first["next"]})
+        assert r.status_code == 200
+        shown = [pid for pid in made if f'data-project="{pid}"' in r.text]
+        assert shown == made[1:]
+        assert "2 shown of 3" in r.text
+        assert 'href="/ui/portfolio?sort=project_id">First page</a>' in r.text
+        r = await http.get("/ui/portfolio", params={"cursor": "bm90IGEgY3Vyc29y", "lang": "fr"})
+        assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+        assert "cursor" in r.text and made[0] not in r.text

@@ -177,7 +177,7 @@ async def test_a_coordinator_is_not_offered_the_decision_and_a_forged_post_is_re
     fields = {"approve": "yes", "awarded_eur": "60000", "reason": "I approve myself"}
     forged = await page.request.post(url, form={**fields, "csrf": csrf})
     assert forged.status == 403
-    assert "coordinator pi-durand may not decide application" in await forged.text()
+    assert "coordinator pi-durand may not decide the application" in await forged.text()
     no_token = await page.request.post(url, form=fields)
     assert no_token.status == 403
     assert "ApplicationApproved" not in await recorded(site, pid)
@@ -206,7 +206,7 @@ async def test_filters_and_csv_export_agree_with_the_api(site, page, ts_env):
         assert shown == expected, query
         api_params = dict(p.split("=") for p in query.split("&") if p)
         listed = (await site.api.get("auditor", "/projects", **api_params)).json()
-        assert [p["project_id"] for p in listed] == expected, query
+        assert [p["project_id"] for p in listed["projects"]] == expected, query
 
         async with page.expect_download() as download_info:
             await page.get_by_role("link", name="Export CSV").click()
