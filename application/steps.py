@@ -19,12 +19,13 @@ from typing import Any
 from uuid import uuid4
 
 from pydantic import ValidationError
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from application.projects import ProjectService, refusal_of
 from application.refusals import Kind, Refusal, project_not_found
+from domain import wording
 from domain.actors import Actor, Role
 from domain.application import Reviewer
 from domain.authorization import require_role
@@ -39,7 +40,7 @@ from eventstore.postgres import PostgresEventStore
 from identity.people import PeopleDirectory, Person
 from readmodels.queries import get_project
 from readmodels.views import project_for
-from workflows.messages import REFUSAL_TYPE, StepResult
+from workflows.messages import REFUSAL_TYPE, ProjectOutcome, StepResult
 
 # what the record knows that a person does not type, by command: (fields typed, project)
 # -> the command's fields
@@ -145,17 +146,26 @@ class Steps:
             seen = viewer is None or await project_for(self._store, viewer, project_id)
             if seen and await self._store.stream_version(project_id):
                 # its workflow has completed: the project exists, but takes no more steps
-                row = await get_project(self._store, project_id)
-                phase = row.phase if row else "ended"
                 return Refusal(
                     Kind.TRANSITION,
-                    f"project {project_id} is {phase}: it takes no more steps",
+                    f"project {project_id} is {await self._final_phase(project_id)}: "
+                    "it takes no more steps",
                     "project.ended",
                 )
             return project_not_found(project_id)
         if err.status is RPCStatusCode.FAILED_PRECONDITION:
             return Refusal(Kind.TRANSITION, f"project {project_id} has ended", "project.ended")
         return Refusal(Kind.UNAVAILABLE, f"the workflow service refused: {err.message}")
+
+    async def _final_phase(self, project_id: str) -> str:
+        """How the project ended, in words: its workflow's own outcome (the read models may
+        not have caught up with its last step yet)."""
+        try:
+            outcome = await self.projects.handle(project_id).result()
+            return wording.phase(ProjectOutcome.model_validate(outcome).phase)
+        except (WorkflowFailureError, RPCError):  # failed, or no longer kept: the read model
+            row = await get_project(self._store, project_id)
+            return wording.phase(row.phase) if row else "ended"
 
     async def _reviewer_from_directory(
         self, fields: dict[str, Any], project_id: str | None

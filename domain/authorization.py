@@ -3,6 +3,7 @@ coordinator for a coordinator's step, an assigned reviewer for a review."""
 
 from __future__ import annotations
 
+from domain import wording
 from domain.actors import Actor, Role
 from domain.commands import CommandBase, SubmitApplication, SubmitReview
 from domain.declarations import DECLARED
@@ -23,13 +24,12 @@ def may_audit(actor: Actor) -> None:
 def require_role(command: type[CommandBase], actor: Actor) -> None:
     """The actor's role may issue this kind of command at all (asked before anything about
     the project or the input is looked up)."""
-    allowed = DECLARED[command].roles
-    if actor.role not in allowed:
-        roles = ", ".join(sorted(r.value for r in allowed))
+    declared = DECLARED[command]
+    if actor.role not in declared.roles:
+        allowed = wording.either(wording.a_role(r) for r in sorted(declared.roles))
         raise NotPermitted(
             "role",
-            f"{actor.role.value} {actor.id} may not {_verb(command.__name__)}; "
-            f"allowed roles: {roles}",
+            f"{wording.role(actor.role)} {actor.id} may not {declared.action}; only {allowed} may",
         )
 
 
@@ -49,12 +49,3 @@ def authorize(command: CommandBase, state: ProjectState) -> None:
             "reviewer.assigned",
             f"reviewer {actor.id} is not assigned to project {state.project_id}",
         )
-
-
-def _verb(class_name: str) -> str:
-    words: list[str] = []
-    for ch in class_name:
-        if ch.isupper() and words:
-            words.append(" ")
-        words.append(ch.lower())
-    return "".join(words)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from uuid import UUID, uuid5
 
+from domain import wording
 from domain.authorization import authorize
 from domain.commands import Command, CommandBase, SubmitApplication
 from domain.declarations import DECLARED
@@ -26,15 +27,14 @@ def event_id_for(command_id: UUID, index: int) -> UUID:
 
 
 def _require_phase(state: ProjectState, command: CommandBase) -> None:
-    phases = DECLARED[type(command)].phases
-    if phases is None or state.phase in phases:
+    declared = DECLARED[type(command)]
+    if declared.phases is None or state.phase in declared.phases:
         return
-    wanted = " or ".join(p.value for p in phases)
-    name = type(command).__name__
+    wanted = wording.either(wording.phase(p.value) for p in declared.phases)
     raise IllegalTransition(
         "phase",
-        f"{name} is not possible: project {state.project_id} is {state.phase.value}, "
-        f"it must be {wanted}",
+        f"You cannot {declared.action} now: the project is "
+        f"{wording.phase(state.phase.value)}, not {wanted}",
     )
 
 
@@ -44,7 +44,8 @@ def decide(
     """The events a command produces against the current state, or a DomainError."""
     if state.phase is Phase.NEW and not isinstance(command, SubmitApplication):
         raise IllegalTransition(
-            "project.unknown", f"{type(command).__name__}: the project does not exist yet"
+            "project.unknown",
+            f"You cannot {DECLARED[type(command)].action}: the project does not exist yet",
         )
     authorize(command, state)
     _require_phase(state, command)

@@ -4,7 +4,8 @@ the open steps, the API's endpoints, the pages' forms and the CLI's subcommands 
 read from here (tests/test_declarations.py checks that nothing is missing).
 
 A new command: its input in domain.inputs, its command in domain.commands, its handler in
-domain.handlers, one entry below, and its labels in web.i18n."""
+domain.handlers, one entry below (with its `action`, the words refusals name it by), and its
+labels in web.i18n."""
 
 from __future__ import annotations
 
@@ -95,10 +96,17 @@ class Declaration:
     # phases that accept it, in the order refusals list them; None: its handler judges
     phases: tuple[Phase, ...] | None
     person: PersonStep | None = None  # None: only the system takes it
+    # what the step does, in the words refusals use: "You cannot request a renewal now"
+    action: str = field(kw_only=True)
 
     @property
     def name(self) -> str:
         return self.command.__name__
+
+    @property
+    def label(self) -> str:
+        """The step's English name, as the pages title it: "Request a renewal"."""
+        return self.action[:1].upper() + self.action[1:]
 
 
 def _one(**fields: Any) -> Callable[[ProjectState, Policy], Iterator[dict[str, Any]]]:
@@ -153,12 +161,14 @@ DECLARATIONS: tuple[Declaration, ...] = (
         frozenset({Role.COORDINATOR, Role.DERCI_OFFICER}),
         None,
         PersonStep("submit", SubmitInput, "/projects", _nothing, from_file=True, created=True),
+        action="submit an application",
     ),
     Declaration(
         CheckEligibility,
         handlers.check_eligibility,
         OFFICERS | {Role.SYSTEM},
         (Phase.SUBMITTED,),
+        action="check eligibility",
     ),
     Declaration(
         AssignReviewer,
@@ -172,6 +182,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             _reviewer_sample,
             cli={"reviewer_id": "--reviewer"},
         ),
+        action="assign a reviewer",
     ),
     Declaration(
         SubmitReview,
@@ -185,8 +196,15 @@ DECLARATIONS: tuple[Declaration, ...] = (
             _review_sample,
             cli={"scores": "--score"},
         ),
+        action="submit a review",
     ),
-    Declaration(RecordReminder, handlers.record_reminder, frozenset({Role.SYSTEM}), None),
+    Declaration(
+        RecordReminder,
+        handlers.record_reminder,
+        frozenset({Role.SYSTEM}),
+        None,
+        action="record a reminder",
+    ),
     Declaration(
         DecideApplication,
         handlers.decide_application,
@@ -200,10 +218,29 @@ DECLARATIONS: tuple[Declaration, ...] = (
             cli={"awarded_eur": "--amount", "term_starts_at": "--start"},
             verdict=("approve", "reject"),
         ),
+        action="decide the application",
     ),
-    Declaration(StartTerm, handlers.start_term, AUTOMATIC, (Phase.APPROVED, Phase.ACTIVE)),
-    Declaration(ReleaseTranche, handlers.release_tranche, AUTOMATIC, _ACTIVE),
-    Declaration(WithholdTranche, handlers.withhold_tranche, AUTOMATIC, _ACTIVE),
+    Declaration(
+        StartTerm,
+        handlers.start_term,
+        AUTOMATIC,
+        (Phase.APPROVED, Phase.ACTIVE),
+        action="start a term",
+    ),
+    Declaration(
+        ReleaseTranche,
+        handlers.release_tranche,
+        AUTOMATIC,
+        _ACTIVE,
+        action="release a tranche",
+    ),
+    Declaration(
+        WithholdTranche,
+        handlers.withhold_tranche,
+        AUTOMATIC,
+        _ACTIVE,
+        action="withhold a tranche",
+    ),
     Declaration(
         SubmitReport,
         handlers.submit_report,
@@ -216,6 +253,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             _each_report(summary=_SAMPLE),
             cli={"report_id": "report"},
         ),
+        action="submit a report",
     ),
     Declaration(
         ReviewReport,
@@ -230,6 +268,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             cli={"report_id": "report"},
             verdict=("accept", "reject"),
         ),
+        action="review a report",
     ),
     Declaration(
         RequestRenewal,
@@ -243,6 +282,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             _lowest_request,
             cli={"requested_eur": "--amount"},
         ),
+        action="request a renewal",
     ),
     Declaration(
         DecideRenewal,
@@ -257,8 +297,15 @@ DECLARATIONS: tuple[Declaration, ...] = (
             cli={"awarded_eur": "--amount"},
             verdict=("grant", "refuse"),
         ),
+        action="decide the renewal",
     ),
-    Declaration(CloseProject, handlers.close_project, AUTOMATIC, _ACTIVE),
+    Declaration(
+        CloseProject,
+        handlers.close_project,
+        AUTOMATIC,
+        _ACTIVE,
+        action="close the project",
+    ),
     Declaration(
         TerminateProject,
         handlers.terminate_project,
@@ -270,6 +317,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             "/projects/{project_id}/termination",
             _one(reason=_SAMPLE),
         ),
+        action="terminate the project",
     ),
     Declaration(
         LinkSuccessor,
@@ -283,6 +331,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             _successor_sample,
             cli={"successor_project_id": "successor"},
         ),
+        action="link a successor project",
     ),
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain import wording
 from domain.application import Application
 from domain.calendar import add_months, add_years
 from domain.commands import (
@@ -58,7 +59,7 @@ from domain.events import (
 )
 from domain.instruments import CATALOG, EntryRoute
 from domain.partner_rules import conflict_of_interest, partner_findings
-from domain.policy import Policy
+from domain.policy import CallWindow, Policy, iea_call_window
 from domain.state import (
     FINAL_PHASES,
     Phase,
@@ -85,19 +86,17 @@ def _instant(moment: datetime, other: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def _require_reason(command: CommandBase) -> None:
+def _require_reason(command: CommandBase, to: str) -> None:
+    """`to`: what the reason justifies, in words ("reject the application")."""
     if not (command.reason or "").strip():
-        raise RuleViolation(
-            "reason.required",
-            f"reason: a reason is required to {type(command).__name__}",
-            "reason",
-        )
+        raise RuleViolation("reason.required", f"reason: a reason is required to {to}", "reason")
 
 
 def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) -> list[Pending]:
     if s.phase is not Phase.NEW:
         raise IllegalTransition(
-            "project.exists", f"project {s.project_id} already exists ({s.phase.value})"
+            "project.exists",
+            f"project {s.project_id} already exists (it is {wording.phase(s.phase.value)})",
         )
     app = c.application
     inst = CATALOG[app.instrument]
@@ -109,17 +108,11 @@ def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) ->
     policy.check_amount(inst, app.requested_eur, "requested amount", "application.requested_eur")
     term_starts_at = None
     if inst.entry is EntryRoute.ANNUAL_CALL:
-        if c.call is None:
+        if c.call is None or not c.call.is_open_at(c.at):
             raise RuleViolation(
                 "call.closed",
-                f"{inst.code} applications are accepted only during DERCI's annual call "
-                "(June to the September deadline); no call is open",
-            )
-        if not c.call.is_open_at(c.at):
-            raise RuleViolation(
-                "call.closed",
-                f"call {c.call.call_id} accepts applications from {_day(c.call.opens_at)} "
-                f"to {_day(c.call.closes_at)}; submitted {_day(c.at)}",
+                f"an {inst.code} application is accepted only during DERCI's annual call; "
+                + _when_the_call_opens(c.call, c.at, policy),
             )
         term_starts_at = c.call.term_starts_at
     elif c.call is not None:
@@ -142,6 +135,23 @@ def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) ->
     ]
 
 
+def _when_the_call_opens(call: CallWindow | None, at: datetime, policy: Policy) -> str:
+    """When the call that refused, or the next one by the policy's calendar, is open."""
+    if call is not None and at < call.opens_at:
+        nxt = call
+    else:
+        nxt = iea_call_window(at.year, policy)
+        if at > nxt.closes_at or (call is not None and nxt.year <= call.year):
+            nxt = iea_call_window(max(at.year, call.year if call else 0) + 1, policy)
+    opens, closes = wording.day(nxt.opens_at), wording.day(nxt.closes_at)
+    closed = ""
+    if call is not None and at > call.closes_at:
+        closed = f"call {call.call_id} closed on {wording.day(call.closes_at)}; "
+    if nxt.opens_at <= at:  # by the calendar the call is open, but none was announced
+        return f"the {nxt.year} call, from {opens} to {closes}, has not been opened"
+    return f"{closed}the next call opens on {opens} and closes on {closes}"
+
+
 def _require_plain_text(app: Application) -> None:
     for field, text, free in app.texts():
         problem = text_problem(text, free=free)
@@ -162,7 +172,7 @@ def _require_countries(app: Application) -> None:
 
 
 def check_eligibility(c: CheckEligibility, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c)
+    _require_reason(c, "check eligibility")
     assert s.application is not None
     findings = partner_findings(s.application)
     try:
@@ -179,6 +189,12 @@ def check_eligibility(c: CheckEligibility, s: ProjectState, policy: Policy) -> l
         ]
     deadline = c.at + timedelta(days=policy.evaluation_period_days)
     return [("EligibilityConfirmed", EligibilityConfirmedData(evaluation_deadline=deadline))]
+
+
+def _submitted(n: int) -> str:
+    if n == 0:
+        return "none has been submitted"
+    return f"{wording.number(n)} {'has' if n == 1 else 'have'} been submitted"
 
 
 def _require_before_deadline(c: CommandBase, s: ProjectState, what: str) -> None:
@@ -219,7 +235,8 @@ def submit_review(c: SubmitReview, s: ProjectState, policy: Policy) -> list[Pend
 def record_reminder(c: RecordReminder, s: ProjectState, policy: Policy) -> list[Pending]:
     if s.phase is Phase.NEW or s.phase in FINAL_PHASES:
         raise IllegalTransition(
-            "phase", f"no reminder for project {s.project_id} in phase {s.phase.value}"
+            "phase",
+            f"no reminder is sent for project {s.project_id}: it is {wording.phase(s.phase.value)}",
         )
     if s.reminder_sent(c.key):
         raise IllegalTransition("reminder.duplicate", f"reminder {c.key} was already sent")
@@ -230,7 +247,7 @@ def record_reminder(c: RecordReminder, s: ProjectState, policy: Policy) -> list[
 
 
 def decide_application(c: DecideApplication, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c)
+    _require_reason(c, f"{'approve' if c.approve else 'reject'} the application")
     if not c.approve:
         return [("ApplicationRejected", ApplicationRejectedData())]
     if c.awarded_eur is None:
@@ -243,8 +260,9 @@ def decide_application(c: DecideApplication, s: ProjectState, policy: Policy) ->
     if len(s.reviews) < policy.min_reviews_to_approve:
         raise RuleViolation(
             "evaluation.reviews",
-            f"approval needs at least {policy.min_reviews_to_approve} review(s); "
-            f"got {len(s.reviews)}",
+            f"approval needs at least "
+            f"{wording.count(policy.min_reviews_to_approve, 'review')}; "
+            f"{_submitted(len(s.reviews))}",
         )
     if s.next_term_starts_at is not None:  # fixed by the IEA call
         if c.term_starts_at is not None and c.term_starts_at != s.next_term_starts_at:
@@ -362,7 +380,7 @@ def release_tranche(c: ReleaseTranche, s: ProjectState, policy: Policy) -> list[
 
 def withhold_tranche(c: WithholdTranche, s: ProjectState, policy: Policy) -> list[Pending]:
     tranche = _due_tranche(c, s)
-    _require_reason(c)
+    _require_reason(c, f"withhold tranche {c.year}")
     assert s.term is not None
     if tranche.status is TrancheStatus.WITHHELD:
         raise IllegalTransition(
@@ -412,7 +430,7 @@ def submit_report(c: SubmitReport, s: ProjectState, policy: Policy) -> list[Pend
 
 
 def review_report(c: ReviewReport, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c)
+    _require_reason(c, f"{'accept' if c.accept else 'reject'} report {c.report_id}")
     report = _known_report(c, s)
     if report.status is not ReportStatus.SUBMITTED:
         raise IllegalTransition(
@@ -430,15 +448,17 @@ def request_renewal(c: RequestRenewal, s: ProjectState, policy: Policy) -> list[
     if not inst.renewable:
         raise RuleViolation(
             "renewal.not_renewable",
-            f"{inst.code} is not renewable; at its end it may be followed by a successor "
-            f"{inst.successor} (link_successor)",
+            f"an {inst.code} is not renewable; at its end it may be followed by a "
+            f"successor {inst.successor}",
         )
     limit = policy.funding_for(inst.code).max_renewals
     if s.renewals_granted >= limit:
         raise RuleViolation(
             "renewal.limit",
-            f"{inst.code} may be renewed at most {limit} time(s); "
-            f"already renewed {s.renewals_granted}",
+            f"an {inst.code} may not be renewed under its policy"
+            if limit == 0
+            else f"an {inst.code} may be renewed at most {wording.times(limit)}; "
+            f"it has already been renewed {wording.times(s.renewals_granted)}",
         )
     if s.renewal is not None and s.renewal.term_number == s.term.number:
         raise IllegalTransition(
@@ -458,7 +478,7 @@ def request_renewal(c: RequestRenewal, s: ProjectState, policy: Policy) -> list[
 
 
 def decide_renewal(c: DecideRenewal, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c)
+    _require_reason(c, f"{'grant' if c.grant else 'refuse'} the renewal")
     assert s.term is not None
     if s.renewal is None or s.renewal.status is not RenewalStatus.REQUESTED:
         raise IllegalTransition(
@@ -478,7 +498,7 @@ def decide_renewal(c: DecideRenewal, s: ProjectState, policy: Policy) -> list[Pe
 
 
 def close_project(c: CloseProject, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c)
+    _require_reason(c, "close the project")
     assert s.term is not None
     if c.at < s.term.ends_at:
         raise RuleViolation(
@@ -498,7 +518,7 @@ def close_project(c: CloseProject, s: ProjectState, policy: Policy) -> list[Pend
 
 
 def terminate_project(c: TerminateProject, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c)
+    _require_reason(c, "terminate the project")
     return [("ProjectTerminated", ProjectTerminatedData())]
 
 

@@ -121,7 +121,7 @@ CATALOG: dict[InstrumentCode, Instrument] = {
             foreign_countries_min=1,
             foreign_countries_max=2,
             prior_collaboration_required=True,
-            summary="CNRS lab(s) and labs of one or two foreign countries, "
+            summary="one or more CNRS labs and labs of one or two foreign countries, "
             "consolidating an established collaboration",
         ),
         objective="consolidate established collaborations",

@@ -3,6 +3,8 @@ keep the rule's own words, which the API returns too."""
 
 from __future__ import annotations
 
+from domain.declarations import DECLARATIONS
+
 LANGUAGES = ("en", "fr")
 LANG_COOKIE = "collab_lang"
 
@@ -100,17 +102,8 @@ _EN: dict[str, str] = {
     "refused": "Refused",
     "done": "Recorded",
     "live_note": "This panel follows the project as it changes.",
-    # forms
-    "AssignReviewer": "Assign a reviewer",
-    "SubmitReview": "Submit your review",
-    "DecideApplication": "Decide the application",
-    "SubmitReport": "Submit report",
-    "ReviewReport": "Review report",
-    "RequestRenewal": "Request renewal",
-    "DecideRenewal": "Decide the renewal",
-    "TerminateProject": "Terminate the project",
-    "LinkSuccessor": "Link a successor project",
-    "SubmitApplication": "Submit an application",
+    # forms: each step as its declaration names it, the words its refusals use too
+    **{d.name: d.label for d in DECLARATIONS if d.person is not None},
     "successor_instrument": "Successor instrument",
     "reviewer_id": "Reviewer",
     "score_science": "Science score (1-5)",

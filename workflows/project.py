@@ -191,17 +191,18 @@ class ProjectWorkflow:
         return info.get_current_history_length() > bound or info.is_continue_as_new_suggested()
 
     def _run_is_full(self, input_bound: int, new_term: bool, *, quiet: bool) -> bool:
-        """Whether to continue as new here. At a quiet moment (the steps due are done, a
-        wait begins) a run continues once it has less room than a wake-up and a step take,
-        so that it rarely has to when a timer fires: many projects' timers fire at one
-        instant (every term starting on 1 January), and continuing then would double the
-        server's work at the worst moment. A step falls due: only past the bound itself."""
+        """Whether to continue as new here: only at a quiet moment (the steps due are done,
+        a wait begins), once the run has less room than a wake-up and a step take. Never as
+        a timer fires and its step falls due: many projects' timers fire at one instant
+        (every term starting on 1 January), and continuing then would double the server's
+        work at the worst moment. So a run keeps within the bound but for the steps that
+        fall due at once (and a person's steps taken during a wait), and continues right
+        after them; the server's own suggestion is followed whenever it comes."""
         info = workflow.info()
-        length = info.get_current_history_length()
-        bound = min(input_bound, RUN_HISTORY_BOUND)
-        if info.is_continue_as_new_suggested() or length > bound:
+        if info.is_continue_as_new_suggested():
             return True
-        return quiet and (new_term or length > bound - ROOM_FOR_A_STEP)
+        bound = min(input_bound, RUN_HISTORY_BOUND)
+        return quiet and (new_term or info.get_current_history_length() > bound - ROOM_FOR_A_STEP)
 
     async def _run_due_step(self) -> None:
         # re-read under the lock: a human step may have changed what is due

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from domain import wording
 from tests.api.conftest import PEOPLE
 from tests.builders import application
 from tests.workflows.driver import ProjectDriver
@@ -180,18 +181,18 @@ async def funded_iea_and_its_successor(api, ts_env, service) -> str:
 def not_permitted(who: str, verb: str, allowed: str) -> str:
     """The domain's refusal (domain/authorization.py) for a person of the wrong role."""
     person = PEOPLE[who]
-    return f"{person.role.value} {person.person_id} may not {verb}; allowed roles: {allowed}"
+    return f"{wording.role(person.role)} {person.person_id} may not {verb}; only {allowed} may"
 
 
 # steps on an active project: (endpoint, body, how the project gets where the step is
 # possible, the domain's verb and allowed roles, the roles refused, one role that may act)
-OFFICERS = "derci_officer, institute_officer"
+OFFICERS = "a DERCI officer or an institute officer"
 ACTIVE_STEPS = [
     (
         "reports/term1-year1",
         {"summary": "two workshops"},
         active,
-        ("submit report", "coordinator"),
+        ("submit a report", "a coordinator"),
         ["other_coordinator", "reviewer", "institute_officer", "derci_officer", "auditor"],
         "coordinator",
     ),
@@ -199,7 +200,7 @@ ACTIVE_STEPS = [
         "reports/term1-year1/review",
         {"accept": True, "reason": "on track"},
         report_submitted,
-        ("review report", OFFICERS),
+        ("review a report", OFFICERS),
         ["coordinator", "other_coordinator", "reviewer", "auditor"],
         "derci_officer",
     ),
@@ -207,7 +208,7 @@ ACTIVE_STEPS = [
         "renewal",
         {"requested_eur": 65000},
         in_renewal_window,
-        ("request renewal", "coordinator"),
+        ("request a renewal", "a coordinator"),
         ["other_coordinator", "reviewer", "institute_officer", "derci_officer", "auditor"],
         "coordinator",
     ),
@@ -215,7 +216,7 @@ ACTIVE_STEPS = [
         "renewal/decision",
         {"grant": True, "awarded_eur": 60000, "reason": "productive"},
         renewal_requested,
-        ("decide renewal", OFFICERS),
+        ("decide the renewal", OFFICERS),
         ["coordinator", "other_coordinator", "reviewer", "auditor"],
         "institute_officer",
     ),
@@ -223,7 +224,7 @@ ACTIVE_STEPS = [
         "successor",
         {"successor_project_id": "IRP-{pid}"},
         funded_iea_and_its_successor,
-        ("link successor", f"{OFFICERS}, system"),
+        ("link a successor project", "a DERCI officer, an institute officer or the system"),
         ["coordinator", "other_coordinator", "reviewer", "auditor"],
         "institute_officer",
     ),
@@ -245,7 +246,7 @@ async def test_roles_are_refused_on_an_active_projects_steps(
     verb, roles = rule
     for role in refused:
         r = await api.post(role, f"/projects/{pid}/{endpoint}", body)
-        if role == "other_coordinator" and "coordinator" in roles.split(", "):
+        if role == "other_coordinator" and "coordinator" in roles.split():
             # another coordinator's project is out of their sight: not found, as a GET says
             assert r.status_code == 404, (role, r.text)
             assert r.json()["detail"]["message"] == f"project {pid} not found"

@@ -79,7 +79,7 @@ def test_iea_outside_an_open_call_is_refused():
     )
     with pytest.raises(
         RuleViolation,
-        match="call IEA-2026 accepts applications from 2026-06-01 to 2026-09-15; submitted 2026-10-01",
+        match="call IEA-2026 closed on 15 September 2026; the next call opens on 1 June 2027",
     ):
         decide(late, fold([]))
 
@@ -176,7 +176,7 @@ def test_award_out_of_range_and_missing_reason_are_refused():
     refused(
         life,
         RuleViolation,
-        "reason: a reason is required to DecideApplication",
+        "reason: a reason is required to approve the application",
         DecideApplication,
         utc(2026, 4, 1),
         INSTITUTE,
@@ -216,7 +216,7 @@ def test_approval_needs_a_review_and_reviews_come_from_assigned_reviewers_before
     refused(
         life,
         RuleViolation,
-        "approval needs at least 1 review(s); got 0",
+        "approval needs at least one review; none has been submitted",
         DecideApplication,
         utc(2026, 4, 1),
         INSTITUTE,
@@ -268,9 +268,9 @@ def test_approval_needs_a_review_and_reviews_come_from_assigned_reviewers_before
 @pytest.mark.parametrize(
     ("actor", "match"),
     [
-        (AUDITOR, "auditor audit-leroy may not decide application; allowed roles"),
-        (pi_actor(), "coordinator pi-durand may not decide application"),
-        (reviewer_actor(), "reviewer rev-1 may not decide application"),
+        (AUDITOR, "auditor audit-leroy may not decide the application; only a DERCI officer or"),
+        (pi_actor(), "coordinator pi-durand may not decide the application"),
+        (reviewer_actor(), "reviewer rev-1 may not decide the application"),
     ],
 )
 def test_only_officers_decide(actor: Actor, match: str):
@@ -304,7 +304,7 @@ def test_only_the_projects_coordinator_reports_and_only_derci_terminates():
     refused(
         life,
         NotPermitted,
-        "institute_officer insu-dupont may not terminate project",
+        "institute officer insu-dupont may not terminate the project",
         TerminateProject,
         utc(2027, 3, 1),
         INSTITUTE,
@@ -391,7 +391,7 @@ def test_renewal_window_limit_and_decision():
     refused(
         life,
         RuleViolation,
-        "IRP may be renewed at most 1 time(s); already renewed 1",
+        "an IRP may be renewed at most once; it has already been renewed once",
         RequestRenewal,
         utc(2035, 7, 1),
         pi_actor(),

@@ -147,9 +147,9 @@ async def test_schedule_opens_the_iea_call_each_june(dev_env, event_store, datab
         else:
             with pytest.raises(WorkflowUpdateFailedError) as err:
                 await service.submit(command)
-            assert f"call IEA-{year} accepts applications from {year}-06-01 to {year}-09-15" in str(
-                err.value.cause
-            )
+            refusal = str(err.value.cause)
+            assert "an IEA application is accepted only during DERCI's annual call; " in refusal
+            assert "the next call opens on 1 June " in refusal
             assert await event_store.read_stream(command.project_id) == []
     finally:
         worker.stop()

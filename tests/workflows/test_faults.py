@@ -45,8 +45,8 @@ async def test_the_same_command_sent_twice_is_recorded_once(ts_env, service, eve
     # the same decision as a new command is a stale step: refused, not recorded
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await driver.act(DecideApplication, INSTITUTE, approve=True, awarded_eur=60_000, reason="x")
-    assert "DecideApplication is not possible" in str(err.value.cause)
-    assert "it must be under_evaluation" in str(err.value.cause)
+    assert "You cannot decide the application now: the project is" in str(err.value.cause)
+    assert "not under evaluation" in str(err.value.cause)
     assert [e.type for e in await event_store.read_stream(driver.project_id)] == types
 
 

