@@ -45,14 +45,15 @@ def _day(moment: datetime | None) -> str:
 def portfolio_table(rows: Sequence[ProjectRow]) -> str:
     head = (
         f"{'project':<16} {'instr':<5} {'state':<17} {'countries':<14} "
-        f"{'awarded':>9} {'released':>9}  term"
+        f"{'term awd':>9} {'all awd':>9} {'released':>9} {'withheld':>9} {'to come':>9}  term"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         term = f"{_day(r.term_starts_at)} → {_day(r.term_ends_at)}" if r.term_number else "-"
         lines.append(
             f"{r.project_id:<16} {r.instrument:<5} {r.phase:<17} {','.join(r.countries):<14} "
-            f"{_eur(r.awarded_eur):>9} {_eur(r.released_eur):>9}  {term}"
+            f"{_eur(r.awarded_eur):>9} {_eur(r.total_awarded_eur):>9} {_eur(r.released_eur):>9} "
+            f"{_eur(r.withheld_eur):>9} {_eur(r.to_come_eur):>9}  {term}"
         )
     return "\n".join(lines)
 

@@ -201,7 +201,10 @@ async def _live(settings: Settings, as_json: bool) -> int:
                     "scenario": ids[r.project_id][0],
                     "final_state": r.phase,
                     "awarded_eur": r.awarded_eur,
+                    "total_awarded_eur": r.total_awarded_eur,
                     "released_eur": r.released_eur,
+                    "withheld_eur": r.withheld_eur,
+                    "to_come_eur": r.to_come_eur,
                     "events": events[r.project_id],
                 }
                 for r in rows

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from domain import wording
 from domain.calendar import add_months
 from domain.policy import Policy
 from domain.state import (
@@ -18,6 +19,7 @@ from domain.state import (
     TrancheStatus,
     policy_of,
 )
+from domain.term_plan import split_award
 
 
 class DeadlineKind(StrEnum):
@@ -37,6 +39,14 @@ class Deadline(BaseModel):
     ref: str
     due_at: AwareDatetime
     label: str
+
+
+def _first_tranche(s: ProjectState) -> str:
+    """What the term's start pays: its first tranche, as the term's plan will split it."""
+    assert s.awarded_eur is not None
+    years = s.instrument.term_years
+    first = split_award(s.awarded_eur, years)[0]
+    return f"term starts; tranche 1 of {years}: {wording.eur(first)}"
 
 
 def _day(moment: datetime) -> str:
@@ -69,7 +79,7 @@ def open_deadlines(state: ProjectState, policy: Policy | None = None) -> list[De
                 kind=DeadlineKind.TERM_START,
                 ref="term1",
                 due_at=s.next_term_starts_at,
-                label=f"term starts; tranche 1 paid ({s.awarded_eur} EUR awarded)",
+                label=_first_tranche(s),
             )
         )
     if s.phase is Phase.ACTIVE and s.term is not None:
@@ -77,13 +87,17 @@ def open_deadlines(state: ProjectState, policy: Policy | None = None) -> list[De
         for t in term.tranches:
             if t.status in (TrancheStatus.RELEASED, TrancheStatus.FORFEITED):
                 continue
-            state_note = " (withheld: report missing)" if t.status is TrancheStatus.WITHHELD else ""
+            state_note = ""
+            if t.status is TrancheStatus.WITHHELD:
+                report = t.awaiting_report_id or "its report"
+                state_note = f" (withheld until report {report} is accepted)"
             out.append(
                 Deadline(
                     kind=DeadlineKind.TRANCHE,
                     ref=f"term{term.number}-tranche{t.year}",
                     due_at=t.due_at,
-                    label=f"tranche {t.year}: {t.amount_eur} EUR{state_note}",
+                    label=f"tranche {t.year} of {len(term.tranches)}: "
+                    f"{wording.eur(t.amount_eur)}{state_note}",
                 )
             )
         inst = s.instrument

@@ -76,3 +76,8 @@ def either(items: Iterable[str]) -> str:
     if len(listed) < 2:
         return "".join(listed)
     return f"{', '.join(listed[:-1])} or {listed[-1]}"
+
+
+def eur(amount: int) -> str:
+    """`12,000 EUR`: an amount as English prose writes it (the pages format by language)."""
+    return f"{amount:,} EUR"

@@ -31,7 +31,7 @@ from pydantic_core import to_json
 from domain.deadlines import open_deadlines
 from domain.events import EVENT_ADAPTER, DomainEvent, ReminderSent
 from domain.evolve import fold
-from domain.state import ProjectState
+from domain.state import ProjectState, TrancheStatus
 from eventstore.event_records import from_record
 from eventstore.migrations import migrate
 from eventstore.postgres import PostgresEventStore
@@ -286,7 +286,14 @@ class Projector:
         """
         async with self._store.connection() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
-            for table in ("decisions", "releases", "deadlines", "portfolio", "project_states"):
+            for table in (
+                "decisions",
+                "releases",
+                "awards",
+                "deadlines",
+                "portfolio",
+                "project_states",
+            ):
                 await conn.execute(f"DELETE FROM {table}")
             await conn.execute("DELETE FROM projection_checkpoints WHERE name = $1", NAME)
         with _collector_paused():
@@ -346,7 +353,7 @@ class Projector:
                 *_columns([(s.project_id, s.version, s.model_dump_json()) for s in touched], 3),
             )
             await conn.execute(
-                _UPSERT_PORTFOLIO, *_columns([_portfolio_row(s) for s in touched], 19)
+                _UPSERT_PORTFOLIO, *_columns([_portfolio_row(s) for s in touched], 21)
             )
             await conn.execute("DELETE FROM deadlines WHERE project_id = ANY($1)", project_ids)
             # each project's by its own policy (recorded in its state), as its workflow
@@ -366,13 +373,11 @@ class Projector:
                 last.tx_id,
                 last.position,
             )
-            await conn.execute(
-                _COPY_RELEASES,
-                batch.after.tx_id,
-                batch.after.position,
-                last.tx_id,
-                last.position,
-            )
+            for copy in (_COPY_RELEASES, _COPY_AWARDS):
+                await conn.execute(
+                    copy, batch.after.tx_id, batch.after.position, last.tx_id, last.position
+                )
+            await conn.execute(_TOTAL_AWARDED, project_ids)
             # ON CONFLICT: a rebuild re-projects old reminders; they were sent already
             await conn.execute(
                 _COPY_NOTIFICATIONS,
@@ -518,20 +523,45 @@ ON CONFLICT (event_id) DO NOTHING
 _UPSERT_PORTFOLIO = """
 INSERT INTO portfolio (project_id, instrument, title, phase, coordinator_id, coordinator, labs,
     countries, call_id, requested_eur, awarded_eur, released_eur, term_number, term_starts_at,
-    term_ends_at, renewals, successor_id, version, updated_at)
+    term_ends_at, renewals, successor_id, version, updated_at, withheld_eur, to_come_eur)
 SELECT p, i, t, ph, ci, c, l::jsonb, ARRAY(SELECT jsonb_array_elements_text(co::jsonb)),
-    ca, rq, aw, re, tn, ts, te, rn, su, v, up
+    ca, rq, aw, re, tn, ts, te, rn, su, v, up, wh, tc
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
     $7::text[], $8::text[], $9::text[], $10::integer[], $11::integer[], $12::integer[],
     $13::integer[], $14::timestamptz[], $15::timestamptz[], $16::integer[], $17::text[],
-    $18::integer[], $19::timestamptz[])
-    AS u(p, i, t, ph, ci, c, l, co, ca, rq, aw, re, tn, ts, te, rn, su, v, up)
+    $18::integer[], $19::timestamptz[], $20::integer[], $21::integer[])
+    AS u(p, i, t, ph, ci, c, l, co, ca, rq, aw, re, tn, ts, te, rn, su, v, up, wh, tc)
 ON CONFLICT (project_id) DO UPDATE SET
+    -- what an amendment may change (a title, the coordinator, the labs) too
+    title = EXCLUDED.title, coordinator_id = EXCLUDED.coordinator_id,
+    coordinator = EXCLUDED.coordinator, labs = EXCLUDED.labs, countries = EXCLUDED.countries,
     phase = EXCLUDED.phase, awarded_eur = EXCLUDED.awarded_eur,
     released_eur = EXCLUDED.released_eur, term_number = EXCLUDED.term_number,
     term_starts_at = EXCLUDED.term_starts_at, term_ends_at = EXCLUDED.term_ends_at,
     renewals = EXCLUDED.renewals, successor_id = EXCLUDED.successor_id,
-    version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+    version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,
+    withheld_eur = EXCLUDED.withheld_eur, to_come_eur = EXCLUDED.to_come_eur
+"""
+
+# Each award, copied from `events` by the database (1004_amounts.sql), then each touched
+# project's total over its terms: a term's award is its latest row
+_COPY_AWARDS = """
+INSERT INTO awards (event_id, project_id, version, term_number, amount_eur)
+SELECT event_id, stream_id, version,
+    CASE WHEN type = 'ApplicationApproved' THEN 1 ELSE (data->>'term_number')::int + 1 END,
+    (data->>'awarded_eur')::int
+FROM events
+WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND (tx_id, position) <= ($3::xid8, $4::bigint)
+    AND type IN ('ApplicationApproved', 'RenewalGranted')
+ON CONFLICT (event_id) DO NOTHING
+"""
+_TOTAL_AWARDED = """
+UPDATE portfolio p SET total_awarded_eur = coalesce((
+    SELECT sum(latest.amount_eur) FROM (
+        SELECT DISTINCT ON (a.term_number) a.amount_eur
+        FROM awards a WHERE a.project_id = p.project_id
+        ORDER BY a.term_number, a.version DESC) latest), 0)
+WHERE p.project_id = ANY($1::text[])
 """
 
 
@@ -558,4 +588,11 @@ def _portfolio_row(s: ProjectState) -> tuple[Any, ...]:
         s.successor_project_id,
         s.version,
         s.last_event_at,
+        _tranches_sum(s, TrancheStatus.WITHHELD),
+        _tranches_sum(s, TrancheStatus.PLANNED),
     )
+
+
+def _tranches_sum(s: ProjectState, status: TrancheStatus) -> int:
+    """The current term's tranches in that status: withheld now, or still to come."""
+    return sum(t.amount_eur for t in s.term.tranches if t.status is status) if s.term else 0

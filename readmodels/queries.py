@@ -27,8 +27,11 @@ class ProjectRow(_Row):
     countries: list[str]
     call_id: str | None
     requested_eur: int
-    awarded_eur: int | None
-    released_eur: int
+    awarded_eur: int | None  # the current (or next) term's award
+    total_awarded_eur: int = 0  # over every term
+    released_eur: int  # paid, over every term
+    withheld_eur: int = 0  # the current term's tranches withheld now (waiting for a report)
+    to_come_eur: int = 0  # the current term's tranches still planned
     term_number: int | None
     term_starts_at: datetime | None
     term_ends_at: datetime | None

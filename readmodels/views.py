@@ -62,9 +62,14 @@ class PortfolioRow(ProjectRow):
 
 
 class Totals(BaseModel):
+    """What a list adds up to: awards over every term (never the current terms' awards
+    added to what every term paid), paid, withheld now, still to come."""
+
     projects: int
     awarded_eur: int
     released_eur: int
+    withheld_eur: int
+    to_come_eur: int
 
 
 # $1-$3 who is asking (_who), $4-$8 the filter (_filter_args)
@@ -151,8 +156,10 @@ async def portfolio_page(
         f"{_PORTFOLIO_COLUMNS} {_PORTFOLIO_WHERE} {keyset} ORDER BY {_order(where)} LIMIT $11"
     )
     totals_sql = (
-        "SELECT count(*) AS projects, coalesce(sum(p.awarded_eur), 0) AS awarded_eur, "
-        f"coalesce(sum(p.released_eur), 0) AS released_eur {_PORTFOLIO_WHERE}"
+        "SELECT count(*) AS projects, coalesce(sum(p.total_awarded_eur), 0) AS awarded_eur, "
+        "coalesce(sum(p.released_eur), 0) AS released_eur, "
+        "coalesce(sum(p.withheld_eur), 0) AS withheld_eur, "
+        f"coalesce(sum(p.to_come_eur), 0) AS to_come_eur {_PORTFOLIO_WHERE}"
     )
     async with store.connection() as conn:
         rows = await conn.fetch(
@@ -169,9 +176,7 @@ async def portfolio_page(
         )
     assert sums is not None
     return Page(shown, following, int(sums["projects"])), Totals(
-        projects=int(sums["projects"]),
-        awarded_eur=int(sums["awarded_eur"]),
-        released_eur=int(sums["released_eur"]),
+        **{name: int(sums[name]) for name in Totals.model_fields}
     )
 
 

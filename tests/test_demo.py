@@ -50,7 +50,10 @@ def test_demo_portfolio_covers_every_path(tmp_path):
             "scenario",
             "final_state",
             "awarded_eur",
+            "total_awarded_eur",
             "released_eur",
+            "withheld_eur",
+            "to_come_eur",
             "events",
         }
     finals = {s: p["final_state"] for s, p in by_scenario.items()}
@@ -64,7 +67,10 @@ def test_demo_portfolio_covers_every_path(tmp_path):
         "terminated_early": "terminated",
     }
     assert by_scenario["approved_and_closed"]["released_eur"] == 70_000
-    assert by_scenario["renewed"]["released_eur"] == 95_000 + 90_000
+    renewed = by_scenario["renewed"]
+    # its second term's award, every term's award, every term's payments: apart
+    assert (renewed["awarded_eur"], renewed["total_awarded_eur"]) == (90_000, 95_000 + 90_000)
+    assert renewed["released_eur"] == 95_000 + 90_000 and renewed["to_come_eur"] == 0
     assert by_scenario["late_report"]["released_eur"] == 55_000
     assert by_scenario["rejected"]["released_eur"] == 0
 

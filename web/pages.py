@@ -551,7 +551,10 @@ CSV_COLUMNS = (
     "term_starts_at",
     "term_ends_at",
     "awarded_eur",
+    "total_awarded_eur",
     "released_eur",
+    "withheld_eur",
+    "to_come_eur",
 )
 
 
@@ -581,7 +584,10 @@ def _csv(rows: list[PortfolioRow]) -> str:
                 r.term_starts_at.date().isoformat() if r.term_starts_at else "",
                 r.term_ends_at.date().isoformat() if r.term_ends_at else "",
                 r.awarded_eur if r.awarded_eur is not None else "",
+                r.total_awarded_eur,
                 r.released_eur,
+                r.withheld_eur,
+                r.to_come_eur,
             ]
         )
     return out.getvalue()

@@ -89,7 +89,8 @@ async def test_a_filtered_list_pages_and_totals_only_its_rows(paged_store):
     assert totals == [4, 4]
     _, sums = await portfolio_page(paged_store, OPERATOR, where, 3)
     rows = await portfolio(paged_store, OPERATOR, where)
-    assert sums.awarded_eur == sum(r.awarded_eur or 0 for r in rows) > 0
+    assert sums.awarded_eur == sum(r.total_awarded_eur for r in rows) > 0
+    assert sums.to_come_eur == sum(r.to_come_eur for r in rows) > 0
     assert sums.released_eur == sum(r.released_eur for r in rows) > 0
 
 
