@@ -4,7 +4,9 @@ layer, and a refusal is its status with the rule's words (api.refusals).
 
 422 names the field and the rule; 409 an illegal transition or a concurrent change; 404 an
 unknown project (an id that could name none included); 403 a role that may not act; 401 no
-or a revoked token; 413 a body over its bound (api.body_limit).
+or a revoked token; 413 a body over its bound (api.body_limit). The OpenAPI spec declares
+each of them where it may be answered, in the refusal's shape, and the answers' closed sets
+(api.answers); OPTIONS and 405 list every method of an address (api.methods).
 """
 
 from __future__ import annotations
@@ -17,30 +19,43 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
 
+from api.answers import (
+    CURSOR_PATTERN,
+    DeadlinesPage,
+    HistoryOut,
+    InstrumentOut,
+    PortfolioFilters,
+    ProjectAnswer,
+    ProjectsPage,
+)
 from api.body_limit import BodyLimit
 from api.calendar import ics
-from api.refusals import http_error, malformed_request
+from api.methods import add_options
+from api.refusals import http_error, malformed_request, responses
 from application.audit import AuditReport
 from application.catalog import instruments_catalog
-from application.portfolio_query import PortfolioQuery
 from application.refusals import Kind, Refusal
 from application.service import Application
 from domain.declarations import PERSON_STEPS, Declaration
-from domain.fields import REPORT_ID_PATTERN
+from domain.fields import PROJECT_ID_PATTERN, REPORT_ID_PATTERN
 from identity.people import Person
 from readmodels.paging import MAX_PAGE_SIZE, PAGE_SIZE
-from readmodels.queries import DeadlineRow, History
-from readmodels.views import PortfolioRow
 from workflows.messages import StepResult
 
 T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="a personal token (collab users add)")
 
 # any text: the application layer answers 404 for an id that could name no project, as for
-# one that names none (and the pages, which take the same way, alike)
-ProjectIdPath = Annotated[str, Path(description="a project id")]
+# one that names none (and the pages, which take the same way, alike). The pattern is said,
+# not enforced: an id outside it is a 404, never a 422.
+ProjectIdPath = Annotated[
+    str,
+    Path(
+        description="a project id (any other text names no project: 404)",
+        json_schema_extra={"pattern": PROJECT_ID_PATTERN},
+    ),
+]
 _PATH_TYPES: dict[str, Any] = {
     "project_id": ProjectIdPath,
     "report_id": Annotated[str, Path(pattern=REPORT_ID_PATTERN, max_length=40)],
@@ -58,20 +73,18 @@ Limit = Annotated[
 ]
 Cursor = Annotated[
     str | None,
-    Query(max_length=600, description="the `next` of the page before (absent: the first)"),
+    Query(
+        max_length=600,
+        pattern=CURSOR_PATTERN,
+        description="the `next` of the page before (absent: the first); a cursor this "
+        "list did not give is refused (422)",
+    ),
 ]
 
-
-class ProjectsPage(BaseModel):
-    projects: list[PortfolioRow]
-    next: str | None = Field(description="the cursor of the following page; null on the last")
-    total: int = Field(description="projects in the whole list, every page")
-
-
-class DeadlinesPage(BaseModel):
-    deadlines: list[DeadlineRow]
-    next: str | None = Field(description="the cursor of the following page; null on the last")
-    total: int = Field(description="deadlines in the whole list, every page")
+# the refusals each kind of operation may answer (api.refusals.responses): a step on a
+# project may find none; steps ask the workflow service, which may be out of reach
+_STEP = (401, 403, 404, 409, 413, 422, 503)
+_READ = (401, 422)
 
 
 def _application(request: Request) -> Application:
@@ -142,53 +155,70 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
             methods=["POST"],
             status_code=201 if declared.person.created else 200,
             response_model=StepResult,
+            responses=responses(*(c for c in _STEP if c != 404 or declared.person.on_project)),
             tags=["steps"],
             name=declared.name,
             summary=declared.person.name,
         )
 
-    @fastapi.get("/me", tags=["people"])
+    # the rows below are the read models' (returned as they are: FastAPI dumps them and
+    # reads them into the declared answer, whose enums so check them on the way out)
+    @fastapi.get("/me", tags=["people"], responses=responses(401))
     async def me(who: Me) -> Person:
         return who
 
-    @fastapi.get("/instruments", tags=["catalog"])
-    async def instruments() -> list[dict[str, Any]]:
+    @fastapi.get("/instruments", tags=["catalog"], response_model=list[InstrumentOut])
+    async def instruments() -> Any:
         return instruments_catalog()
 
-    @fastapi.get("/projects", tags=["questions"])
+    @fastapi.get(
+        "/projects", tags=["questions"], response_model=ProjectsPage, responses=responses(*_READ)
+    )
     async def projects(
         who: Me,
-        where: Annotated[PortfolioQuery, Query()],
+        where: Annotated[PortfolioFilters, Query()],
         after: After = None,
         limit: Limit = None,
         cursor: Cursor = None,
-    ) -> ProjectsPage:
+    ) -> Any:
         """The projects this person may see (officers and auditors all, a coordinator their
         own, a reviewer those assigned to them), a page at a time: `next` is the `cursor`
         of the following page (null on the last), `total` counts every page."""
         shown = await _answer(
-            app.reads.portfolio(who.actor, where, after, limit=limit, cursor=cursor)
+            app.reads.portfolio(who.actor, where.query(), after, limit=limit, cursor=cursor)
         )
-        return ProjectsPage(projects=shown.rows, next=shown.next, total=shown.totals.projects)
+        return {"projects": shown.rows, "next": shown.next, "total": shown.totals.projects}
 
-    @fastapi.get("/projects/{project_id}", tags=["questions"])
-    async def project(project_id: ProjectIdPath, who: Me, after: After = None) -> dict[str, Any]:
+    @fastapi.get(
+        "/projects/{project_id}",
+        tags=["questions"],
+        response_model=ProjectAnswer,
+        responses=responses(401, 404, 422),
+    )
+    async def project(project_id: ProjectIdPath, who: Me, after: After = None) -> Any:
         row = await _answer(app.reads.project(who.actor, project_id, after))
         due = await app.reads.project_deadlines(who.actor, project_id)
         return {"project": row, "deadlines": due}
 
-    @fastapi.get("/projects/{project_id}/history", tags=["questions"])
-    async def project_history(project_id: ProjectIdPath, who: Me, after: After = None) -> History:
+    @fastapi.get(
+        "/projects/{project_id}/history",
+        tags=["questions"],
+        response_model=HistoryOut,
+        responses=responses(401, 404, 422),
+    )
+    async def project_history(project_id: ProjectIdPath, who: Me, after: After = None) -> Any:
         return await _answer(app.reads.history(who.actor, project_id, after))
 
-    @fastapi.get("/deadlines", tags=["questions"])
+    @fastapi.get(
+        "/deadlines", tags=["questions"], response_model=DeadlinesPage, responses=responses(*_READ)
+    )
     async def deadlines(
         who: Me,
         within_days: Annotated[int, Query(ge=0, le=36500)] = 90,
         after: After = None,
         limit: Limit = None,
         cursor: Cursor = None,
-    ) -> DeadlinesPage:
+    ) -> Any:
         """What falls due within `within_days` (overdue included), soonest first, a page at
         a time like /projects."""
         page = await _answer(
@@ -196,9 +226,9 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
                 who.actor, timedelta(days=within_days), after, limit=limit, cursor=cursor
             )
         )
-        return DeadlinesPage(deadlines=page.rows, next=page.next, total=page.total)
+        return {"deadlines": page.rows, "next": page.next, "total": page.total}
 
-    @fastapi.get("/audit/verify", tags=["questions"])
+    @fastapi.get("/audit/verify", tags=["questions"], responses=responses(401, 403, 503))
     async def audit_verify(who: Me) -> AuditReport:
         """The whole store's hash chains and its sealed ledger: for officers and auditors (a
         break names a project and an event)."""
@@ -208,8 +238,14 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
         "/calendar/{calendar_token}.ics",
         tags=["calendar"],
         response_class=Response,
-        responses={200: {"content": {"text/calendar": {}}}},
+        responses={
+            200: {"content": {"text/calendar": {}}, "description": "an iCalendar feed"},
+            **responses(404, 422),
+        },
     )
     async def calendar(calendar_token: Annotated[str, Path(max_length=200)]) -> Response:
+        """404: no such calendar (the token is its only credential)."""
         who, rows = await _answer(app.reads.calendar(calendar_token))
         return Response(ics(who.name, rows, datetime.now(UTC)), media_type="text/calendar")
+
+    add_options(fastapi)

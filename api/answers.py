@@ -1,0 +1,108 @@
+"""What the questions answer and take, as the OpenAPI spec declares them: the read models'
+rows with their closed sets named (instrument codes, phases, roles, deadline kinds), and
+the portfolio's filters with the values each accepts.
+
+The rows are the read models' own (a subclass only narrows a `str` to its enum), and the
+filters are handed on to the application's PortfolioQuery, which stays the one judge of
+them (the pages and the CLI take it too): here they are only declared, so that a client
+reads them from the spec and a wrong one is refused before anything is asked."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from application.portfolio_query import PortfolioQuery
+from domain.actors import Role
+from domain.deadlines import DeadlineKind
+from domain.institutes import Institute
+from domain.instruments import EntryRoute, InstrumentCode, PartnerRules
+from domain.state import Phase
+from readmodels.queries import ActorOut, DeadlineRow, HistoryEntry
+from readmodels.views import PortfolioRow, SortKey
+
+# a query parameter left blank (what an HTML form sends) is no filter
+Blank = Literal[""]
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # base64url, unpadded (readmodels.paging)
+
+
+class ProjectOut(PortfolioRow):
+    instrument: InstrumentCode
+    phase: Phase
+    institute: Institute | None
+
+
+class DeadlineOut(DeadlineRow):
+    kind: DeadlineKind
+
+
+class ActorShown(ActorOut):
+    role: Role
+
+
+class HistoryEntryOut(HistoryEntry):
+    actor: ActorShown
+
+
+class HistoryOut(BaseModel):
+    """readmodels.queries.History, its entries' roles named."""
+
+    project_id: str
+    events: list[HistoryEntryOut]
+
+
+class ProjectsPage(BaseModel):
+    projects: list[ProjectOut]
+    next: str | None = Field(description="the cursor of the following page; null on the last")
+    total: int = Field(description="projects in the whole list, every page")
+
+
+class DeadlinesPage(BaseModel):
+    deadlines: list[DeadlineOut]
+    next: str | None = Field(description="the cursor of the following page; null on the last")
+    total: int = Field(description="deadlines in the whole list, every page")
+
+
+class ProjectAnswer(BaseModel):
+    project: ProjectOut
+    deadlines: list[DeadlineOut] = Field(description="what falls due, soonest first")
+
+
+class InstrumentOut(BaseModel):
+    code: InstrumentCode
+    name: str
+    term_years: int
+    funding_min_eur: int
+    funding_max_eur: int
+    entry: EntryRoute
+    renewable: bool
+    max_renewals: int
+    successor: InstrumentCode | None
+    partner_rules: PartnerRules
+
+
+class PortfolioFilters(BaseModel):
+    """GET /projects's filters, each absent or blank for none."""
+
+    # the query string holds the page's other parameters too (after, limit, cursor)
+    model_config = ConfigDict(extra="ignore")
+
+    instrument: InstrumentCode | Blank | None = None
+    state: Phase | Blank | None = Field(None, description="a project state (phase)")
+    institute: Institute | Blank | None = Field(None, description="the leading CNRS institute")
+    country: (
+        Annotated[str, Field(pattern=r"^([A-Z]{2})?$", description="ISO 3166-1 alpha-2")] | None
+    ) = Field(None, description="a partner lab's country")
+    year: Annotated[int, Field(ge=1900, le=2200)] | Blank | None = Field(
+        None, description="live during that year (UTC): submitted to ended"
+    )
+    sort: SortKey | Blank | None = Field(None, description="the column to sort by")
+    descending: bool = False
+
+    def query(self) -> PortfolioQuery:
+        given: dict[str, Any] = {
+            name: None if value is None else str(value)
+            for name, value in self.model_dump(exclude={"descending"}).items()
+        }
+        return PortfolioQuery(**given, descending=self.descending)
