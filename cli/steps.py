@@ -30,13 +30,25 @@ TOKEN_ENV = "COLLAB_TOKEN"
 
 
 def add_step_parsers(sub: Any, common: Any) -> None:
+    groups: dict[str, Any] = {}  # "amend budget" is `amend PROJECT budget ...`
     for name, declared in BY_CLI_NAME.items():
         step = declared.person
         assert step is not None
-        p = common(sub.add_parser(name, help=_help(declared)))
+        group, _, kind = name.partition(" ")
+        if kind:
+            assert step.on_project, name
+            if group not in groups:
+                g = sub.add_parser(group, help=f"{group} a project: {group} PROJECT KIND ...")
+                g.add_argument("project", metavar="PROJECT", help="project id")
+                groups[group] = g.add_subparsers(
+                    dest=f"{group}_kind", metavar="KIND", required=True
+                )
+            p = common(groups[group].add_parser(kind, help=_help(declared)))
+        else:
+            p = common(sub.add_parser(name, help=_help(declared)))
+            if step.on_project:
+                p.add_argument("project", help="project id")
         p.set_defaults(command="step", step=name, parser=p)
-        if step.on_project:
-            p.add_argument("project", help="project id")
         for key in step.path_fields:
             p.add_argument(key, metavar=step.cli.get(key, key).upper(), help=key)
         if step.from_file:
@@ -70,6 +82,9 @@ def _add_field(p: argparse.ArgumentParser, step: PersonStep, field: str, info: F
         p.add_argument(field, choices=list(step.verdict), metavar="|".join(step.verdict))
         return
     flag = step.cli.get(field, "--" + field.replace("_", "-"))
+    if kind is bool:  # a yes/no beside the step's verdict: a flag, given or not
+        p.add_argument(flag, dest=field, action="store_true", help=info.description)
+        return
     enumerated = isinstance(kind, type) and issubclass(kind, enum.Enum)
     choices = [m.value for m in kind] if enumerated else None
     if not flag.startswith("-"):

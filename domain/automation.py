@@ -83,6 +83,13 @@ def _withhold(year: int, reason: str) -> Builder:
     return build
 
 
+def _missed(s: ProjectState, due: datetime) -> bool:
+    """A reminder that fell due while the project was suspended is not sent on resumption
+    (its moment has passed); what fell due for the money (tranches) and the term's end do
+    run then."""
+    return s.resumed_at is not None and due < s.resumed_at
+
+
 def _evaluation_steps(s: ProjectState, policy: Policy) -> list[Step]:
     assert s.evaluation_deadline is not None
     steps = []
@@ -131,6 +138,8 @@ def _tranche_steps(s: ProjectState, policy: Policy) -> list[Step]:
                 key = f"overdue:{t.awaiting_report_id}:{k}"
                 if not s.reminder_sent(key):
                     due = t.withheld_at + timedelta(days=k * policy.overdue_reminder_every_days)
+                    if _missed(s, due):
+                        continue
                     steps.append(
                         _reminder(
                             due,
@@ -160,7 +169,7 @@ def _report_steps(s: ProjectState, policy: Policy) -> list[Step]:
         for days in policy.report_reminder_days_before_due:
             key = f"report:{r.report_id}:{days}d"
             due = r.due_at - timedelta(days=days)
-            if due >= r.opens_at and not s.reminder_sent(key):
+            if due >= r.opens_at and not s.reminder_sent(key) and not _missed(s, due):
                 steps.append(
                     _reminder(
                         due,
@@ -186,15 +195,20 @@ def _term_end_steps(s: ProjectState, policy: Policy) -> list[Step]:
         and s.renewals_granted < policy.funding_for(inst.code).max_renewals
         and (s.renewal is None or s.renewal.term_number != term.number)
     )
+    # an extended term is reminded of its new end: its own keys, for the lead times still
+    # ahead when it was extended
+    extended = f"+ext{term.extensions}" if term.extensions else ""
     for months in policy.renewal_reminder_months_before_end:
         due = add_months(term.ends_at, -months)
         end = term.ends_at.date().isoformat()
+        if _missed(s, due) or (term.extended_at is not None and due < term.extended_at):
+            continue
         if renewal_open:
-            key = f"renewal:term{term.number}:{months}m"
+            key = f"renewal:term{term.number}{extended}:{months}m"
             kind = ReminderKind.RENEWAL_WINDOW
             subject = f"{s.project_id} ends on {end}: request its renewal before then"
         elif s.renewal is None or s.renewal.term_number != term.number:
-            key = f"term-ending:term{term.number}:{months}m"
+            key = f"term-ending:term{term.number}{extended}:{months}m"
             kind = ReminderKind.TERM_ENDING
             follow = f"; it may be followed by an {inst.successor}" if inst.successor else ""
             why = (
@@ -260,6 +274,8 @@ def scheduled_steps(state: ProjectState, policy: Policy) -> list[Step]:
                 lambda cid, now: StartTerm(command_id=cid, actor=SYSTEM, at=now),
             )
         )
+    elif s.phase is Phase.ACTIVE and s.suspended_since is not None:
+        pass  # suspended: nothing runs, not even the term's end, until it is resumed
     elif s.phase is Phase.ACTIVE:
         steps.extend(_tranche_steps(s, policy))
         steps.extend(_report_steps(s, policy))

@@ -16,14 +16,23 @@ from domain.application import Reviewer
 from domain.events import ReminderKind
 from domain.fields import ReportId
 from domain.inputs import (
+    AddLabInput,
+    AmendmentRequestInput,
+    BudgetInput,
+    CoordinatorInput,
     DecisionInput,
+    ExtensionInput,
+    LocationInput,
+    RemoveLabInput,
     RenewalDecisionInput,
     RenewalInput,
     ReportInput,
     ReportReviewInput,
+    ResumptionInput,
     ReviewInput,
     SubmitInput,
     SuccessorInput,
+    SuspensionInput,
     TerminationInput,
 )
 from domain.policy import CallWindow
@@ -118,6 +127,45 @@ class LinkSuccessor(SuccessorInput, CommandBase):
     kind: Literal["link_successor"] = "link_successor"
 
 
+# --- amendments ---
+
+
+class AmendBudget(BudgetInput, CommandBase):
+    kind: Literal["amend_budget"] = "amend_budget"
+
+
+class AddPartnerLab(AddLabInput, CommandBase):
+    kind: Literal["add_partner_lab"] = "add_partner_lab"
+
+
+class RemovePartnerLab(RemoveLabInput, CommandBase):
+    kind: Literal["remove_partner_lab"] = "remove_partner_lab"
+
+
+class ReplaceCoordinator(CoordinatorInput, CommandBase):
+    kind: Literal["replace_coordinator"] = "replace_coordinator"
+
+
+class ChangeLocation(LocationInput, CommandBase):
+    kind: Literal["change_location"] = "change_location"
+
+
+class ExtendTerm(ExtensionInput, CommandBase):
+    kind: Literal["extend_term"] = "extend_term"
+
+
+class SuspendProject(SuspensionInput, CommandBase):
+    kind: Literal["suspend_project"] = "suspend_project"
+
+
+class ResumeProject(ResumptionInput, CommandBase):
+    kind: Literal["resume_project"] = "resume_project"
+
+
+class RequestAmendment(AmendmentRequestInput, CommandBase):
+    kind: Literal["request_amendment"] = "request_amendment"
+
+
 Command = Annotated[
     SubmitApplication
     | CheckEligibility
@@ -134,7 +182,16 @@ Command = Annotated[
     | DecideRenewal
     | CloseProject
     | TerminateProject
-    | LinkSuccessor,
+    | LinkSuccessor
+    | AmendBudget
+    | AddPartnerLab
+    | RemovePartnerLab
+    | ReplaceCoordinator
+    | ChangeLocation
+    | ExtendTerm
+    | SuspendProject
+    | ResumeProject
+    | RequestAmendment,
     Field(discriminator="kind"),
 ]
 

@@ -18,36 +18,54 @@ from domain import handlers
 from domain.actors import Role
 from domain.application import Reviewer
 from domain.commands import (
+    AddPartnerLab,
+    AmendBudget,
     AssignReviewer,
+    ChangeLocation,
     CheckEligibility,
     CloseProject,
     CommandBase,
     DecideApplication,
     DecideRenewal,
+    ExtendTerm,
     LinkSuccessor,
     RecordReminder,
     ReleaseTranche,
+    RemovePartnerLab,
+    ReplaceCoordinator,
+    RequestAmendment,
     RequestRenewal,
+    ResumeProject,
     ReviewReport,
     StartTerm,
     SubmitApplication,
     SubmitReport,
     SubmitReview,
+    SuspendProject,
     TerminateProject,
     WithholdTranche,
 )
-from domain.events import Recommendation
+from domain.events import AmendmentKind, Recommendation
 from domain.inputs import (
+    AddLabInput,
+    AmendmentRequestInput,
+    BudgetInput,
+    CoordinatorInput,
     DecisionInput,
+    ExtensionInput,
+    LocationInput,
+    RemoveLabInput,
     RenewalDecisionInput,
     RenewalInput,
     ReportInput,
     ReportReviewInput,
+    ResumptionInput,
     ReviewerInput,
     ReviewInput,
     StepInput,
     SubmitInput,
     SuccessorInput,
+    SuspensionInput,
     TerminationInput,
 )
 from domain.policy import Policy
@@ -65,7 +83,8 @@ _SAMPLE = "sample"
 
 @dataclass(frozen=True)
 class PersonStep:
-    """How a person takes a step. `name` is the CLI subcommand; `path` the API's address
+    """How a person takes a step. `name` is the CLI subcommand (two words, "amend budget",
+    group kinds under one subcommand: `collab amend PROJECT budget ...`); `path` the API's address
     (POST), whose placeholders other than project_id are command fields; `cli` renames a
     field on the command line (a name without dashes is positional); `verdict` gives the
     two words of the one yes/no field; `from_file`: the CLI reads the input from a file."""
@@ -148,6 +167,34 @@ def _successor_sample(state: ProjectState, policy: Policy) -> Iterator[dict[str,
             "successor_instrument": successor,
             "reason": _SAMPLE,
         }
+
+
+def _budget_samples(state: ProjectState, policy: Policy) -> Iterator[dict[str, Any]]:
+    funding = policy.funding_for(state.instrument.code)
+    for amount in (funding.funding_min_eur, funding.funding_max_eur):
+        yield {"awarded_eur": amount, "reason": _SAMPLE}
+
+
+def _lab_to_add(state: ProjectState, policy: Policy) -> Iterator[dict[str, Any]]:
+    yield {"lab_name": _SAMPLE, "lab_country": "FR", "lab_cnrs": True, "reason": _SAMPLE}
+
+
+def _each_lab(state: ProjectState, policy: Policy) -> Iterator[dict[str, Any]]:
+    if state.application is not None:
+        for lab in state.application.labs:
+            yield {"lab_name": lab.name, "reason": _SAMPLE}
+
+
+def _coordinator_sample(state: ProjectState, policy: Policy) -> Iterator[dict[str, Any]]:
+    if state.application is not None:
+        for lab in state.application.cnrs_labs[:1]:
+            yield {
+                "coordinator_id": _SAMPLE,
+                "coordinator_name": _SAMPLE,
+                "coordinator_email": "sample@example.org",
+                "coordinator_lab": lab.name,
+                "reason": _SAMPLE,
+            }
 
 
 _UNDER_EVALUATION = (Phase.UNDER_EVALUATION,)
@@ -334,6 +381,140 @@ DECLARATIONS: tuple[Declaration, ...] = (
         action="link a successor project",
     ),
 )
+
+# Amendments: what was approved changes while the project is active, by an officer and
+# with a reason; a coordinator may ask for one. `collab amend PROJECT KIND ...`
+AMEND = "amend"
+_AMENDMENTS: tuple[Declaration, ...] = (
+    Declaration(
+        AmendBudget,
+        handlers.amend_budget,
+        OFFICERS,
+        _ACTIVE,
+        PersonStep(
+            f"{AMEND} {AmendmentKind.BUDGET}",
+            BudgetInput,
+            f"/projects/{{project_id}}/amendments/{AmendmentKind.BUDGET}",
+            _budget_samples,
+            cli={"awarded_eur": "--amount"},
+        ),
+        action="change the budget",
+    ),
+    Declaration(
+        AddPartnerLab,
+        handlers.add_partner_lab,
+        OFFICERS,
+        _ACTIVE,
+        PersonStep(
+            f"{AMEND} {AmendmentKind.ADD_LAB}",
+            AddLabInput,
+            f"/projects/{{project_id}}/amendments/{AmendmentKind.ADD_LAB}",
+            _lab_to_add,
+            cli={"lab_name": "--name", "lab_country": "--country", "lab_cnrs": "--cnrs"},
+        ),
+        action="add a partner lab",
+    ),
+    Declaration(
+        RemovePartnerLab,
+        handlers.remove_partner_lab,
+        OFFICERS,
+        _ACTIVE,
+        PersonStep(
+            f"{AMEND} {AmendmentKind.REMOVE_LAB}",
+            RemoveLabInput,
+            f"/projects/{{project_id}}/amendments/{AmendmentKind.REMOVE_LAB}",
+            _each_lab,
+            cli={"lab_name": "--name"},
+        ),
+        action="remove a partner lab",
+    ),
+    Declaration(
+        ReplaceCoordinator,
+        handlers.replace_coordinator,
+        OFFICERS,
+        _ACTIVE,
+        PersonStep(
+            f"{AMEND} {AmendmentKind.COORDINATOR}",
+            CoordinatorInput,
+            f"/projects/{{project_id}}/amendments/{AmendmentKind.COORDINATOR}",
+            _coordinator_sample,
+            cli={
+                "coordinator_id": "--id",
+                "coordinator_name": "--name",
+                "coordinator_email": "--email",
+                "coordinator_lab": "--lab",
+            },
+        ),
+        action="replace the coordinator",
+    ),
+    Declaration(
+        ChangeLocation,
+        handlers.change_location,
+        OFFICERS,
+        _ACTIVE,
+        PersonStep(
+            f"{AMEND} {AmendmentKind.LOCATION}",
+            LocationInput,
+            f"/projects/{{project_id}}/amendments/{AmendmentKind.LOCATION}",
+            _one(location=_SAMPLE, reason=_SAMPLE),
+        ),
+        action="change the location",
+    ),
+    Declaration(
+        ExtendTerm,
+        handlers.extend_term,
+        OFFICERS,
+        _ACTIVE,
+        PersonStep(
+            f"{AMEND} {AmendmentKind.EXTEND}",
+            ExtensionInput,
+            f"/projects/{{project_id}}/amendments/{AmendmentKind.EXTEND}",
+            _one(months=1, reason=_SAMPLE),
+        ),
+        action="extend the term",
+    ),
+    Declaration(
+        SuspendProject,
+        handlers.suspend_project,
+        OFFICERS,
+        _ACTIVE,
+        PersonStep(
+            f"{AMEND} {AmendmentKind.SUSPEND}",
+            SuspensionInput,
+            f"/projects/{{project_id}}/amendments/{AmendmentKind.SUSPEND}",
+            _one(reason=_SAMPLE),
+        ),
+        action="suspend the project",
+    ),
+    Declaration(
+        ResumeProject,
+        handlers.resume_project,
+        OFFICERS,
+        _ACTIVE,
+        PersonStep(
+            f"{AMEND} {AmendmentKind.RESUME}",
+            ResumptionInput,
+            f"/projects/{{project_id}}/amendments/{AmendmentKind.RESUME}",
+            _one(reason=_SAMPLE),
+        ),
+        action="resume the project",
+    ),
+    Declaration(
+        RequestAmendment,
+        handlers.request_amendment,
+        COORDINATOR,
+        _ACTIVE,
+        PersonStep(
+            "request-amendment",
+            AmendmentRequestInput,
+            "/projects/{project_id}/amendments/request",
+            _one(amendment=AmendmentKind.EXTEND, details=_SAMPLE, reason=_SAMPLE),
+            cli={"amendment": "kind"},
+        ),
+        action="request an amendment",
+    ),
+)
+DECLARATIONS += _AMENDMENTS
 
 DECLARED: dict[type[CommandBase], Declaration] = {d.command: d for d in DECLARATIONS}
 # the steps people take, by command name (the pages' and the API's key) and by CLI name

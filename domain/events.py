@@ -15,7 +15,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.actors import Actor
-from domain.application import Application, Reviewer
+from domain.application import Application, Lab, Person, Reviewer
 from domain.instruments import InstrumentCode
 from domain.policy import Policy
 
@@ -37,6 +37,19 @@ class ReminderKind(StrEnum):
     RENEWAL_WINDOW = "renewal_window"
     TERM_ENDING = "term_ending"  # IEA: not renewable, a successor IRP may follow
     FINAL_REPORT_DUE = "final_report_due"
+
+
+class AmendmentKind(StrEnum):
+    """What an amendment changes (`collab amend PROJECT KIND`)."""
+
+    BUDGET = "budget"
+    ADD_LAB = "add-lab"
+    REMOVE_LAB = "remove-lab"
+    COORDINATOR = "coordinator"
+    LOCATION = "location"
+    EXTEND = "extend"
+    SUSPEND = "suspend"
+    RESUME = "resume"
 
 
 class TranchePlan(_Frozen):
@@ -169,6 +182,58 @@ class SuccessorLinkedData(_Frozen):
     successor_instrument: InstrumentCode
 
 
+# amendments: an officer changes what was approved, each with a reason (the envelope's)
+
+
+class BudgetAmendedData(_Frozen):
+    term_number: int
+    previous_eur: int
+    awarded_eur: int
+    # the tranches not yet paid, recomputed: with what is paid they add up to the budget
+    tranches: tuple[TranchePlan, ...]
+
+
+class PartnerLabAddedData(_Frozen):
+    lab: Lab
+
+
+class PartnerLabRemovedData(_Frozen):
+    lab: Lab
+
+
+class CoordinatorReplacedData(_Frozen):
+    previous: Person
+    coordinator: Person
+
+
+class LocationChangedData(_Frozen):
+    previous: str | None
+    location: str
+
+
+class TermExtendedData(_Frozen):
+    term_number: int
+    months: int
+    previous_ends_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class ProjectSuspendedData(_Frozen):
+    term_number: int
+
+
+class ProjectResumedData(_Frozen):
+    term_number: int
+    suspended_since: AwareDatetime
+
+
+class AmendmentRequestedData(_Frozen):
+    """A coordinator asks for an amendment; an officer applies it (or not)."""
+
+    amendment: AmendmentKind
+    details: str
+
+
 # --- envelopes --------------------------------------------------------------------------
 
 
@@ -289,6 +354,51 @@ class SuccessorLinked(EventEnvelope):
     data: SuccessorLinkedData
 
 
+class BudgetAmended(EventEnvelope):
+    type: Literal["BudgetAmended"] = "BudgetAmended"
+    data: BudgetAmendedData
+
+
+class PartnerLabAdded(EventEnvelope):
+    type: Literal["PartnerLabAdded"] = "PartnerLabAdded"
+    data: PartnerLabAddedData
+
+
+class PartnerLabRemoved(EventEnvelope):
+    type: Literal["PartnerLabRemoved"] = "PartnerLabRemoved"
+    data: PartnerLabRemovedData
+
+
+class CoordinatorReplaced(EventEnvelope):
+    type: Literal["CoordinatorReplaced"] = "CoordinatorReplaced"
+    data: CoordinatorReplacedData
+
+
+class LocationChanged(EventEnvelope):
+    type: Literal["LocationChanged"] = "LocationChanged"
+    data: LocationChangedData
+
+
+class TermExtended(EventEnvelope):
+    type: Literal["TermExtended"] = "TermExtended"
+    data: TermExtendedData
+
+
+class ProjectSuspended(EventEnvelope):
+    type: Literal["ProjectSuspended"] = "ProjectSuspended"
+    data: ProjectSuspendedData
+
+
+class ProjectResumed(EventEnvelope):
+    type: Literal["ProjectResumed"] = "ProjectResumed"
+    data: ProjectResumedData
+
+
+class AmendmentRequested(EventEnvelope):
+    type: Literal["AmendmentRequested"] = "AmendmentRequested"
+    data: AmendmentRequestedData
+
+
 DomainEvent = Annotated[
     ApplicationSubmitted
     | EligibilityConfirmed
@@ -310,7 +420,16 @@ DomainEvent = Annotated[
     | RenewalRefused
     | ProjectClosed
     | ProjectTerminated
-    | SuccessorLinked,
+    | SuccessorLinked
+    | BudgetAmended
+    | PartnerLabAdded
+    | PartnerLabRemoved
+    | CoordinatorReplaced
+    | LocationChanged
+    | TermExtended
+    | ProjectSuspended
+    | ProjectResumed
+    | AmendmentRequested,
     Field(discriminator="type"),
 ]
 
@@ -321,6 +440,21 @@ EVENT_TYPES: tuple[str, ...] = tuple(
     cls.model_fields["type"].default
     for cls in EventEnvelope.__subclasses__()
     if "type" in cls.model_fields
+)
+
+# the facts amendments record (a coordinator's request included)
+AMENDMENT_EVENT_TYPES: frozenset[str] = frozenset(
+    {
+        "BudgetAmended",
+        "PartnerLabAdded",
+        "PartnerLabRemoved",
+        "CoordinatorReplaced",
+        "LocationChanged",
+        "TermExtended",
+        "ProjectSuspended",
+        "ProjectResumed",
+        "AmendmentRequested",
+    }
 )
 
 # The payload schema version each event type is written with today. Stored events of older

@@ -10,13 +10,21 @@ from pydantic import BaseModel
 
 from domain.calendar import add_years
 from domain.events import (
+    AmendmentRequested,
     ApplicationApproved,
     ApplicationDeclaredIneligible,
     ApplicationRejected,
     ApplicationSubmitted,
+    BudgetAmended,
+    CoordinatorReplaced,
     DomainEvent,
     EligibilityConfirmed,
+    LocationChanged,
+    PartnerLabAdded,
+    PartnerLabRemoved,
     ProjectClosed,
+    ProjectResumed,
+    ProjectSuspended,
     ProjectTerminated,
     ReminderSent,
     RenewalGranted,
@@ -28,6 +36,7 @@ from domain.events import (
     ReviewerAssigned,
     ReviewSubmitted,
     SuccessorLinked,
+    TermExtended,
     TermStarted,
     TrancheForfeited,
     TrancheReleased,
@@ -267,6 +276,78 @@ def _successor(s: ProjectState, e: SuccessorLinked) -> dict[str, Any]:
     }
 
 
+# --- amendments ---
+
+
+def _budget_amended(s: ProjectState, e: BudgetAmended) -> dict[str, Any]:
+    assert s.term is not None
+    amounts = {t.year: t.amount_eur for t in e.data.tranches}
+    tranches = tuple(
+        [
+            _replace(t, {"amount_eur": amounts[t.year]}) if t.year in amounts else t
+            for t in s.term.tranches
+        ]
+    )
+    changes: dict[str, Any] = {
+        "term": _replace(s.term, {"awarded_eur": e.data.awarded_eur, "tranches": tranches})
+    }
+    # the state's award is the next term's once a renewal is granted: it stays so
+    renewed = s.renewal is not None and s.renewal.status is RenewalStatus.GRANTED
+    if not renewed:
+        changes["awarded_eur"] = e.data.awarded_eur
+    return changes
+
+
+def _with_application(s: ProjectState, **changes: Any) -> dict[str, Any]:
+    assert s.application is not None
+    return {"application": _replace(s.application, changes)}
+
+
+def _lab_added(s: ProjectState, e: PartnerLabAdded) -> dict[str, Any]:
+    assert s.application is not None
+    return _with_application(s, labs=(*s.application.labs, e.data.lab))
+
+
+def _lab_removed(s: ProjectState, e: PartnerLabRemoved) -> dict[str, Any]:
+    assert s.application is not None
+    labs = tuple(lab for lab in s.application.labs if lab.name != e.data.lab.name)
+    return _with_application(s, labs=labs)
+
+
+def _coordinator_replaced(s: ProjectState, e: CoordinatorReplaced) -> dict[str, Any]:
+    return _with_application(s, coordinator=e.data.coordinator)
+
+
+def _location_changed(s: ProjectState, e: LocationChanged) -> dict[str, Any]:
+    return _with_application(s, location=e.data.location)
+
+
+def _term_extended(s: ProjectState, e: TermExtended) -> dict[str, Any]:
+    assert s.term is not None
+    term = _replace(
+        s.term,
+        {
+            "ends_at": e.data.ends_at,
+            "extensions": s.term.extensions + 1,
+            "extended_months": s.term.extended_months + e.data.months,
+            "extended_at": e.occurred_at,
+        },
+    )
+    return {"term": term}
+
+
+def _suspended(s: ProjectState, e: ProjectSuspended) -> dict[str, Any]:
+    return {"suspended_since": e.occurred_at}
+
+
+def _resumed(s: ProjectState, e: ProjectResumed) -> dict[str, Any]:
+    return {"suspended_since": None, "resumed_at": e.occurred_at}
+
+
+def _amendment_requested(s: ProjectState, e: AmendmentRequested) -> dict[str, Any]:
+    return {}  # a request changes nothing: the officer's amendment will
+
+
 _APPLIERS: dict[type[Any], Callable[[ProjectState, Any], dict[str, Any]]] = {
     ApplicationSubmitted: _submitted,
     EligibilityConfirmed: _eligible,
@@ -289,6 +370,15 @@ _APPLIERS: dict[type[Any], Callable[[ProjectState, Any], dict[str, Any]]] = {
     ProjectClosed: _closed,
     ProjectTerminated: _terminated,
     SuccessorLinked: _successor,
+    BudgetAmended: _budget_amended,
+    PartnerLabAdded: _lab_added,
+    PartnerLabRemoved: _lab_removed,
+    CoordinatorReplaced: _coordinator_replaced,
+    LocationChanged: _location_changed,
+    TermExtended: _term_extended,
+    ProjectSuspended: _suspended,
+    ProjectResumed: _resumed,
+    AmendmentRequested: _amendment_requested,
 }
 
 

@@ -29,6 +29,25 @@ Reason = Annotated[
 ]
 OptionalReason = Annotated[str | None, Field(default=None, max_length=4000), FREE_TEXT]
 Summary = Annotated[str, Field(min_length=1, max_length=20000), FREE_TEXT]
+# an amendment's words: the partner lab, the new coordinator, the place, what is proposed
+LabName = Annotated[str, Field(min_length=1, max_length=300, description="a lab's name"), ONE_LINE]
+Country = Annotated[
+    str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, such as FR or BR")
+]
+PersonName = Annotated[
+    str, Field(min_length=1, max_length=200, description="a full name"), ONE_LINE
+]
+Email = Annotated[
+    str,
+    Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320, description="an e-mail address"),
+    ONE_LINE,
+]
+Place = Annotated[str, Field(min_length=1, max_length=300, description="a place"), ONE_LINE]
+Details = Annotated[
+    str, Field(min_length=1, max_length=4000, description="what is proposed, in words"), FREE_TEXT
+]
+# how long a term is extended; the policy's maximum is the decider's rule, in words
+Months = Annotated[StrictInt, Field(ge=1, le=120, description="months")]
 # Numbers and yes/no are strict: JSON's "60000", 60000.0 or true is not an amount, nor 1 a
 # yes. People who type text (a page's form, a CLI flag) are read by domain.typed_text first.
 # No CNRS instrument funds more than 100,000 EUR a term; the bound only stops absurd input.

@@ -11,36 +11,53 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain import wording
-from domain.application import Application
+from domain.application import MAX_LABS, Application, Lab, Person
 from domain.calendar import add_months, add_years
 from domain.commands import (
+    AddPartnerLab,
+    AmendBudget,
     AssignReviewer,
+    ChangeLocation,
     CheckEligibility,
     CloseProject,
     CommandBase,
     DecideApplication,
     DecideRenewal,
+    ExtendTerm,
     LinkSuccessor,
     RecordReminder,
     ReleaseTranche,
+    RemovePartnerLab,
+    ReplaceCoordinator,
+    RequestAmendment,
     RequestRenewal,
+    ResumeProject,
     ReviewReport,
     StartTerm,
     SubmitApplication,
     SubmitReport,
     SubmitReview,
+    SuspendProject,
     TerminateProject,
     WithholdTranche,
 )
 from domain.countries import is_country
 from domain.errors import IllegalTransition, RuleViolation
 from domain.events import (
+    AmendmentRequestedData,
     ApplicationApprovedData,
     ApplicationDeclaredIneligibleData,
     ApplicationRejectedData,
     ApplicationSubmittedData,
+    BudgetAmendedData,
+    CoordinatorReplacedData,
     EligibilityConfirmedData,
+    LocationChangedData,
+    PartnerLabAddedData,
+    PartnerLabRemovedData,
     ProjectClosedData,
+    ProjectResumedData,
+    ProjectSuspendedData,
     ProjectTerminatedData,
     ReminderSentData,
     RenewalGrantedData,
@@ -52,8 +69,10 @@ from domain.events import (
     ReviewerAssignedData,
     ReviewSubmittedData,
     SuccessorLinkedData,
+    TermExtendedData,
     TermStartedData,
     TrancheForfeitedData,
+    TranchePlan,
     TrancheReleasedData,
     TrancheWithheldData,
 )
@@ -69,7 +88,7 @@ from domain.state import (
     TrancheStatus,
     annual_report_id,
 )
-from domain.term_plan import plan_reports, plan_tranches
+from domain.term_plan import plan_reports, plan_tranches, split_award
 from domain.text import text_problem
 
 Pending = tuple[str, Any]  # (event type, payload)
@@ -305,7 +324,17 @@ def _lapsed_tranches(s: ProjectState) -> list[Pending]:
     ]
 
 
+def _require_not_suspended(s: ProjectState, what: str) -> None:
+    """No automatic step runs on a suspended project; what fell due runs on resumption."""
+    if s.suspended_since is not None:
+        raise IllegalTransition(
+            "project.suspended",
+            f"the project is suspended since {_day(s.suspended_since)}: {what} once it is resumed",
+        )
+
+
 def start_term(c: StartTerm, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_not_suspended(s, "the next term starts")
     if s.phase is Phase.ACTIVE and (
         s.renewal is None or s.renewal.status is not RenewalStatus.GRANTED
     ):
@@ -361,6 +390,7 @@ def _prerequisite_report(s: ProjectState, year: int) -> str | None:
 
 def release_tranche(c: ReleaseTranche, s: ProjectState, policy: Policy) -> list[Pending]:
     tranche = _due_tranche(c, s)
+    _require_not_suspended(s, f"tranche {c.year} is paid")
     assert s.term is not None
     needed = _prerequisite_report(s, c.year)
     if needed is not None:
@@ -381,6 +411,7 @@ def release_tranche(c: ReleaseTranche, s: ProjectState, policy: Policy) -> list[
 def withhold_tranche(c: WithholdTranche, s: ProjectState, policy: Policy) -> list[Pending]:
     tranche = _due_tranche(c, s)
     _require_reason(c, f"withhold tranche {c.year}")
+    _require_not_suspended(s, f"tranche {c.year} is judged")
     assert s.term is not None
     if tranche.status is TrancheStatus.WITHHELD:
         raise IllegalTransition(
@@ -499,6 +530,7 @@ def decide_renewal(c: DecideRenewal, s: ProjectState, policy: Policy) -> list[Pe
 
 def close_project(c: CloseProject, s: ProjectState, policy: Policy) -> list[Pending]:
     _require_reason(c, "close the project")
+    _require_not_suspended(s, "it closes")
     assert s.term is not None
     if c.at < s.term.ends_at:
         raise RuleViolation(
@@ -564,3 +596,245 @@ def successor_link_closes_at(s: ProjectState, policy: Policy) -> datetime | None
     if s.successor_project_id is not None:
         return None
     return add_months(s.term.ends_at, policy.successor_link_months_after_end)
+
+
+# --- amendments: what was approved changes, by an officer, with a reason ---------------------
+
+
+def _eur(amount: int) -> str:
+    return f"{amount:,} EUR"
+
+
+def amend_budget(c: AmendBudget, s: ProjectState, policy: Policy) -> list[Pending]:
+    """The current term's budget changes: what is paid stays paid, and the tranches not yet
+    paid (planned or withheld) share the rest, as a term's award is split."""
+    _require_reason(c, "change the budget")
+    term = s.term
+    assert term is not None
+    policy.check_amount(s.instrument, c.awarded_eur, "awarded amount", "awarded_eur")
+    if c.awarded_eur == term.awarded_eur:
+        raise RuleViolation(
+            "budget.unchanged",
+            f"awarded_eur: the budget of term {term.number} is already {_eur(term.awarded_eur)}",
+            "awarded_eur",
+        )
+    unpaid = [
+        t for t in term.tranches if t.status in (TrancheStatus.PLANNED, TrancheStatus.WITHHELD)
+    ]
+    if not unpaid:
+        raise IllegalTransition(
+            "budget.paid",
+            f"every tranche of term {term.number} is paid: its budget can no longer change",
+        )
+    paid = sum(t.amount_eur for t in term.tranches if t.status is TrancheStatus.RELEASED)
+    if c.awarded_eur <= paid:
+        raise RuleViolation(
+            "budget.below_paid",
+            f"awarded_eur: term {term.number} has already paid {_eur(paid)}; a budget of "
+            f"{_eur(c.awarded_eur)} leaves nothing for its "
+            f"{wording.count(len(unpaid), 'unpaid tranche')}",
+            "awarded_eur",
+        )
+    amounts = split_award(c.awarded_eur - paid, len(unpaid))
+    plans = tuple(
+        TranchePlan(year=t.year, due_at=t.due_at, amount_eur=amount)
+        for t, amount in zip(unpaid, amounts, strict=True)
+    )
+    data = BudgetAmendedData(
+        term_number=term.number,
+        previous_eur=term.awarded_eur,
+        awarded_eur=c.awarded_eur,
+        tranches=plans,
+    )
+    return [("BudgetAmended", data)]
+
+
+def _new_findings(before: Application, after: Application) -> list[str]:
+    """The partner rules `after` breaks that `before` did not (a project approved under
+    older rules is not refused an amendment for what it already was)."""
+    known = set(partner_findings(before))
+    return [f for f in partner_findings(after) if f not in known]
+
+
+def _same_name(a: str, b: str) -> bool:
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def add_partner_lab(c: AddPartnerLab, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_reason(c, "add a partner lab")
+    app = s.application
+    assert app is not None
+    if not is_country(c.lab_country):
+        raise RuleViolation(
+            "country.unknown",
+            f"lab_country: {c.lab_country} is not a country "
+            "(an ISO 3166-1 alpha-2 code, such as FR or BR)",
+            "lab_country",
+        )
+    if any(_same_name(lab.name, c.lab_name) for lab in app.labs):
+        raise RuleViolation(
+            "lab.duplicate",
+            f"lab_name: {c.lab_name} is already a partner lab of {s.project_id}",
+            "lab_name",
+        )
+    if len(app.labs) >= MAX_LABS:
+        raise RuleViolation(
+            "lab.limit", f"lab_name: a project lists at most {MAX_LABS} partner labs", "lab_name"
+        )
+    lab = Lab(name=c.lab_name.strip(), country=c.lab_country, cnrs=c.lab_cnrs)
+    findings = _new_findings(app, app.model_copy(update={"labs": (*app.labs, lab)}))
+    if findings:
+        raise RuleViolation(
+            "partners",
+            f"{lab.name} cannot join the {app.instrument.value}: {'; '.join(findings)}",
+            "lab_name",
+        )
+    return [("PartnerLabAdded", PartnerLabAddedData(lab=lab))]
+
+
+def remove_partner_lab(c: RemovePartnerLab, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_reason(c, "remove a partner lab")
+    app = s.application
+    assert app is not None
+    lab = next((lab for lab in app.labs if _same_name(lab.name, c.lab_name)), None)
+    if lab is None:
+        raise RuleViolation(
+            "lab.unknown",
+            f"lab_name: {c.lab_name} is not a partner lab of {s.project_id}; its partner labs "
+            f"are {wording.every(lab.name for lab in app.labs)}",
+            "lab_name",
+        )
+    if _same_name(lab.name, app.coordinator.lab):
+        raise RuleViolation(
+            "lab.coordinator",
+            f"lab_name: {lab.name} is the coordinator's lab; replace the coordinator first",
+            "lab_name",
+        )
+    rest = tuple(other for other in app.labs if other is not lab)
+    findings = _new_findings(app, app.model_copy(update={"labs": rest}))
+    if findings:
+        raise RuleViolation(
+            "partners",
+            f"{lab.name} cannot leave the {app.instrument.value}: {'; '.join(findings)}",
+            "lab_name",
+        )
+    return [("PartnerLabRemoved", PartnerLabRemovedData(lab=lab))]
+
+
+def replace_coordinator(c: ReplaceCoordinator, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_reason(c, "replace the coordinator")
+    app = s.application
+    assert app is not None
+    if c.coordinator_id == app.coordinator.id:
+        raise RuleViolation(
+            "coordinator.same",
+            f"coordinator_id: {c.coordinator_id} is already the coordinator of {s.project_id}",
+            "coordinator_id",
+        )
+    lab = next((lab for lab in app.cnrs_labs if _same_name(lab.name, c.coordinator_lab)), None)
+    if lab is None:
+        raise RuleViolation(
+            "coordinator.lab",
+            f"coordinator_lab: the coordinator comes from a CNRS lab of the project "
+            f"({wording.every(lab.name for lab in app.cnrs_labs)}); got {c.coordinator_lab}",
+            "coordinator_lab",
+        )
+    coordinator = Person(
+        id=c.coordinator_id, name=c.coordinator_name, email=c.coordinator_email, lab=lab.name
+    )
+    data = CoordinatorReplacedData(previous=app.coordinator, coordinator=coordinator)
+    return [("CoordinatorReplaced", data)]
+
+
+def change_location(c: ChangeLocation, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_reason(c, "change the location")
+    app = s.application
+    assert app is not None
+    code = app.instrument.value
+    if not s.instrument.partners.location_required:
+        raise RuleViolation(
+            "location.none",
+            f"an {code} has no identified location: only an IRL's location changes",
+            "location",
+        )
+    location = c.location.strip()
+    if app.location is not None and _same_name(app.location, location):
+        raise RuleViolation(
+            "location.unchanged",
+            f"location: the {code} is already located in {app.location}",
+            "location",
+        )
+    return [("LocationChanged", LocationChangedData(previous=app.location, location=location))]
+
+
+def extend_term(c: ExtendTerm, s: ProjectState, policy: Policy) -> list[Pending]:
+    """The term runs longer without new funding: its end, the renewal window, the
+    reminders and the final report follow the new end (all derived from it)."""
+    _require_reason(c, "extend the term")
+    term = s.term
+    assert term is not None
+    if s.renewal is not None and s.renewal.term_number == term.number:
+        raise IllegalTransition(
+            "extension.renewal",
+            f"the renewal of term {term.number} is {s.renewal.status.value}: "
+            "the term is no longer extended",
+        )
+    if s.suspended_since is None and c.at >= term.ends_at:
+        raise IllegalTransition(
+            "extension.ended", f"term {term.number} ended on {_day(term.ends_at)}"
+        )
+    most = policy.max_extension_months
+    if term.extended_months + c.months > most:
+        if most == 0:
+            message = f"months: under its policy, an {s.instrument.code} term is not extended"
+        elif term.extended_months == 0:
+            message = (
+                f"months: a term may be extended by at most {wording.count(most, 'month')}; "
+                f"got {c.months}"
+            )
+        else:
+            left = most - term.extended_months
+            message = (
+                f"months: a term may be extended by at most {wording.count(most, 'month')} "
+                f"in all; term {term.number} has already been extended by "
+                f"{wording.count(term.extended_months, 'month')}, "
+                + (f"so by {wording.count(left, 'month')} more at most" if left else "so no more")
+            )
+        raise RuleViolation("extension.limit", message, "months")
+    data = TermExtendedData(
+        term_number=term.number,
+        months=c.months,
+        previous_ends_at=term.ends_at,
+        ends_at=add_months(term.ends_at, c.months),
+    )
+    return [("TermExtended", data)]
+
+
+def suspend_project(c: SuspendProject, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_reason(c, "suspend the project")
+    assert s.term is not None
+    if s.suspended_since is not None:
+        raise IllegalTransition(
+            "suspension.already",
+            f"the project is already suspended (since {_day(s.suspended_since)})",
+        )
+    return [("ProjectSuspended", ProjectSuspendedData(term_number=s.term.number))]
+
+
+def resume_project(c: ResumeProject, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_reason(c, "resume the project")
+    assert s.term is not None
+    if s.suspended_since is None:
+        raise IllegalTransition("suspension.none", "the project is not suspended")
+    data = ProjectResumedData(term_number=s.term.number, suspended_since=s.suspended_since)
+    return [("ProjectResumed", data)]
+
+
+def request_amendment(c: RequestAmendment, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_reason(c, "request an amendment")
+    if not c.details.strip():
+        raise RuleViolation(
+            "details.required", "details: say what the amendment should change", "details"
+        )
+    data = AmendmentRequestedData(amendment=c.amendment, details=c.details)
+    return [("AmendmentRequested", data)]

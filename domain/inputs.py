@@ -4,14 +4,23 @@ when, and its id (domain.commands), so each field is declared once."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from domain.application import Application
-from domain.events import Recommendation
+from domain.events import AmendmentKind, Recommendation
 from domain.fields import (
+    Country,
+    Details,
+    Email,
     Eur,
+    LabName,
+    Months,
     OptionalReason,
     PersonId,
+    PersonName,
+    Place,
     ProjectId,
     Reason,
     Scores,
@@ -74,3 +83,57 @@ class SuccessorInput(StepInput):
     successor_project_id: ProjectId
     successor_instrument: InstrumentCode = InstrumentCode.IRP
     reason: OptionalReason = None
+
+
+# --- amendments: an officer changes an active project, always with a reason -----------------
+
+
+class BudgetInput(StepInput):
+    awarded_eur: Eur  # the current term's new budget
+    reason: Reason
+
+
+class AddLabInput(StepInput):
+    lab_name: LabName
+    lab_country: Country
+    lab_cnrs: Annotated[StrictBool, Field(description="a CNRS lab (in France)")] = False
+    reason: Reason
+
+
+class RemoveLabInput(StepInput):
+    lab_name: LabName
+    reason: Reason
+
+
+class CoordinatorInput(StepInput):
+    coordinator_id: PersonId
+    coordinator_name: PersonName
+    coordinator_email: Email
+    coordinator_lab: LabName  # a CNRS lab of the project
+    reason: Reason
+
+
+class LocationInput(StepInput):
+    location: Place
+    reason: Reason
+
+
+class ExtensionInput(StepInput):
+    months: Months
+    reason: Reason
+
+
+class SuspensionInput(StepInput):
+    reason: Reason
+
+
+class ResumptionInput(StepInput):
+    reason: Reason
+
+
+class AmendmentRequestInput(StepInput):
+    """A coordinator asks the officers for an amendment."""
+
+    amendment: AmendmentKind
+    details: Details
+    reason: Reason

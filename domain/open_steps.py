@@ -48,5 +48,7 @@ def open_steps(state: ProjectState, actor: Actor, now: datetime, policy: Policy)
                 decide(command, state, policy)
             except DomainError:
                 continue
-            steps.append(OpenStep(command=name, report_id=fields.get("report_id")))
+            step = OpenStep(command=name, report_id=fields.get("report_id"))
+            if step not in steps:  # one form a step (a report's own), whichever sample passed
+                steps.append(step)
     return steps

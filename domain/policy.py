@@ -91,6 +91,10 @@ class Policy(BaseModel):
     # an institute awards what was asked or less: more is a typing slip far more often than
     # a decision (60,000 asked, 75,000 awarded)
     award_may_exceed_request: bool = False
+    # how many months in all a term may be extended without new funding (an amendment).
+    # A policy recorded before this field reads with the default: no recorded history
+    # holds an extension, so none depends on what it was
+    max_extension_months: int = Field(default=12, ge=0)
 
     @model_validator(mode="before")
     @classmethod

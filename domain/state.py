@@ -75,6 +75,11 @@ class Term(_Frozen):
     ends_at: AwareDatetime
     awarded_eur: int
     tranches: tuple[Tranche, ...]
+    # extensions without new funding (TermExtended): how many, how many months in all,
+    # and when the latest was decided. ends_at is the term's end as extended
+    extensions: int = 0
+    extended_months: int = 0
+    extended_at: AwareDatetime | None = None
 
 
 class Assignment(_Frozen):
@@ -119,6 +124,10 @@ class ProjectState(_Frozen):
     successor_project_id: str | None = None
     successor_instrument: InstrumentCode | None = None
     reminders_sent: tuple[str, ...] = ()
+    # a suspension is a flag on an active project, not a phase: every rule of the phase
+    # holds, and the automatic steps wait (domain.automation) until it is resumed
+    suspended_since: AwareDatetime | None = None
+    resumed_at: AwareDatetime | None = None  # the latest resumption
     last_event_at: AwareDatetime | None = None
     # as recorded by ApplicationSubmitted; None before it, or if recorded without one.
     # Read it through policy_of
@@ -151,6 +160,10 @@ class ProjectState(_Frozen):
 
     def reminder_sent(self, key: str) -> bool:
         return key in self.reminders_sent
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_since is not None
 
     @property
     def lifecycle_complete(self) -> bool:

@@ -81,3 +81,11 @@ def either(items: Iterable[str]) -> str:
 def eur(amount: int) -> str:
     """`12,000 EUR`: an amount as English prose writes it (the pages format by language)."""
     return f"{amount:,} EUR"
+
+
+def every(items: Iterable[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    listed = list(items)
+    if len(listed) < 2:
+        return "".join(listed)
+    return f"{', '.join(listed[:-1])} and {listed[-1]}"

@@ -63,7 +63,12 @@ def test_every_persons_step_has_its_endpoint_form_subcommand_and_labels(declared
     # the CLI: a subcommand of its name, with a way to give every field
     parser = build_parser()
     sub = next(a for a in parser._subparsers._group_actions if a.dest == "command")
-    cli = sub.choices[step.name]
+    group, _, kind = step.name.partition(" ")
+    cli = sub.choices[group]
+    if kind:  # `amend PROJECT KIND ...`: the kind's own parser, under its group's
+        kinds = next(a for a in cli._subparsers._group_actions if a.dest == f"{group}_kind")
+        assert "project" in {a.dest for a in cli._actions}
+        cli = kinds.choices[kind]
     dests = {a.dest for a in cli._actions}
     wanted = {"file"} if step.from_file else set(step.input.model_fields) | set(step.path_fields)
     assert wanted <= dests, (step.name, wanted - dests)

@@ -27,6 +27,7 @@ from application.reads import ProjectView
 from application.refusals import HTTP_STATUS, Refusal
 from application.service import Application
 from domain.declarations import PERSON_STEPS
+from domain.events import AMENDMENT_EVENT_TYPES
 from domain.institutes import Institute
 from domain.instruments import InstrumentCode
 from domain.open_steps import OpenStep
@@ -343,6 +344,7 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
             "now": datetime.now(UTC),
             "deadlines": view.deadlines,
             "history": list(reversed(history.events)),
+            "amendment_types": AMENDMENT_EVENT_TYPES,  # shown with what they changed
             "chain_break": await reads.chain(project_id) if verify else None,
             "chain_checked": verify,
         }

@@ -61,7 +61,10 @@ def test_a_reviewer_is_offered_the_review_only_while_assigned_and_not_yet_review
 def test_a_coordinator_is_offered_the_reports_of_the_year_that_has_begun_and_only_their_own():
     life = funded("IRP")  # term starts 2026-06-01
     first = life.state.reports[0]
-    assert offered(life, pi_actor(), first.opens_at - timedelta(days=1)) == []
+    # an active project's coordinator may always ask for an amendment
+    assert offered(life, pi_actor(), first.opens_at - timedelta(days=1)) == [
+        ("RequestAmendment", None)
+    ]
     at = first.opens_at + timedelta(days=1)
     assert ("SubmitReport", first.report_id) in offered(life, pi_actor(), at)
     assert offered(life, pi_actor("pi-other"), at) == []

@@ -61,3 +61,62 @@ def test_scores_are_asked_per_criterion_and_sent_as_one_mapping():
     posted = {"score_science": "5", "score_partnership": "4", "recommendation": "fund"}
     typed = typed_fields(form, posted, TODAY)
     assert typed == {"scores": {"science": "5", "partnership": "4"}, "recommendation": "fund"}
+
+
+AMENDMENTS = {
+    "AmendBudget": {"awarded_eur": "number", "reason": "textarea"},
+    "AddPartnerLab": {
+        "lab_name": "text",
+        "lab_country": "text",
+        "lab_cnrs": "yesno",
+        "reason": "textarea",
+    },
+    "RemovePartnerLab": {"lab_name": "text", "reason": "textarea"},
+    "ReplaceCoordinator": {
+        "coordinator_id": "text",
+        "coordinator_name": "text",
+        "coordinator_email": "text",
+        "coordinator_lab": "text",
+        "reason": "textarea",
+    },
+    "ChangeLocation": {"location": "text", "reason": "textarea"},
+    "ExtendTerm": {"months": "number", "reason": "textarea"},
+    "SuspendProject": {"reason": "textarea"},
+    "ResumeProject": {"reason": "textarea"},
+    "RequestAmendment": {"amendment": "select", "details": "textarea", "reason": "textarea"},
+}
+
+
+def test_amendments_are_forms_and_render():
+    for command, kinds in AMENDMENTS.items():
+        assert {f.name: f.kind for f in FORMS[command].fields} == kinds, command
+    kind = next(f for f in FORMS["RequestAmendment"].fields if f.name == "amendment")
+    assert kind.choices == (
+        "budget",
+        "add-lab",
+        "remove-lab",
+        "coordinator",
+        "location",
+        "extend",
+        "suspend",
+        "resume",
+    )
+    posted = {"lab_name": "LAAS", "lab_country": "FR", "lab_cnrs": "yes", "reason": "joins"}
+    typed = typed_fields(FORMS["AddPartnerLab"], posted, TODAY)
+    assert typed == {"lab_name": "LAAS", "lab_country": "FR", "lab_cnrs": True, "reason": "joins"}
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    html = env.get_template("_actions.html").render(
+        t=lambda key: key,
+        steps=[OpenStep(command=c) for c in AMENDMENTS],
+        forms=FORMS,
+        failed=None,
+        errors={},
+        project={"project_id": "IRP-1"},
+        csrf="x",
+        reviewers=[],
+    )
+    for command, kinds in AMENDMENTS.items():
+        assert f'action="/ui/projects/IRP-1/steps/{command}"' in html
+        for name in kinds:
+            assert f'name="{name}"' in html, (command, name)
+    assert '<option value="add-lab" >add-lab</option>' in html
