@@ -548,11 +548,13 @@ ON CONFLICT (project_id) DO UPDATE SET
 _COPY_AWARDS = """
 INSERT INTO awards (event_id, project_id, version, term_number, amount_eur)
 SELECT event_id, stream_id, version,
-    CASE WHEN type = 'ApplicationApproved' THEN 1 ELSE (data->>'term_number')::int + 1 END,
+    CASE WHEN type = 'ApplicationApproved' THEN 1
+        WHEN type = 'RenewalGranted' THEN (data->>'term_number')::int + 1
+        ELSE (data->>'term_number')::int END,
     (data->>'awarded_eur')::int
 FROM events
 WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND (tx_id, position) <= ($3::xid8, $4::bigint)
-    AND type IN ('ApplicationApproved', 'RenewalGranted')
+    AND type IN ('ApplicationApproved', 'RenewalGranted', 'BudgetAmended')
 ON CONFLICT (event_id) DO NOTHING
 """
 _TOTAL_AWARDED = """

@@ -18,9 +18,10 @@ CREATE INDEX awards_project ON awards (project_id, term_number, version);
 INSERT INTO awards (event_id, project_id, version, term_number, amount_eur)
 SELECT event_id, stream_id, version,
        CASE WHEN type = 'ApplicationApproved' THEN 1
-            ELSE (data->>'term_number')::int + 1 END,
+            WHEN type = 'RenewalGranted' THEN (data->>'term_number')::int + 1
+            ELSE (data->>'term_number')::int END,
        (data->>'awarded_eur')::int
-FROM events WHERE type IN ('ApplicationApproved', 'RenewalGranted')
+FROM events WHERE type IN ('ApplicationApproved', 'RenewalGranted', 'BudgetAmended')
 ON CONFLICT (event_id) DO NOTHING;
 
 ALTER TABLE portfolio

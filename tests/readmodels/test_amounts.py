@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain.calendar import add_months, add_years
-from domain.commands import DecideRenewal, RequestRenewal
+from domain.commands import AmendBudget, DecideRenewal, RequestRenewal
 from domain.deadlines import open_deadlines
 from domain.evolve import fold
 from domain.state import TrancheStatus
 from readmodels.projector import Projector, migrate_read_models
 from readmodels.queries import get_project
-from tests.builders import INSTITUTE, pi_actor
+from tests.builders import INSTITUTE, pi_actor, utc
 from tests.domain.test_lifecycle import AWARD, funded
 from tests.readmodels.test_projector import record
 
@@ -79,3 +79,17 @@ def test_before_its_term_starts_a_project_says_what_its_first_tranche_pays():
     [start] = [d for d in open_deadlines(state) if d.kind == "term_start"]
     # 72,001 EUR over five years: the odd euro goes to the first
     assert start.label == "term starts; tranche 1 of 5: 14,401 EUR"
+
+
+async def test_an_amended_budget_is_the_terms_award_and_counts_once(event_store, database_url):
+    await migrate_read_models(database_url)
+    life = funded("IRP", "AM-CUT")  # 72,001 EUR, tranche 1 (14,401) paid
+    at = utc(2026, 9, 1)
+    life.run_until(at)
+    life.do(AmendBudget, at, INSTITUTE, awarded_eur=60_000, reason="institute budget cut")
+    await record(event_store, life)
+    await Projector(event_store).catch_up()
+
+    row = await get_project(event_store, "AM-CUT")
+    assert (row.awarded_eur, row.total_awarded_eur) == (60_000, 60_000)
+    assert (row.released_eur, row.to_come_eur) == (14_401, 60_000 - 14_401)
