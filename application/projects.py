@@ -13,7 +13,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.commands import Command, SubmitApplication
+from domain.commands import Command, ImportProject, SubmitApplication
 from domain.instruments import CATALOG, EntryRoute
 from domain.policy import DEFAULT_POLICY, CallWindow, Policy
 from domain.state import ProjectState
@@ -69,10 +69,14 @@ class ProjectService:
             raise
         return status.window
 
-    async def submit(self, command: SubmitApplication) -> StepResult:
-        """Create the project's workflow and submit the application in one call. A retry
-        (same command id) reaches the same workflow and never makes a second project."""
-        if CATALOG[command.application.instrument].entry is EntryRoute.ANNUAL_CALL:
+    async def submit(self, command: SubmitApplication | ImportProject) -> StepResult:
+        """Create the project's workflow and submit the application (or bring the running
+        project in) in one call. A retry (same command id) reaches the same workflow and
+        never makes a second project."""
+        if (
+            isinstance(command, SubmitApplication)
+            and CATALOG[command.application.instrument].entry is EntryRoute.ANNUAL_CALL
+        ):
             command = command.model_copy(update={"call": await self.current_call(command.at)})
         start = WithStartWorkflowOperation(
             ProjectWorkflow.run,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from application.audit import Audit
+from application.imports import Imports
 from application.people import Directory, Identities
 from application.projects import ProjectService
 from application.reads import Reads
@@ -27,6 +28,7 @@ class Application:
     sessions: SessionStore  # the pages' server-side sessions
     maintenance: Maintenance
     audit: Audit
+    imports: Imports
 
 
 class Maintenance:
@@ -57,4 +59,5 @@ def assemble(
         sessions=SessionStore(store),
         maintenance=Maintenance(store),
         audit=Audit(store, key_file),
+        imports=Imports(store, projects),
     )

@@ -17,6 +17,7 @@ from application.refusals import Refusal
 from application.service import Application
 from cli.audit import check_proof_offline, run_audit
 from cli.errors import REFUSED, CliError
+from cli.imports import add_import_parser, run_import
 from cli.reads import run_read
 from cli.steps import add_step_parsers, run_step
 from cli.users import run_users
@@ -53,7 +54,7 @@ SERVICE_COMMANDS = ("up", "worker", "projector", "api", "demo", "migrate")
 
 def needs_workflows(args: argparse.Namespace) -> bool:
     """Whether the command takes a step (and so needs Temporal)."""
-    return bool(args.command == "step")
+    return bool(args.command == "step" or (args.command == "import" and not args.dry_run))
 
 
 def offline(args: argparse.Namespace) -> bool:
@@ -87,6 +88,10 @@ async def run(app: Application, args: argparse.Namespace) -> int:
                 f"{result.project_id}: {', '.join(result.events)} → {result.phase.value} "
                 f"(version {result.version})"
             )
+        elif args.command == "import":
+            obj, text, code = await run_import(app, args)
+            show(args, obj, text)
+            return code
         elif args.command == "users":
             obj, text = await run_users(app, args)
         elif args.command == "audit":
@@ -170,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     add_step_parsers(sub, _common)
+    add_import_parser(sub, _common)
 
     p = _common(sub.add_parser("status", help="a project's state and what falls due"))
     p.add_argument("project")

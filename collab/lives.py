@@ -70,6 +70,11 @@ class ProjectDriver:
         self.queries = 0
         self._submitted = False
 
+    def follow(self) -> None:
+        """Drive a project that already exists (brought in by an import, say) rather than
+        one this driver submits."""
+        self._submitted = True
+
     # --- the clock ---
 
     async def now(self) -> datetime:

@@ -87,7 +87,9 @@ def _missed(s: ProjectState, due: datetime) -> bool:
     """A reminder that fell due while the project was suspended is not sent on resumption
     (its moment has passed); what fell due for the money (tranches) and the term's end do
     run then."""
-    return s.resumed_at is not None and due < s.resumed_at
+    # likewise a reminder whose moment came before the project was imported
+    since = max((t for t in (s.resumed_at, s.imported_at) if t is not None), default=None)
+    return since is not None and due < since
 
 
 def _evaluation_steps(s: ProjectState, policy: Policy) -> list[Step]:

@@ -15,6 +15,7 @@ from domain.actors import Actor
 from domain.application import Reviewer
 from domain.events import ReminderKind
 from domain.fields import ReportId
+from domain.imports import ImportInput, ImportSource
 from domain.inputs import (
     AddLabInput,
     AmendmentRequestInput,
@@ -166,6 +167,13 @@ class RequestAmendment(AmendmentRequestInput, CommandBase):
     kind: Literal["request_amendment"] = "request_amendment"
 
 
+class ImportProject(ImportInput, CommandBase):
+    """Bring in a project already running (application.imports): it creates the project."""
+
+    kind: Literal["import_project"] = "import_project"
+    source: ImportSource
+
+
 Command = Annotated[
     SubmitApplication
     | CheckEligibility
@@ -191,7 +199,8 @@ Command = Annotated[
     | ExtendTerm
     | SuspendProject
     | ResumeProject
-    | RequestAmendment,
+    | RequestAmendment
+    | ImportProject,
     Field(discriminator="kind"),
 ]
 

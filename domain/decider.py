@@ -12,7 +12,7 @@ from uuid import UUID, uuid5
 
 from domain import wording
 from domain.authorization import authorize
-from domain.commands import Command, CommandBase, SubmitApplication
+from domain.commands import Command, CommandBase, ImportProject, SubmitApplication
 from domain.declarations import DECLARED
 from domain.errors import IllegalTransition
 from domain.events import EVENT_ADAPTER, DomainEvent
@@ -42,7 +42,7 @@ def decide(
     command: Command, state: ProjectState, policy: Policy = DEFAULT_POLICY
 ) -> list[DomainEvent]:
     """The events a command produces against the current state, or a DomainError."""
-    if state.phase is Phase.NEW and not isinstance(command, SubmitApplication):
+    if state.phase is Phase.NEW and not isinstance(command, SubmitApplication | ImportProject):
         raise IllegalTransition(
             "project.unknown",
             f"You cannot {DECLARED[type(command)].action}: the project does not exist yet",
@@ -50,7 +50,11 @@ def decide(
     authorize(command, state)
     _require_phase(state, command)
     pending = DECLARED[type(command)].handler(command, state, policy)
-    project_id = command.project_id if isinstance(command, SubmitApplication) else state.project_id
+    project_id = (
+        command.project_id
+        if isinstance(command, SubmitApplication | ImportProject)
+        else state.project_id
+    )
     return [
         EVENT_ADAPTER.validate_python(
             {

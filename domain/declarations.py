@@ -28,6 +28,7 @@ from domain.commands import (
     DecideApplication,
     DecideRenewal,
     ExtendTerm,
+    ImportProject,
     LinkSuccessor,
     RecordReminder,
     ReleaseTranche,
@@ -515,6 +516,17 @@ _AMENDMENTS: tuple[Declaration, ...] = (
     ),
 )
 DECLARATIONS += _AMENDMENTS
+# a whole file at a time, not a person's single step: `collab import` and the officers'
+# import page go through application.imports, which sends each entry as this command
+DECLARATIONS += (
+    Declaration(
+        ImportProject,
+        handlers.import_project,
+        frozenset({Role.DERCI_OFFICER}),
+        None,  # its handler judges: only a project that does not exist yet
+        action="import a project",
+    ),
+)
 
 DECLARED: dict[type[CommandBase], Declaration] = {d.command: d for d in DECLARATIONS}
 # the steps people take, by command name (the pages' and the API's key) and by CLI name

@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.actors import Actor
 from domain.application import Application, Lab, Person, Reviewer
+from domain.imports import ImportedPast, ImportSource
 from domain.instruments import InstrumentCode
 from domain.policy import Policy
 
@@ -180,6 +181,22 @@ class ProjectTerminatedData(_Frozen):
 class SuccessorLinkedData(_Frozen):
     successor_project_id: str
     successor_instrument: InstrumentCode
+
+
+class ProjectImportedData(_Frozen):
+    """A project running before the service knew it, as its import file states it: the
+    application, the current term as it stands, and where the statement came from. Nothing
+    before the import is made up as events of its own."""
+
+    application: Application
+    past: ImportedPast
+    source: ImportSource
+    policy: Policy  # the project runs with it, as a submitted one with its recorded policy
+    term_number: int
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    tranches: tuple[TranchePlan, ...]
+    reports: tuple[ReportPlan, ...]
 
 
 # amendments: an officer changes what was approved, each with a reason (the envelope's)
@@ -394,6 +411,11 @@ class ProjectResumed(EventEnvelope):
     data: ProjectResumedData
 
 
+class ProjectImported(EventEnvelope):
+    type: Literal["ProjectImported"] = "ProjectImported"
+    data: ProjectImportedData
+
+
 class AmendmentRequested(EventEnvelope):
     type: Literal["AmendmentRequested"] = "AmendmentRequested"
     data: AmendmentRequestedData
@@ -429,7 +451,8 @@ DomainEvent = Annotated[
     | TermExtended
     | ProjectSuspended
     | ProjectResumed
-    | AmendmentRequested,
+    | AmendmentRequested
+    | ProjectImported,
     Field(discriminator="type"),
 ]
 

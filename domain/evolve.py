@@ -4,6 +4,8 @@ facts already decided and recorded."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from collections.abc import Set as Set
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -23,6 +25,7 @@ from domain.events import (
     PartnerLabAdded,
     PartnerLabRemoved,
     ProjectClosed,
+    ProjectImported,
     ProjectResumed,
     ProjectSuspended,
     ProjectTerminated,
@@ -31,6 +34,7 @@ from domain.events import (
     RenewalRefused,
     RenewalRequested,
     ReportAccepted,
+    ReportPlan,
     ReportRejected,
     ReportSubmitted,
     ReviewerAssigned,
@@ -169,23 +173,66 @@ def _term_started(s: ProjectState, e: TermStarted) -> dict[str, Any]:
             Tranche(year=t.year, due_at=t.due_at, amount_eur=t.amount_eur) for t in d.tranches
         ),
     )
-    reports = tuple(
-        Report(
-            report_id=p.report_id,
-            term_number=d.term_number,
-            year=p.year,
-            opens_at=add_years(d.starts_at, (p.year or 1) - 1),
-            due_at=p.due_at,
-        )
-        for p in d.reports
-    )
     return {
         "phase": Phase.ACTIVE,
         "term": term,
         "awarded_eur": d.awarded_eur,
         "next_term_starts_at": None,
         "renewal": None,
-        "reports": (*s.reports, *reports),
+        "reports": (*s.reports, *_term_reports(d.term_number, d.starts_at, d.reports)),
+    }
+
+
+def _term_reports(
+    number: int, starts_at: datetime, plans: Iterable[ReportPlan], accepted: Set[str] = frozenset()
+) -> tuple[Report, ...]:
+    return tuple(
+        Report(
+            report_id=p.report_id,
+            term_number=number,
+            year=p.year,
+            opens_at=add_years(starts_at, (p.year or 1) - 1),
+            due_at=p.due_at,
+            status=ReportStatus.ACCEPTED if p.report_id in accepted else ReportStatus.DUE,
+        )
+        for p in plans
+    )
+
+
+def _imported(s: ProjectState, e: ProjectImported) -> dict[str, Any]:
+    """The term as the import found it: the tranches it says were paid, the reports it
+    says were accepted; what falls due from now on is the workflow's to do."""
+    d = e.data
+    paid = d.past.tranches_released
+    tranches = tuple(
+        Tranche(
+            year=t.year,
+            due_at=t.due_at,
+            amount_eur=t.amount_eur,
+            status=TrancheStatus.RELEASED if t.year <= paid else TrancheStatus.PLANNED,
+        )
+        for t in d.tranches
+    )
+    term = Term(
+        number=d.term_number,
+        starts_at=d.starts_at,
+        ends_at=d.ends_at,
+        awarded_eur=d.past.awarded_eur,
+        tranches=tranches,
+    )
+    return {
+        "project_id": e.project_id,
+        "phase": Phase.ACTIVE,
+        "application": d.application,
+        "awarded_eur": d.past.awarded_eur,
+        "term": term,
+        "reports": _term_reports(
+            d.term_number, d.starts_at, d.reports, frozenset(d.past.reports_accepted)
+        ),
+        "renewals_granted": d.past.renewals,
+        "released_eur": sum(t.amount_eur for t in tranches if t.year <= paid),
+        "policy": shared(d.policy),
+        "imported_at": e.occurred_at,
     }
 
 
@@ -379,6 +426,7 @@ _APPLIERS: dict[type[Any], Callable[[ProjectState, Any], dict[str, Any]]] = {
     ProjectSuspended: _suspended,
     ProjectResumed: _resumed,
     AmendmentRequested: _amendment_requested,
+    ProjectImported: _imported,
 }
 
 

@@ -9,7 +9,15 @@ import typing
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator, Field, StrictBool, StrictInt
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
 from domain.text import FREE_TEXT, ONE_LINE
 
@@ -64,6 +72,11 @@ Scores = Annotated[
 ]
 
 
+def annual_report_id(term_number: int, year: int) -> str:
+    """The report on year `year` of term `term_number`: `term1-year1`."""
+    return f"term{term_number}-year{year}"
+
+
 def is_project_id(text: str) -> bool:
     """Whether `text` could name a project: one that cannot is simply not found (and is
     never sent to the database, which refuses some characters, NUL first)."""
@@ -76,8 +89,11 @@ def is_person_id(text: str) -> bool:
 
 def _day_or_moment(value: Any) -> Any:
     """A bare date (2031-01-01) means that day's midnight UTC; a timestamp without offset
-    is UTC. Anything else is left to pydantic, which names what is wrong with it."""
-    if isinstance(value, date) and not isinstance(value, datetime):
+    is UTC. Nothing else is a day: not a number (which pydantic would read as seconds since
+    1970), not a yes/no."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
         return datetime.combine(value, time(), tzinfo=UTC)
     if isinstance(value, str):
         text = value.strip()
@@ -86,13 +102,22 @@ def _day_or_moment(value: Any) -> Any:
                 return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
             moment = datetime.fromisoformat(text)
         except ValueError:
-            return value
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return value
+            pass
+        else:
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    raise PydanticCustomError(
+        "datetime_type", "Input should be a day (YYYY-MM-DD) or an ISO 8601 timestamp"
+    )
 
 
 # when a term starts: YYYY-MM-DD or an ISO timestamp
-TermStart = Annotated[AwareDatetime, BeforeValidator(_day_or_moment)]
+TermStart = Annotated[
+    AwareDatetime,
+    BeforeValidator(_day_or_moment),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+    ),
+]
 
 
 def plain_type(annotation: Any) -> Any:

@@ -24,6 +24,7 @@ from domain.commands import (
     DecideApplication,
     DecideRenewal,
     ExtendTerm,
+    ImportProject,
     LinkSuccessor,
     RecordReminder,
     ReleaseTranche,
@@ -56,6 +57,7 @@ from domain.events import (
     PartnerLabAddedData,
     PartnerLabRemovedData,
     ProjectClosedData,
+    ProjectImportedData,
     ProjectResumedData,
     ProjectSuspendedData,
     ProjectTerminatedData,
@@ -76,6 +78,7 @@ from domain.events import (
     TrancheReleasedData,
     TrancheWithheldData,
 )
+from domain.imports import check_past
 from domain.instruments import CATALOG, EntryRoute
 from domain.partner_rules import conflict_of_interest, partner_findings
 from domain.policy import CallWindow, Policy, iea_call_window
@@ -152,6 +155,41 @@ def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) ->
             ),
         )
     ]
+
+
+def import_project(c: ImportProject, s: ProjectState, policy: Policy) -> list[Pending]:
+    """A project running before the service knew it: its application checked as a
+    submission's is (but for the call, long closed), its past as domain.imports checks it,
+    its current term planned as a term start plans it."""
+    if s.phase is not Phase.NEW:
+        raise IllegalTransition(
+            "project.exists",
+            f"project {s.project_id} already exists (it is {wording.phase(s.phase.value)})",
+        )
+    _require_reason(c, "import a project")
+    app = c.application
+    inst = CATALOG[app.instrument]
+    _require_plain_text(app)
+    _require_countries(app)
+    findings = partner_findings(app)
+    if findings:
+        raise RuleViolation("partners", "; ".join(findings), "application.labs")
+    policy.check_amount(inst, app.requested_eur, "requested amount", "application.requested_eur")
+    past = c.imported
+    check_past(app, past, policy, c.at)
+    starts_at, years = past.term_starts_at, inst.term_years
+    data = ProjectImportedData(
+        application=app,
+        past=past,
+        source=c.source,
+        policy=policy,
+        term_number=past.term_number,
+        starts_at=starts_at,
+        ends_at=add_years(starts_at, years),
+        tranches=plan_tranches(starts_at, years, past.awarded_eur),
+        reports=plan_reports(past.term_number, starts_at, years, policy),
+    )
+    return [("ProjectImported", data)]
 
 
 def _when_the_call_opens(call: CallWindow | None, at: datetime, policy: Policy) -> str:

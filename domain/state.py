@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 
 from domain.application import Application, Reviewer
 from domain.events import Recommendation
+from domain.fields import annual_report_id as annual_report_id
 from domain.instruments import CATALOG, Instrument, InstrumentCode
 from domain.policy import DEFAULT_POLICY, Policy, shared
 
@@ -128,6 +129,7 @@ class ProjectState(_Frozen):
     # holds, and the automatic steps wait (domain.automation) until it is resumed
     suspended_since: AwareDatetime | None = None
     resumed_at: AwareDatetime | None = None  # the latest resumption
+    imported_at: AwareDatetime | None = None  # brought in running (domain.imports)
     last_event_at: AwareDatetime | None = None
     # as recorded by ApplicationSubmitted; None before it, or if recorded without one.
     # Read it through policy_of
@@ -185,7 +187,3 @@ def policy_of(state: ProjectState) -> Policy:
     submitted before events recorded it, which is the policy those ran with. Whatever
     shows a project's deadlines or steps must use this, not the code's DEFAULT_POLICY."""
     return DEFAULT_POLICY if state.policy is None else state.policy
-
-
-def annual_report_id(term_number: int, year: int) -> str:
-    return f"term{term_number}-year{year}"

@@ -551,10 +551,10 @@ SELECT event_id, stream_id, version,
     CASE WHEN type = 'ApplicationApproved' THEN 1
         WHEN type = 'RenewalGranted' THEN (data->>'term_number')::int + 1
         ELSE (data->>'term_number')::int END,
-    (data->>'awarded_eur')::int
+    coalesce(data->>'awarded_eur', data->'past'->>'awarded_eur')::int
 FROM events
 WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND (tx_id, position) <= ($3::xid8, $4::bigint)
-    AND type IN ('ApplicationApproved', 'RenewalGranted', 'BudgetAmended')
+    AND type IN ('ApplicationApproved', 'RenewalGranted', 'BudgetAmended', 'ProjectImported')
 ON CONFLICT (event_id) DO NOTHING
 """
 _TOTAL_AWARDED = """

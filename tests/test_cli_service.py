@@ -573,6 +573,65 @@ def test_an_active_projects_steps_through_the_cli(service, tmp_path):
     assert events[-2]["reason"] == "on track"
 
 
+def import_sheet(pid: str) -> bytes:
+    """Two rows as French Excel saves them: UTF-8 with a BOM, ';' between cells, a cell
+    holding ';' quoted."""
+    head = [
+        "project_id", "instrument", "title", "institute", "requested_eur", "coordinator_id",
+        "coordinator_name", "coordinator_email", "coordinator_lab", "labs", "location",
+        "prior_collaboration", "awarded_eur", "term_starts_at", "term_number", "renewals",
+        "tranches_released", "reports_accepted", "decided_by_id", "decided_by_role", "reason",
+    ]  # fmt: skip
+    common = [
+        "IRP", "Géochimie des sols amazoniens", "INSU", "75000", "pi-moreau", "Julie Moreau",
+        "j.moreau@cnrs.example.fr", "CEREGE", '"CEREGE [FR, CNRS]; USP IAG [BR]"', "",
+        "thèses en cotutelle depuis 2018", "60000", "2025-09-01", "1", "0", "2",
+    ]  # fmt: skip
+    rows = [
+        [f"{pid}-1", *common, "term1-year1", "derci-martin", "derci_officer", "en cours"],
+        [f"{pid}-2", *common, "", "derci-martin", "derci_officer", "sans son rapport"],
+    ]
+    text = "\n".join(";".join(row) for row in [head, *rows]) + "\n"
+    return b"\xef\xbb\xbf" + text.encode()
+
+
+def test_running_projects_come_in_from_a_french_spreadsheet(service, tmp_path):
+    """`collab import` of a CSV as French Excel writes it: the good row created, the bad
+    one refused with its line and rule (exit 1); nothing on a dry run; the same file again
+    creates nothing; only a DERCI officer imports."""
+    pid = f"IMP-{uuid.uuid4().hex[:4]}"
+    sheet = tmp_path / "portfolio.csv"
+    sheet.write_bytes(import_sheet(pid))
+    command = ("import", str(sheet), "--as", "derci-martin", "--json")
+    dry = service.run(*command, "--dry-run")
+    assert dry.returncode == 1, dry.stderr
+    assert json.loads(dry.stdout)["created"] == [f"{pid}-1"]
+    assert service.refused("status", f"{pid}-1") == f"collab: project {pid}-1 not found"
+
+    done = service.run(*command)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["created"] == [f"{pid}-1"] and report["unchanged"] == []
+    [bad] = report["refused"]
+    assert (bad["index"], bad["line"], bad["project_id"]) == (1, 3, f"{pid}-2")
+    assert bad["message"].startswith("imported.reports_accepted: tranche 2 was released")
+    status = service.wait_for(lambda s: s["project"]["phase"] == "active", "status", f"{pid}-1")
+    assert status["project"]["released_eur"] == 2 * 12_000
+    assert status["project"]["title"] == "Géochimie des sols amazoniens"
+    assert status["project"]["labs"] == [
+        {"name": "CEREGE", "country": "FR", "cnrs": True},
+        {"name": "USP IAG", "country": "BR", "cnrs": False},
+    ]
+
+    again = json.loads(service.run(*command).stdout)
+    assert again["created"] == [] and again["unchanged"] == [f"{pid}-1"]
+    officer = json.loads(service.run("import", str(sheet), "--as", "insb-lemaire", "--json").stdout)
+    assert officer["created"] == officer["unchanged"] == []
+    assert [r["message"] for r in officer["refused"]] == [
+        "institute officer insb-lemaire may not import a project; only a DERCI officer may"
+    ] * 2
+
+
 def test_collab_migrate_is_idempotent_beside_the_running_service(service):
     """compose's one-shot migrate service runs it at every `up`: beside a running service,
     on an up-to-date schema, it changes nothing and exits 0."""

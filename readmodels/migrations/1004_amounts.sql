@@ -20,8 +20,8 @@ SELECT event_id, stream_id, version,
        CASE WHEN type = 'ApplicationApproved' THEN 1
             WHEN type = 'RenewalGranted' THEN (data->>'term_number')::int + 1
             ELSE (data->>'term_number')::int END,
-       (data->>'awarded_eur')::int
-FROM events WHERE type IN ('ApplicationApproved', 'RenewalGranted', 'BudgetAmended')
+       coalesce(data->>'awarded_eur', data->'past'->>'awarded_eur')::int
+FROM events WHERE type IN ('ApplicationApproved', 'RenewalGranted', 'BudgetAmended', 'ProjectImported')
 ON CONFLICT (event_id) DO NOTHING;
 
 ALTER TABLE portfolio

@@ -278,3 +278,15 @@ def test_ids_that_could_name_nothing():
     for bad in ["IRP-A1\x00", "\x00", "", "IRP 1", "x" * 101, "IRP-1\n"]:
         assert not is_project_id(bad), bad
     assert not is_person_id("rev-1\x00")
+
+
+def test_a_term_start_is_a_day_or_a_timestamp_never_a_number():
+    for given in (0, 1_700_000_000, "1700000000", True, "soon"):
+        found = problems(DecisionInput, {"approve": False, "reason": "x", "term_starts_at": given})
+        assert found == [
+            ("term_starts_at", "Input should be a day (YYYY-MM-DD) or an ISO 8601 timestamp")
+        ], given
+    day = DecisionInput.model_validate(
+        {"approve": True, "awarded_eur": 60_000, "reason": "x", "term_starts_at": "2027-01-01"}
+    )
+    assert day.term_starts_at == utc(2027, 1, 1)

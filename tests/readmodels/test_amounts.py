@@ -14,6 +14,7 @@ from domain.state import TrancheStatus
 from readmodels.projector import Projector, migrate_read_models
 from readmodels.queries import get_project
 from tests.builders import INSTITUTE, pi_actor, utc
+from tests.domain.test_imports import an_imported_life
 from tests.domain.test_lifecycle import AWARD, funded
 from tests.readmodels.test_projector import record
 
@@ -93,3 +94,13 @@ async def test_an_amended_budget_is_the_terms_award_and_counts_once(event_store,
     row = await get_project(event_store, "AM-CUT")
     assert (row.awarded_eur, row.total_awarded_eur) == (60_000, 60_000)
     assert (row.released_eur, row.to_come_eur) == (14_401, 60_000 - 14_401)
+
+
+async def test_an_imported_project_shows_its_current_terms_award(event_store, database_url):
+    await migrate_read_models(database_url)
+    life = an_imported_life()  # an IRL in its third year: 90,000 EUR, three tranches paid
+    await record(event_store, life)
+    await Projector(event_store).catch_up()
+    row = await get_project(event_store, life.project_id)
+    assert (row.awarded_eur, row.total_awarded_eur) == (90_000, 90_000)
+    assert row.released_eur == paid(life) + 3 * 18_000  # what the import says, then paid since
