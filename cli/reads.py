@@ -45,7 +45,8 @@ def _day(moment: datetime | None) -> str:
 def portfolio_table(rows: Sequence[ProjectRow]) -> str:
     head = (
         f"{'project':<16} {'instr':<5} {'state':<17} {'countries':<14} "
-        f"{'term awd':>9} {'all awd':>9} {'released':>9} {'withheld':>9} {'to come':>9}  term"
+        f"{'term awd':>9} {'all awd':>9} {'released':>9} {'withheld':>9} {'to come':>9} "
+        f"{'co-fund':>9}  term"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
@@ -53,7 +54,7 @@ def portfolio_table(rows: Sequence[ProjectRow]) -> str:
         lines.append(
             f"{r.project_id:<16} {r.instrument:<5} {r.phase:<17} {','.join(r.countries):<14} "
             f"{_eur(r.awarded_eur):>9} {_eur(r.total_awarded_eur):>9} {_eur(r.released_eur):>9} "
-            f"{_eur(r.withheld_eur):>9} {_eur(r.to_come_eur):>9}  {term}"
+            f"{_eur(r.withheld_eur):>9} {_eur(r.to_come_eur):>9} {_eur(r.cofunding_eur):>9}  {term}"
         )
     return "\n".join(lines)
 

@@ -20,6 +20,7 @@ from domain.inputs import (
     AddLabInput,
     AmendmentRequestInput,
     BudgetInput,
+    ContributionInput,
     CoordinatorInput,
     DecisionInput,
     ExtensionInput,
@@ -167,6 +168,10 @@ class RequestAmendment(AmendmentRequestInput, CommandBase):
     kind: Literal["request_amendment"] = "request_amendment"
 
 
+class RecordContribution(ContributionInput, CommandBase):
+    kind: Literal["record_contribution"] = "record_contribution"
+
+
 class ImportProject(ImportInput, CommandBase):
     """Bring in a project already running (application.imports): it creates the project."""
 
@@ -200,7 +205,8 @@ Command = Annotated[
     | SuspendProject
     | ResumeProject
     | RequestAmendment
-    | ImportProject,
+    | ImportProject
+    | RecordContribution,
     Field(discriminator="kind"),
 ]
 

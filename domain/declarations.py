@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from domain import handlers
@@ -30,6 +32,7 @@ from domain.commands import (
     ExtendTerm,
     ImportProject,
     LinkSuccessor,
+    RecordContribution,
     RecordReminder,
     ReleaseTranche,
     RemovePartnerLab,
@@ -46,11 +49,12 @@ from domain.commands import (
     TerminateProject,
     WithholdTranche,
 )
-from domain.events import AmendmentKind, Recommendation
+from domain.events import AmendmentKind, ContributionSource, Recommendation
 from domain.inputs import (
     AddLabInput,
     AmendmentRequestInput,
     BudgetInput,
+    ContributionInput,
     CoordinatorInput,
     DecisionInput,
     ExtensionInput,
@@ -69,6 +73,7 @@ from domain.inputs import (
     SuspensionInput,
     TerminationInput,
 )
+from domain.institutes import Institute
 from domain.policy import Policy
 from domain.state import Phase, ProjectState
 
@@ -196,6 +201,22 @@ def _coordinator_sample(state: ProjectState, policy: Policy) -> Iterator[dict[st
                 "coordinator_lab": lab.name,
                 "reason": _SAMPLE,
             }
+
+
+def _contribution_sample(state: ProjectState, policy: Policy) -> Iterator[dict[str, Any]]:
+    start = state.term.starts_at if state.term is not None else state.next_term_starts_at
+    if start is not None:
+        yield {
+            "year": start.year,
+            "source_kind": ContributionSource.INSTITUTE,
+            "source": Institute.CNRS_PHYSIQUE.value,
+            "amount": 5000,
+            "currency": "EUR",
+            "eur_rate": Decimal(1),
+            "rate_date": date(2000, 1, 1),
+            "rate_source": _SAMPLE,
+            "reason": _SAMPLE,
+        }
 
 
 _UNDER_EVALUATION = (Phase.UNDER_EVALUATION,)
@@ -516,6 +537,22 @@ _AMENDMENTS: tuple[Declaration, ...] = (
     ),
 )
 DECLARATIONS += _AMENDMENTS
+# co-funding beside CNRS's, from a decision on: `collab contribution PROJECT ...`
+DECLARATIONS += (
+    Declaration(
+        RecordContribution,
+        handlers.record_contribution,
+        OFFICERS,
+        (Phase.APPROVED, Phase.ACTIVE, Phase.CLOSED),
+        PersonStep(
+            "contribution",
+            ContributionInput,
+            "/projects/{project_id}/contributions",
+            _contribution_sample,
+        ),
+        action="record a contribution",
+    ),
+)
 # a whole file at a time, not a person's single step: `collab import` and the officers'
 # import page go through application.imports, which sends each entry as this command
 DECLARATIONS += (

@@ -7,7 +7,8 @@ stored event round-trips through JSON without loss.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
@@ -251,6 +252,29 @@ class AmendmentRequestedData(_Frozen):
     details: str
 
 
+class ContributionSource(StrEnum):
+    """Who adds to CNRS's funding: a CNRS institute, or a partner institution abroad."""
+
+    INSTITUTE = "institute"
+    PARTNER = "partner"
+
+
+class ContributionRecordedData(_Frozen):
+    """Co-funding for one year, as stated: the amount in its currency and its value in euros
+    at the rate given (with the rate's date and source), computed once by the decider."""
+
+    year: int
+    source_kind: ContributionSource
+    source: str
+    country: str  # FR for a CNRS institute
+    amount: int
+    currency: str
+    eur_rate: Decimal
+    rate_date: date
+    rate_source: str
+    eur_value: int
+
+
 # --- envelopes --------------------------------------------------------------------------
 
 
@@ -421,6 +445,11 @@ class AmendmentRequested(EventEnvelope):
     data: AmendmentRequestedData
 
 
+class ContributionRecorded(EventEnvelope):
+    type: Literal["ContributionRecorded"] = "ContributionRecorded"
+    data: ContributionRecordedData
+
+
 DomainEvent = Annotated[
     ApplicationSubmitted
     | EligibilityConfirmed
@@ -452,7 +481,8 @@ DomainEvent = Annotated[
     | ProjectSuspended
     | ProjectResumed
     | AmendmentRequested
-    | ProjectImported,
+    | ProjectImported
+    | ContributionRecorded,
     Field(discriminator="type"),
 ]
 

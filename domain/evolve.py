@@ -18,6 +18,7 @@ from domain.events import (
     ApplicationRejected,
     ApplicationSubmitted,
     BudgetAmended,
+    ContributionRecorded,
     CoordinatorReplaced,
     DomainEvent,
     EligibilityConfirmed,
@@ -395,6 +396,10 @@ def _amendment_requested(s: ProjectState, e: AmendmentRequested) -> dict[str, An
     return {}  # a request changes nothing: the officer's amendment will
 
 
+def _contribution(s: ProjectState, e: ContributionRecorded) -> dict[str, Any]:
+    return {"contributions": (*s.contributions, e.data)}
+
+
 _APPLIERS: dict[type[Any], Callable[[ProjectState, Any], dict[str, Any]]] = {
     ApplicationSubmitted: _submitted,
     EligibilityConfirmed: _eligible,
@@ -427,6 +432,7 @@ _APPLIERS: dict[type[Any], Callable[[ProjectState, Any], dict[str, Any]]] = {
     ProjectResumed: _resumed,
     AmendmentRequested: _amendment_requested,
     ProjectImported: _imported,
+    ContributionRecorded: _contribution,
 }
 
 

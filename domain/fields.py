@@ -7,6 +7,7 @@ import re
 import types
 import typing
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
@@ -72,6 +73,51 @@ Scores = Annotated[
 ]
 
 
+# Co-funding: an amount in the contributor's currency (whole units: a contribution is
+# stated as its agreement states it), the currency's ISO 4217 code and its rate to the euro
+# as entered, with the rate's date and source (nothing is fetched: the rate is a fact given)
+Year = Annotated[StrictInt, Field(ge=2000, le=2100, description="a calendar year")]
+Amount = Annotated[
+    StrictInt, Field(gt=0, le=1_000_000_000_000, description="in the currency's units")
+]
+Currency = Annotated[
+    str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, such as EUR, BRL or JPY")
+]
+_RATE_TEXT = r"^[0-9]{1,6}(\.[0-9]{1,12})?$"
+
+
+def _a_rate(value: Any) -> Any:
+    """A rate is a number, or its digits as text (a form, a CLI flag, an exact JSON
+    string): not a yes/no, not "1e5" nor "NaN", which Decimal would read."""
+    if isinstance(value, Decimal) or (
+        isinstance(value, int | float) and not isinstance(value, bool)
+    ):
+        return value
+    if isinstance(value, str) and re.fullmatch(_RATE_TEXT, value):
+        return value
+    raise PydanticCustomError("decimal_type", "Input should be a rate such as 0.1734")
+
+
+EurRate = Annotated[
+    Decimal,
+    BeforeValidator(_a_rate),
+    # more than 0: the decider's rule, in words (the text "0.0" is a rate's shape)
+    Field(ge=0, le=1_000_000, description="EUR for 1 unit"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000},
+                {"type": "string", "pattern": _RATE_TEXT},
+            ],
+            "description": "EUR for 1 unit",
+        }
+    ),
+]
+Institution = Annotated[
+    str, Field(min_length=1, max_length=300, description="an institute or a funder"), ONE_LINE
+]
+
+
 def annual_report_id(term_number: int, year: int) -> str:
     """The report on year `year` of term `term_number`: `term1-year1`."""
     return f"term{term_number}-year{year}"
@@ -118,6 +164,21 @@ TermStart = Annotated[
         {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
     ),
 ]
+
+
+def _a_day(value: Any) -> Any:
+    """A day is YYYY-MM-DD (or a date): not a number, which pydantic reads as a timestamp."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PydanticCustomError("date_type", "Input should be a day (YYYY-MM-DD)")
+
+
+Day = Annotated[date, BeforeValidator(_a_day), WithJsonSchema({"type": "string", "format": "date"})]
 
 
 def plain_type(annotation: Any) -> Any:

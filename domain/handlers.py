@@ -8,6 +8,7 @@ Who may issue a command and in which phases are checked before its handler runs
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain import wording
@@ -26,6 +27,7 @@ from domain.commands import (
     ExtendTerm,
     ImportProject,
     LinkSuccessor,
+    RecordContribution,
     RecordReminder,
     ReleaseTranche,
     RemovePartnerLab,
@@ -43,6 +45,7 @@ from domain.commands import (
     WithholdTranche,
 )
 from domain.countries import is_country
+from domain.currencies import is_currency
 from domain.errors import IllegalTransition, RuleViolation
 from domain.events import (
     AmendmentRequestedData,
@@ -51,6 +54,8 @@ from domain.events import (
     ApplicationRejectedData,
     ApplicationSubmittedData,
     BudgetAmendedData,
+    ContributionRecordedData,
+    ContributionSource,
     CoordinatorReplacedData,
     EligibilityConfirmedData,
     LocationChangedData,
@@ -79,6 +84,7 @@ from domain.events import (
     TrancheWithheldData,
 )
 from domain.imports import check_past
+from domain.institutes import Institute
 from domain.instruments import CATALOG, EntryRoute
 from domain.partner_rules import conflict_of_interest, partner_findings
 from domain.policy import CallWindow, Policy, iea_call_window
@@ -876,3 +882,96 @@ def request_amendment(c: RequestAmendment, s: ProjectState, policy: Policy) -> l
         )
     data = AmendmentRequestedData(amendment=c.amendment, details=c.details)
     return [("AmendmentRequested", data)]
+
+
+def record_contribution(c: RecordContribution, s: ProjectState, policy: Policy) -> list[Pending]:
+    """Co-funding beside CNRS's: a CNRS institute's, or a partner institution's of one of
+    the project's partner countries, for a year of the project's terms, valued in euros at
+    the rate stated (EUR at 1)."""
+    _require_reason(c, "record a contribution")
+    app = s.application
+    assert app is not None
+    first, last = _funded_years(s)
+    if not first <= c.year <= last:
+        raise RuleViolation(
+            "contribution.year",
+            f"year: {s.project_id} is funded from {first} to {last}; got {c.year}",
+            "year",
+        )
+    if c.source_kind is ContributionSource.INSTITUTE:
+        if c.source not in {i.value for i in Institute}:
+            raise RuleViolation(
+                "contribution.institute",
+                f"source: a CNRS institute is named by its code "
+                f"({wording.every(i.value for i in Institute)}); got {c.source}",
+                "source",
+            )
+        if c.country not in (None, "FR"):
+            raise RuleViolation(
+                "contribution.country",
+                f"country: a CNRS institute is in France (FR); got {c.country}",
+                "country",
+            )
+        country = "FR"
+    else:
+        partners = app.foreign_countries
+        if c.country is None or c.country not in partners:
+            raise RuleViolation(
+                "contribution.country",
+                f"country: a partner's contribution comes from a partner country of "
+                f"{s.project_id} ({wording.every(partners)}); got {c.country or 'none'}",
+                "country",
+            )
+        country = c.country
+    if not is_currency(c.currency):
+        raise RuleViolation(
+            "contribution.currency",
+            f"currency: {c.currency} is not a currency (an ISO 4217 code, such as EUR or BRL)",
+            "currency",
+        )
+    if c.eur_rate <= 0:
+        raise RuleViolation(
+            "contribution.rate", f"eur_rate: a rate is more than 0; got {c.eur_rate}", "eur_rate"
+        )
+    if c.currency == "EUR" and c.eur_rate != 1:
+        raise RuleViolation(
+            "contribution.rate",
+            f"eur_rate: an amount in EUR is at rate 1; got {c.eur_rate}",
+            "eur_rate",
+        )
+    if c.rate_date > c.at.date():
+        raise RuleViolation(
+            "contribution.rate_date",
+            f"rate_date: a rate is stated as known on a past day; {c.rate_date} is to come",
+            "rate_date",
+        )
+    eur_value = int((c.amount * c.eur_rate).quantize(Decimal(1), ROUND_HALF_UP))
+    if eur_value < 1:
+        raise RuleViolation(
+            "contribution.value",
+            f"eur_rate: {c.amount} {c.currency} at {c.eur_rate} is worth less than 1 EUR",
+            "eur_rate",
+        )
+    data = ContributionRecordedData(
+        year=c.year,
+        source_kind=c.source_kind,
+        source=c.source.strip(),
+        country=country,
+        amount=c.amount,
+        currency=c.currency,
+        eur_rate=c.eur_rate,
+        rate_date=c.rate_date,
+        rate_source=c.rate_source.strip(),
+        eur_value=eur_value,
+    )
+    return [("ContributionRecorded", data)]
+
+
+def _funded_years(s: ProjectState) -> tuple[int, int]:
+    """The calendar years of the project's terms, the first to the current (or the one a
+    decision has fixed): what a contribution may be for."""
+    years = s.instrument.term_years
+    if s.term is not None:
+        return s.term.starts_at.year - (s.term.number - 1) * years, s.term.ends_at.year
+    assert s.next_term_starts_at is not None  # approved: the decision fixed the start
+    return s.next_term_starts_at.year, s.next_term_starts_at.year + years

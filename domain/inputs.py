@@ -9,12 +9,17 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from domain.application import Application
-from domain.events import AmendmentKind, Recommendation
+from domain.events import AmendmentKind, ContributionSource, Recommendation
 from domain.fields import (
+    Amount,
     Country,
+    Currency,
+    Day,
     Details,
     Email,
     Eur,
+    EurRate,
+    Institution,
     LabName,
     Months,
     OptionalReason,
@@ -27,6 +32,7 @@ from domain.fields import (
     Summary,
     TermStart,
     Verdict,
+    Year,
 )
 from domain.instruments import InstrumentCode
 
@@ -128,6 +134,22 @@ class SuspensionInput(StepInput):
 
 
 class ResumptionInput(StepInput):
+    reason: Reason
+
+
+class ContributionInput(StepInput):
+    """Co-funding beside CNRS's: a CNRS institute's (source: its code, such as INSU) or a
+    partner institution's abroad (its name and country), for one year, in its currency."""
+
+    year: Year
+    source_kind: ContributionSource
+    source: Institution
+    country: Country | None = None  # a partner's; an institute's is France
+    amount: Amount
+    currency: Currency
+    eur_rate: EurRate
+    rate_date: Day
+    rate_source: Institution
     reason: Reason
 
 

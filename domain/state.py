@@ -7,7 +7,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 
 from domain.application import Application, Reviewer
-from domain.events import Recommendation
+from domain.events import ContributionRecordedData, Recommendation
 from domain.fields import annual_report_id as annual_report_id
 from domain.instruments import CATALOG, Instrument, InstrumentCode
 from domain.policy import DEFAULT_POLICY, Policy, shared
@@ -130,6 +130,7 @@ class ProjectState(_Frozen):
     suspended_since: AwareDatetime | None = None
     resumed_at: AwareDatetime | None = None  # the latest resumption
     imported_at: AwareDatetime | None = None  # brought in running (domain.imports)
+    contributions: tuple[ContributionRecordedData, ...] = ()  # co-funding, as recorded
     last_event_at: AwareDatetime | None = None
     # as recorded by ApplicationSubmitted; None before it, or if recorded without one.
     # Read it through policy_of
@@ -162,6 +163,11 @@ class ProjectState(_Frozen):
 
     def reminder_sent(self, key: str) -> bool:
         return key in self.reminders_sent
+
+    @property
+    def cofunding_eur(self) -> int:
+        """Co-funding beside CNRS's, in euros at the rates stated, over every year."""
+        return sum(c.eur_value for c in self.contributions)
 
     @property
     def suspended(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 from domain.fields import plain_type
 
 _DIGITS = re.compile(r"[0-9]{1,12}")
+_DECIMAL_COMMA = re.compile(r"[0-9]{1,12},[0-9]{1,12}")
 
 
 def _number(value: Any) -> Any:
@@ -24,9 +26,18 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _decimal(value: Any) -> Any:
+    """A rate typed the French way (0,1734) is the same number as 0.1734."""
+    if isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value.strip()):
+        return value.strip().replace(",", ".")
+    return value
+
+
 def _read(kind: Any, value: Any) -> Any:
     if kind is int:
         return _number(value)
+    if kind is Decimal:
+        return _decimal(value)
     if typing.get_origin(kind) is dict and isinstance(value, Mapping):
         values = plain_type(typing.get_args(kind)[1])
         return {k: _read(values, v) for k, v in value.items()}

@@ -353,7 +353,7 @@ class Projector:
                 *_columns([(s.project_id, s.version, s.model_dump_json()) for s in touched], 3),
             )
             await conn.execute(
-                _UPSERT_PORTFOLIO, *_columns([_portfolio_row(s) for s in touched], 21)
+                _UPSERT_PORTFOLIO, *_columns([_portfolio_row(s) for s in touched], 22)
             )
             await conn.execute("DELETE FROM deadlines WHERE project_id = ANY($1)", project_ids)
             # each project's by its own policy (recorded in its state), as its workflow
@@ -523,14 +523,15 @@ ON CONFLICT (event_id) DO NOTHING
 _UPSERT_PORTFOLIO = """
 INSERT INTO portfolio (project_id, instrument, title, phase, coordinator_id, coordinator, labs,
     countries, call_id, requested_eur, awarded_eur, released_eur, term_number, term_starts_at,
-    term_ends_at, renewals, successor_id, version, updated_at, withheld_eur, to_come_eur)
+    term_ends_at, renewals, successor_id, version, updated_at, withheld_eur, to_come_eur,
+    cofunding_eur)
 SELECT p, i, t, ph, ci, c, l::jsonb, ARRAY(SELECT jsonb_array_elements_text(co::jsonb)),
-    ca, rq, aw, re, tn, ts, te, rn, su, v, up, wh, tc
+    ca, rq, aw, re, tn, ts, te, rn, su, v, up, wh, tc, cf
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
     $7::text[], $8::text[], $9::text[], $10::integer[], $11::integer[], $12::integer[],
     $13::integer[], $14::timestamptz[], $15::timestamptz[], $16::integer[], $17::text[],
-    $18::integer[], $19::timestamptz[], $20::integer[], $21::integer[])
-    AS u(p, i, t, ph, ci, c, l, co, ca, rq, aw, re, tn, ts, te, rn, su, v, up, wh, tc)
+    $18::integer[], $19::timestamptz[], $20::integer[], $21::integer[], $22::bigint[])
+    AS u(p, i, t, ph, ci, c, l, co, ca, rq, aw, re, tn, ts, te, rn, su, v, up, wh, tc, cf)
 ON CONFLICT (project_id) DO UPDATE SET
     -- what an amendment may change (a title, the coordinator, the labs) too
     title = EXCLUDED.title, coordinator_id = EXCLUDED.coordinator_id,
@@ -540,7 +541,8 @@ ON CONFLICT (project_id) DO UPDATE SET
     term_starts_at = EXCLUDED.term_starts_at, term_ends_at = EXCLUDED.term_ends_at,
     renewals = EXCLUDED.renewals, successor_id = EXCLUDED.successor_id,
     version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,
-    withheld_eur = EXCLUDED.withheld_eur, to_come_eur = EXCLUDED.to_come_eur
+    withheld_eur = EXCLUDED.withheld_eur, to_come_eur = EXCLUDED.to_come_eur,
+    cofunding_eur = EXCLUDED.cofunding_eur
 """
 
 # Each award, copied from `events` by the database (1004_amounts.sql), then each touched
@@ -592,6 +594,7 @@ def _portfolio_row(s: ProjectState) -> tuple[Any, ...]:
         s.last_event_at,
         _tranches_sum(s, TrancheStatus.WITHHELD),
         _tranches_sum(s, TrancheStatus.PLANNED),
+        s.cofunding_eur,
     )
 
 

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from eventstore.postgres import PostgresEventStore
 
@@ -32,6 +32,7 @@ class ProjectRow(_Row):
     released_eur: int  # paid, over every term
     withheld_eur: int = 0  # the current term's tranches withheld now (waiting for a report)
     to_come_eur: int = 0  # the current term's tranches still planned
+    cofunding_eur: int = 0  # beside CNRS's, in euros at the rates stated, every year
     term_number: int | None
     term_starts_at: datetime | None
     term_ends_at: datetime | None
@@ -39,6 +40,12 @@ class ProjectRow(_Row):
     successor_id: str | None
     version: int
     updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def all_funding_eur(self) -> int:
+        """CNRS's awards over every term and co-funding together."""
+        return self.total_awarded_eur + self.cofunding_eur
 
 
 class DeadlineRow(_Row):

@@ -70,6 +70,12 @@ class Totals(BaseModel):
     released_eur: int
     withheld_eur: int
     to_come_eur: int
+    cofunding_eur: int  # beside CNRS's, in euros at the rates stated
+
+    @property
+    def all_funding_eur(self) -> int:
+        """CNRS's awards and co-funding together."""
+        return self.awarded_eur + self.cofunding_eur
 
 
 # $1-$3 who is asking (_who), $4-$8 the filter (_filter_args)
@@ -159,7 +165,8 @@ async def portfolio_page(
         "SELECT count(*) AS projects, coalesce(sum(p.total_awarded_eur), 0) AS awarded_eur, "
         "coalesce(sum(p.released_eur), 0) AS released_eur, "
         "coalesce(sum(p.withheld_eur), 0) AS withheld_eur, "
-        f"coalesce(sum(p.to_come_eur), 0) AS to_come_eur {_PORTFOLIO_WHERE}"
+        "coalesce(sum(p.to_come_eur), 0) AS to_come_eur, "
+        f"coalesce(sum(p.cofunding_eur), 0) AS cofunding_eur {_PORTFOLIO_WHERE}"
     )
     async with store.connection() as conn:
         rows = await conn.fetch(

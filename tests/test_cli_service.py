@@ -632,6 +632,41 @@ def test_running_projects_come_in_from_a_french_spreadsheet(service, tmp_path):
     ] * 2
 
 
+def test_co_funding_through_the_cli_in_a_french_officers_words(service, tmp_path):
+    """`collab contribution`: a partner's contribution in its currency, the rate typed the
+    French way; refused in the rule's words when its country is not a partner's; the
+    project then shows CNRS funding and co-funding apart and together."""
+    pid = f"COF-{uuid.uuid4().hex[:4]}"
+    sheet = tmp_path / "one.csv"
+    sheet.write_bytes(import_sheet(pid))
+    service.run("import", str(sheet), "--as", "derci-martin", "--json")
+    service.wait_for(lambda s: s["project"]["phase"] == "active", "status", f"{pid}-1")
+    contribution = [
+        "contribution", f"{pid}-1", "--year", "2026", "--source-kind", "partner",
+        "--source", "FAPESP", "--amount", "120000", "--currency", "BRL",
+        "--eur-rate", "0,1734", "--rate-date", "2026-02-02", "--rate-source", "BCE",
+        "--reason", "accord FAPESP-CNRS", "--as", "derci-martin",
+    ]  # fmt: skip
+    line = service.refused(*contribution, "--country", "JP")
+    assert line == (
+        f"collab: country: a partner's contribution comes from a partner country of {pid}-1 "
+        "(BR); got JP"
+    )
+    done = service.ok(*contribution, "--country", "BR")
+    assert done["events"] == ["ContributionRecorded"]
+    status = service.wait_for(lambda s: s["project"]["cofunding_eur"] > 0, "status", f"{pid}-1")
+    project = status["project"]
+    assert (project["total_awarded_eur"], project["cofunding_eur"]) == (60_000, 20_808)
+    assert project["all_funding_eur"] == 80_808
+    [recorded] = [
+        e
+        for e in service.ok("history", f"{pid}-1")["events"]
+        if e["type"] == "ContributionRecorded"
+    ]
+    assert recorded["data"]["eur_rate"] == "0.1734" and recorded["data"]["currency"] == "BRL"
+    assert recorded["actor"] == {"id": "derci-martin", "role": "derci_officer"}
+
+
 def test_collab_migrate_is_idempotent_beside_the_running_service(service):
     """compose's one-shot migrate service runs it at every `up`: beside a running service,
     on an up-to-date schema, it changes nothing and exits 0."""

@@ -62,7 +62,7 @@ def _fields(name: str, info: FieldInfo) -> list[Field]:
         return [Field(name, "select", required, tuple(m.value for m in kind), shown)]
     if kind is int:
         return [Field(name, "number", required)]
-    if kind in (datetime, AwareDatetime):  # a term start: a day on a page
+    if kind in (datetime, AwareDatetime, date):  # a term start, a rate's day: a day on a page
         return [Field(name, "date", required)]
     long = (_max_length(info) or 0) > _LONG_TEXT
     return [Field(name, "textarea" if long else "text", required)]

@@ -144,7 +144,9 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["static"] = STATIC_PREFIX
     templates.env.filters["eur"] = lambda v: "" if v is None else f"{int(v):,}".replace(",", " ")
-    templates.env.filters["day"] = lambda v: "" if v is None else v.date().isoformat()
+    templates.env.filters["day"] = lambda v: (
+        "" if v is None else (v.date() if isinstance(v, datetime) else v).isoformat()
+    )
     templates.env.filters["minute"] = lambda v: (
         "" if v is None else v.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     )
@@ -557,6 +559,8 @@ CSV_COLUMNS = (
     "released_eur",
     "withheld_eur",
     "to_come_eur",
+    "cofunding_eur",
+    "all_funding_eur",
 )
 
 
@@ -590,6 +594,8 @@ def _csv(rows: list[PortfolioRow]) -> str:
                 r.released_eur,
                 r.withheld_eur,
                 r.to_come_eur,
+                r.cofunding_eur,
+                r.all_funding_eur,
             ]
         )
     return out.getvalue()

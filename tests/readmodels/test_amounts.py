@@ -4,16 +4,19 @@ and deadlines that say which tranche of how many and how much."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 from domain.calendar import add_months, add_years
-from domain.commands import AmendBudget, DecideRenewal, RequestRenewal
+from domain.commands import AmendBudget, DecideRenewal, RecordContribution, RequestRenewal
 from domain.deadlines import open_deadlines
+from domain.events import ContributionSource
 from domain.evolve import fold
 from domain.state import TrancheStatus
 from readmodels.projector import Projector, migrate_read_models
 from readmodels.queries import get_project
-from tests.builders import INSTITUTE, pi_actor, utc
+from readmodels.views import PortfolioFilter, portfolio_page
+from tests.builders import DERCI, INSTITUTE, pi_actor, utc
 from tests.domain.test_imports import an_imported_life
 from tests.domain.test_lifecycle import AWARD, funded
 from tests.readmodels.test_projector import record
@@ -104,3 +107,33 @@ async def test_an_imported_project_shows_its_current_terms_award(event_store, da
     row = await get_project(event_store, life.project_id)
     assert (row.awarded_eur, row.total_awarded_eur) == (90_000, 90_000)
     assert row.released_eur == paid(life) + 3 * 18_000  # what the import says, then paid since
+
+
+async def test_co_funding_is_shown_apart_from_cnrs_funding_and_together(event_store, database_url):
+    await migrate_read_models(database_url)
+    life = funded("IRP", "AM-COF")  # 72,001 EUR from CNRS; partners in Brazil
+    at = utc(2027, 3, 1)
+    life.run_until(at)
+    contribution = {
+        "year": 2027, "source_kind": ContributionSource.PARTNER, "source": "FAPESP",
+        "country": "BR", "amount": 120_000, "currency": "BRL", "eur_rate": Decimal("0.1734"),
+        "rate_date": date(2027, 2, 1), "rate_source": "ECB", "reason": "FAPESP agreement",
+    }  # fmt: skip
+    life.do(RecordContribution, at, INSTITUTE, **contribution)
+    life.do(
+        RecordContribution, at, INSTITUTE,
+        **{**contribution, "source_kind": ContributionSource.INSTITUTE, "source": "INP",
+           "country": None, "amount": 5_000, "currency": "EUR", "eur_rate": Decimal(1)},
+    )  # fmt: skip
+    other = funded("IRP", "AM-CNRS-ONLY")
+    for each in (life, other):
+        await record(event_store, each)
+    await Projector(event_store).catch_up()
+
+    row = await get_project(event_store, "AM-COF")
+    assert (row.total_awarded_eur, row.cofunding_eur) == (72_001, 20_808 + 5_000)
+    assert row.all_funding_eur == 72_001 + 25_808
+    assert row.model_dump(mode="json")["all_funding_eur"] == 97_809  # the API's answer too
+    _, totals = await portfolio_page(event_store, DERCI, PortfolioFilter())
+    assert (totals.awarded_eur, totals.cofunding_eur) == (2 * 72_001, 25_808)
+    assert totals.all_funding_eur == 2 * 72_001 + 25_808

@@ -15,6 +15,7 @@ from eventstore.event_records import from_record, to_record
 from eventstore.postgres import PostgresEventStore
 from readmodels.projector import _EVENT_DOCUMENT
 from tests.domain.test_amendments import every_amendment
+from tests.domain.test_contributions import a_co_funded_life
 from tests.domain.test_imports import an_imported_life
 
 ODD = 'a "quoted", back\\slashed, new\nline, tab\t, control \x01, unicode é ✓ 𝄞 </script>'
@@ -37,6 +38,7 @@ async def test_documents_give_the_events_from_record_gives(database_url: str) ->
     lives = [generate_life(n, seed=8) for n in range(24)]  # every kind of life
     lives.append(every_amendment())  # and every amendment (the generated lives have none)
     lives.append(an_imported_life())  # and a project brought in running
+    lives.append(a_co_funded_life())  # and co-funding
     # the store's ordinary pool, and one whose sessions use another time zone and style
     plain = await PostgresEventStore.connect(database_url)
     pool = await asyncpg.create_pool(
