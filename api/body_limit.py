@@ -14,6 +14,8 @@ from typing import Any
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from application.imports import MAX_FILE_BYTES
+
 # JSON bodies: a step's input is at most a few tens of KB (an IRN's application)
 JSON_LIMIT = 64 * 1024
 # a page's form: percent-encoding triples every byte of non-Latin text
@@ -21,10 +23,18 @@ FORM_LIMIT = 256 * 1024
 _FORMS = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 
 
+# the officers' import page takes a whole file (application.imports.MAX_FILE_BYTES), and its
+# confirmation carries it back encoded: the page itself refuses a file over the bound, in words
+UPLOAD_LIMIT = MAX_FILE_BYTES * 3 // 2 + 256 * 1024
+_UPLOADS = ("/ui/import",)
+
+
 def _limit(scope: Scope) -> int:
     headers = dict(scope.get("headers") or [])
     kind = headers.get(b"content-type", b"").lower()
-    return FORM_LIMIT if kind.startswith(_FORMS) else JSON_LIMIT
+    if not kind.startswith(_FORMS):
+        return JSON_LIMIT
+    return UPLOAD_LIMIT if str(scope.get("path", "")).startswith(_UPLOADS) else FORM_LIMIT
 
 
 def _detail(limit: int) -> dict[str, Any]:

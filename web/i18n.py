@@ -183,6 +183,53 @@ _EN: dict[str, str] = {
     "phase.active": "active",
     "phase.closed": "closed",
     "phase.terminated": "terminated",
+    # --- the import page (web/imports_page.py, templates/import.html) ---
+    "import.nav": "Import projects",
+    "import.title": "Bring running projects in",
+    "import.help": (
+        "A YAML or JSON list of entries (.yaml, .yml, .json), or a spreadsheet saved as CSV "
+        "(.csv, cells separated by , or ;): each entry an application's fields and its "
+        "`imported` section, as for `collab import`. At most {size}. The file is checked "
+        "first: nothing is recorded until you confirm."
+    ),
+    "import.file": "File to import",
+    "import.check": "Check the file",
+    "import.another": "Check another file",
+    "import.no_file": "Choose a file to check.",
+    "import.bad_kind": "{name}: choose a .yaml, .yml, .json or .csv file.",
+    "import.too_big": "{name} is larger than {size}: split it into smaller files.",
+    "import.mb": "{n} MB",
+    "import.kb": "{n} KB",
+    "import.bytes": "{n} bytes",
+    "import.changed": (
+        "{name}: the file to import is not the one that was checked. Check it again."
+    ),
+    "import.refusal": "Refused: {message}",
+    "import.checked": "Check of {name}: nothing recorded yet",
+    "import.done": "Imported from {name}",
+    "import.summary_check": (
+        "To be created: {created} · unchanged (already imported): {unchanged} · refused: {refused}"
+    ),
+    "import.summary_done": (
+        "Created: {created} · unchanged (already imported): {unchanged} · refused: {refused}"
+    ),
+    "import.would_create": "To be created",
+    "import.created": "Created",
+    "import.unchanged": "Unchanged (already imported)",
+    "import.refused": "Refused",
+    "import.entry": "Entry (from 0)",
+    "import.line": "Line (CSV)",
+    "import.message": "Why",
+    "import.no_project_id": "no project id",
+    "import.confirm_one": "Import 1 project",
+    "import.confirm_many": "Import {n} projects",
+    "import.confirm_help": (
+        "Only the entries to be created are recorded; the refused ones are left out: correct "
+        "them and import the file again."
+    ),
+    "import.sha256": "File SHA-256:",
+    "import.nothing_new": "Nothing to import from this file.",
+    # --- end of the import page ---
 }
 
 _FR: dict[str, str] = {
@@ -373,6 +420,53 @@ _FR: dict[str, str] = {
     "phase.active": "actif",
     "phase.closed": "clos",
     "phase.terminated": "arrêté",
+    # --- la page d'import (web/imports_page.py, templates/import.html) ---
+    "import.nav": "Importer des projets",
+    "import.title": "Reprendre des projets en cours",
+    "import.help": (
+        "Une liste d'entrées en YAML ou JSON (.yaml, .yml, .json), ou un tableur enregistré "
+        "en CSV (.csv, cellules séparées par , ou ;) : chaque entrée reprend les champs d'une "
+        "demande et sa section `imported`, comme pour `collab import`. {size} au plus. Le "
+        "fichier est d'abord vérifié : rien n'est enregistré avant votre confirmation."
+    ),
+    "import.file": "Fichier à importer",
+    "import.check": "Vérifier le fichier",
+    "import.another": "Vérifier un autre fichier",
+    "import.no_file": "Choisissez un fichier à vérifier.",
+    "import.bad_kind": "{name} : choisissez un fichier .yaml, .yml, .json ou .csv.",
+    "import.too_big": "{name} dépasse {size} : découpez-le en fichiers plus petits.",
+    "import.mb": "{n} Mo",
+    "import.kb": "{n} Ko",
+    "import.bytes": "{n} octets",
+    "import.changed": (
+        "{name} : le fichier à importer n'est pas celui qui a été vérifié. Vérifiez-le à nouveau."
+    ),
+    "import.refusal": "Refusé : {message}",
+    "import.checked": "Vérification de {name} : rien n'est encore enregistré",
+    "import.done": "Importé depuis {name}",
+    "import.summary_check": (
+        "À créer : {created} · inchangés (déjà importés) : {unchanged} · refusés : {refused}"
+    ),
+    "import.summary_done": (
+        "Créés : {created} · inchangés (déjà importés) : {unchanged} · refusés : {refused}"
+    ),
+    "import.would_create": "À créer",
+    "import.created": "Créés",
+    "import.unchanged": "Inchangés (déjà importés)",
+    "import.refused": "Refusés",
+    "import.entry": "Entrée (à partir de 0)",
+    "import.line": "Ligne (CSV)",
+    "import.message": "Motif",
+    "import.no_project_id": "sans identifiant de projet",
+    "import.confirm_one": "Importer 1 projet",
+    "import.confirm_many": "Importer {n} projets",
+    "import.confirm_help": (
+        "Seules les entrées à créer sont enregistrées ; les entrées refusées sont laissées de "
+        "côté : corrigez-les et importez à nouveau le fichier."
+    ),
+    "import.sha256": "SHA-256 du fichier :",
+    "import.nothing_new": "Rien à importer depuis ce fichier.",
+    # --- fin de la page d'import ---
 }
 
 MESSAGES = {"en": _EN, "fr": _FR}

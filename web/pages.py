@@ -495,6 +495,9 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
             calendar_url=f"{config.public_url}/calendar/{token}.ics" if token else None,
         )
 
+    from web.imports_page import mount_import_page  # it uses this module's Who: imported here
+
+    mount_import_page(router, templates, application, render, check_csrf)
     app.include_router(router)
 
 
