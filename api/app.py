@@ -14,9 +14,9 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import Depends, FastAPI, Path, Query, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -32,9 +32,10 @@ from api.answers import (
 from api.body_limit import BodyLimit
 from api.calendar import ics
 from api.methods import add_options
-from api.refusals import http_error, malformed_request, responses
+from api.refusals import http_error, in_askers_language, malformed_request, responses
 from application.audit import AuditReport
 from application.catalog import instruments_catalog
+from application.language import deadline_in, pick
 from application.refusals import Kind, Refusal
 from application.service import Application
 from domain.declarations import PERSON_STEPS, Declaration
@@ -146,6 +147,7 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
     fastapi.state.application = app
     fastapi.add_middleware(BodyLimit)
     fastapi.add_exception_handler(RequestValidationError, malformed_request)
+    fastapi.add_exception_handler(HTTPException, in_askers_language)
 
     for declared in PERSON_STEPS.values():
         assert declared.person is not None
@@ -195,10 +197,13 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
         response_model=ProjectAnswer,
         responses=responses(401, 404, 422),
     )
-    async def project(project_id: ProjectIdPath, who: Me, after: After = None) -> Any:
+    async def project(
+        project_id: ProjectIdPath, who: Me, request: Request, after: After = None
+    ) -> Any:
         row = await _answer(app.reads.project(who.actor, project_id, after))
         due = await app.reads.project_deadlines(who.actor, project_id)
-        return {"project": row, "deadlines": due}
+        lang = pick(request.headers.get("accept-language"))
+        return {"project": row, "deadlines": [deadline_in(d, lang) for d in due]}
 
     @fastapi.get(
         "/projects/{project_id}/history",
@@ -214,6 +219,7 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
     )
     async def deadlines(
         who: Me,
+        request: Request,
         within_days: Annotated[int, Query(ge=0, le=36500)] = 90,
         after: After = None,
         limit: Limit = None,
@@ -226,7 +232,9 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
                 who.actor, timedelta(days=within_days), after, limit=limit, cursor=cursor
             )
         )
-        return {"deadlines": page.rows, "next": page.next, "total": page.total}
+        lang = pick(request.headers.get("accept-language"))
+        rows = [deadline_in(d, lang) for d in page.rows]
+        return {"deadlines": rows, "next": page.next, "total": page.total}
 
     @fastapi.get("/audit/verify", tags=["questions"], responses=responses(401, 403, 503))
     async def audit_verify(who: Me) -> AuditReport:
@@ -243,9 +251,17 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
             **responses(404, 422),
         },
     )
-    async def calendar(calendar_token: Annotated[str, Path(max_length=200)]) -> Response:
-        """404: no such calendar (the token is its only credential)."""
+    async def calendar(
+        calendar_token: Annotated[str, Path(max_length=200)],
+        request: Request,
+        lang: Annotated[Literal["en", "fr"] | None, Query()] = None,
+    ) -> Response:
+        """404: no such calendar (the token is its only credential). `lang`: the entries'
+        language (the page that gives the link sets it), else Accept-Language's."""
         who, rows = await _answer(app.reads.calendar(calendar_token))
-        return Response(ics(who.name, rows, datetime.now(UTC)), media_type="text/calendar")
+        said_in = lang or pick(request.headers.get("accept-language"))
+        rows = [deadline_in(d, said_in) for d in rows]
+        feed = ics(who.name, rows, datetime.now(UTC), said_in)
+        return Response(feed, media_type="text/calendar")
 
     add_options(fastapi)

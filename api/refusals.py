@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from application.language import in_language, pick
 from application.refusals import HTTP_STATUS, Refusal
 
 
@@ -79,6 +81,19 @@ def http_error(refusal: Refusal) -> HTTPException:
         refusal.message, refusal.rule or refusal.kind.value, refusal.field, refusal.errors
     )
     return HTTPException(HTTP_STATUS[refusal.kind], body["detail"])
+
+
+async def in_askers_language(request: Request, exc: Exception) -> Response:
+    """A refusal's message in the language the request asks for (Accept-Language: fr);
+    English otherwise. The rule and the field stay as they are: programs read those."""
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail
+    if isinstance(detail, dict) and "message" in detail:
+        lang = pick(request.headers.get("accept-language"))
+        detail = {**detail, "message": in_language(detail["message"], lang)}
+    return await http_exception_handler(
+        request, HTTPException(exc.status_code, detail, exc.headers)
+    )
 
 
 def _malformed(errors: list[dict[str, Any]]) -> JSONResponse:

@@ -16,6 +16,7 @@ from application.refusals import Kind, Refusal
 from domain.actors import Actor
 from domain.authorization import may_audit
 from domain.errors import DomainError
+from domain.said import said
 from eventstore import merkle
 from eventstore.ledger import Ledger, LedgerBreak, LedgerBroken
 from eventstore.postgres import PostgresEventStore
@@ -101,13 +102,15 @@ class Audit:
     async def digest(self) -> TreeHead:
         """Seal what is visible, and sign the ledger's head."""
         if self._key_file is None:
-            raise Refusal(Kind.UNAVAILABLE, "no signing key is configured", "ledger.key")
+            raise Refusal(Kind.UNAVAILABLE, said("no signing key is configured"), "ledger.key")
         key = load_or_create_key(self._key_file)
         try:
             return await self._ledger.signed_head(key)
         except LedgerBroken as err:
             raise Refusal(
-                Kind.CONFLICT, f"the ledger is broken, no digest signed: {err}", "ledger.broken"
+                Kind.CONFLICT,
+                said("the ledger is broken, no digest signed: {err}", err=err),
+                "ledger.broken",
             ) from err
 
     async def verify(
@@ -140,7 +143,9 @@ class Audit:
             return AuditReport(intact=True, first_break=None, ledger_size=size)
         problem = signature_problem(digest, self._trusted())
         if problem is not None:
-            raise Refusal(Kind.RULE, f"digest: {problem}", "digest.signature", "digest")
+            raise Refusal(
+                Kind.RULE, said("digest: {problem}", problem=problem), "digest.signature", "digest"
+            )
         if digest.tree_size > size:
             detail = (
                 f"the ledger holds {size} events but the digest of {digest.timestamp:%Y-%m-%d} "
@@ -181,21 +186,32 @@ class Audit:
         index = await self._ledger.locate(event_id)
         if index is None:
             raise Refusal(
-                Kind.NOT_FOUND, f"event {event_id} is not in the ledger (yet)", "ledger.unsealed"
+                Kind.NOT_FOUND,
+                said("event {event_id} is not in the ledger (yet)", event_id=event_id),
+                "ledger.unsealed",
             )
         if index >= digest.tree_size:
             raise Refusal(
                 Kind.RULE,
-                f"event {event_id} was sealed after this digest (index {index} of "
-                f"{digest.tree_size}): prove it against a newer digest",
+                said(
+                    "event {event_id} was sealed after this digest (index {index} of "
+                    "{tree_size}): prove it against a newer digest",
+                    event_id=event_id,
+                    index=index,
+                    tree_size=digest.tree_size,
+                ),
                 "ledger.newer",
             )
         leaves = await self._ledger.stored_leaves(digest.tree_size)
         if len(leaves) < digest.tree_size:
             raise Refusal(
                 Kind.CONFLICT,
-                f"the ledger holds {len(leaves)} leaves, fewer than the digest's "
-                f"{digest.tree_size}: run `collab audit verify --digest`",
+                said(
+                    "the ledger holds {n_leaves} leaves, fewer than the digest's {tree_size}: "
+                    "run `collab audit verify --digest`",
+                    n_leaves=len(leaves),
+                    tree_size=digest.tree_size,
+                ),
                 "ledger.broken",
             )
         try:
@@ -203,14 +219,20 @@ class Audit:
         except LookupError as err:
             raise Refusal(
                 Kind.CONFLICT,
-                f"event {event_id} was deleted from the store: run `collab audit verify`",
+                said(
+                    "event {event_id} was deleted from the store: run `collab audit verify`",
+                    event_id=event_id,
+                ),
                 "ledger.broken",
             ) from err
         if merkle.leaf_hash(leaf_input) != leaves[index]:
             raise Refusal(
                 Kind.CONFLICT,
-                f"event {event_id} no longer matches its sealed leaf: run "
-                "`collab audit verify --digest`",
+                said(
+                    "event {event_id} no longer matches its sealed leaf: run `collab audit "
+                    "verify --digest`",
+                    event_id=event_id,
+                ),
                 "ledger.broken",
             )
         path = merkle.inclusion_proof(leaves, index, digest.tree_size)
@@ -237,31 +259,47 @@ def check_proof(proof: InclusionProof, digest: TreeHead) -> dict[str, Any]:
     auditor runs. Returns the event the proof vouches for, as its leaf states it."""
     problem = signature_problem(digest)
     if problem is not None:
-        raise Refusal(Kind.RULE, f"digest: {problem}", "digest.signature", "digest")
+        raise Refusal(
+            Kind.RULE, said("digest: {problem}", problem=problem), "digest.signature", "digest"
+        )
     if proof.tree_size != digest.tree_size:
         raise Refusal(
             Kind.RULE,
-            f"the proof is for a tree of {proof.tree_size}, the digest of {digest.tree_size}",
+            said(
+                "the proof is for a tree of {tree_size}, the digest of {tree_size2}",
+                tree_size=proof.tree_size,
+                tree_size2=digest.tree_size,
+            ),
             "proof.size",
         )
     try:
         leaf_input = base64.b64decode(proof.leaf_input, validate=True)
         path = [bytes.fromhex(h) for h in proof.audit_path]
     except ValueError as err:
-        raise Refusal(Kind.INPUT, f"proof: not a proof ({err})", "proof.format") from err
+        raise Refusal(
+            Kind.INPUT, said("proof: not a proof ({err})", err=err), "proof.format"
+        ) from err
     leaf = merkle.leaf_hash(leaf_input)
     described = _described(leaf_input)
     if described["event"]["event_id"] != proof.event_id:
         raise Refusal(
             Kind.RULE,
-            f"the proof is for event {described['event']['event_id']}, not {proof.event_id}",
+            said(
+                "the proof is for event {described}, not {event_id}",
+                described=described["event"]["event_id"],
+                event_id=proof.event_id,
+            ),
             "proof.invalid",
         )
     if not merkle.verify_inclusion(leaf, proof.leaf_index, proof.tree_size, path, digest.root):
         raise Refusal(
             Kind.RULE,
-            f"the proof does not lead to the digest's root: event {proof.event_id} is not "
-            f"at index {proof.leaf_index} of the signed ledger as stated",
+            said(
+                "the proof does not lead to the digest's root: event {event_id} is not at "
+                "index {leaf_index} of the signed ledger as stated",
+                event_id=proof.event_id,
+                leaf_index=proof.leaf_index,
+            ),
             "proof.invalid",
         )
     return {"verified": True, "key_id": digest.key_id, **described}

@@ -27,6 +27,7 @@ from domain.decider import decide
 from domain.errors import DomainError
 from domain.imports import ImportInput, ImportSource
 from domain.policy import DEFAULT_POLICY
+from domain.said import said
 from domain.state import ProjectState
 from eventstore.postgres import PostgresEventStore
 from identity.people import Person
@@ -194,7 +195,11 @@ class Imports:
                 command = self._command(person, entry, file_sha256)
                 pid = command.project_id
                 if pid in seen:
-                    raise Refusal(Kind.RULE, f"project {pid} is in the file twice", "import.twice")
+                    raise Refusal(
+                        Kind.RULE,
+                        said("project {pid} is in the file twice", pid=pid),
+                        "import.twice",
+                    )
                 seen.add(pid)
                 if await self._already_imported(command):
                     report.unchanged.append(pid)
@@ -212,7 +217,9 @@ class Imports:
     @property
     def projects(self) -> ProjectService:
         if self._projects is None:
-            raise Refusal(Kind.UNAVAILABLE, "no workflow service: projects cannot be created here")
+            raise Refusal(
+                Kind.UNAVAILABLE, said("no workflow service: projects cannot be created here")
+            )
         return self._projects
 
     def _command(self, person: Person, entry: Entry, file_sha256: str) -> ImportProject:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from application.refusals import Kind, Refusal
 from domain.fields import is_person_id
+from domain.said import said
 from identity.people import DirectoryChange, IssuedTokens, PeopleDirectory, Person, PersonRecord
 
 
@@ -20,7 +21,7 @@ class Identities:
     async def by_token(self, token: str) -> Person:
         found = await self._people.authenticate(token.strip())
         if found is None:
-            raise Refusal(Kind.IDENTITY, "unknown or revoked token", "auth")
+            raise Refusal(Kind.IDENTITY, said("unknown or revoked token"), "auth")
         return found
 
     async def by_id(self, person_id: str) -> Person:
@@ -30,8 +31,11 @@ class Identities:
             shown = person_id if is_person_id(person_id) else repr(person_id[:60])
             raise Refusal(
                 Kind.IDENTITY,
-                f"{shown} is not a registered person (or was revoked); "
-                "an operator registers people with `collab users add`",
+                said(
+                    "{shown} is not a registered person (or was revoked); an operator "
+                    "registers people with `collab users add`",
+                    shown=shown,
+                ),
                 "person.unknown",
             )
         return found
@@ -64,7 +68,9 @@ class Directory:
     async def revoke(self, person_id: str, operator: str) -> None:
         if not await self._people.revoke(person_id, operator=operator):
             raise Refusal(
-                Kind.NOT_FOUND, f"person {person_id} not found or already revoked", "person.unknown"
+                Kind.NOT_FOUND,
+                said("person {person_id} not found or already revoked", person_id=person_id),
+                "person.unknown",
             )
 
     async def changes(self, person_id: str | None = None) -> list[DirectoryChange]:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from application.refusals import Kind, Refusal
 from domain.institutes import Institute
 from domain.instruments import InstrumentCode
+from domain.said import said
 from domain.state import Phase
 from readmodels.views import PortfolioFilter, SortKey
 
@@ -54,7 +55,7 @@ class PortfolioQuery(BaseModel):
 
 
 def _bad(name: str, problem: str) -> Refusal:
-    return Refusal(Kind.INPUT, f"{name}: {problem}", "query", name)
+    return Refusal(Kind.INPUT, said("{name}: {problem}", name=name, problem=problem), "query", name)
 
 
 def _choice(name: str, value: str | None, enum: type[E]) -> E | None:

@@ -17,6 +17,7 @@ from domain.actors import OPERATOR as OPERATOR
 from domain.actors import Actor, Role
 from domain.fields import is_project_id
 from domain.open_steps import OpenStep, open_steps
+from domain.said import said
 from domain.state import ProjectState, policy_of
 from eventstore.postgres import PostgresEventStore
 from eventstore.records import ChainBreak
@@ -75,7 +76,7 @@ class PortfolioView:
 def _bad_cursor(err: BadCursor) -> Refusal:
     return Refusal(
         Kind.INPUT,
-        f"cursor: not a cursor of this list ({err}); start again from the first page",
+        said("cursor: not a cursor of this list ({err}); start again from the first page", err=err),
         "query",
         "cursor",
     )
@@ -199,7 +200,7 @@ class Reads:
         nothing else."""
         who = await self._people.calendar_owner(calendar_token)
         if who is None:
-            raise Refusal(Kind.NOT_FOUND, "no such calendar", "auth")
+            raise Refusal(Kind.NOT_FOUND, said("no such calendar"), "auth")
         rows = await deadlines_for(self._store, who.actor, datetime.now(UTC), EVERYTHING)
         return who, rows
 

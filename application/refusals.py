@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from domain.errors import DomainError
 from domain.fields import is_project_id
+from domain.said import said
 
 
 class Kind(StrEnum):
@@ -102,7 +103,9 @@ def project_not_found(project_id: str) -> Refusal:
     """The same answer whether the project does not exist, may not be seen, or the id could
     name none (then shown escaped and cut: it may hold NUL or be long)."""
     shown = project_id if is_project_id(project_id) else repr(project_id[:60])
-    return Refusal(Kind.NOT_FOUND, f"project {shown} not found", "project.unknown")
+    return Refusal(
+        Kind.NOT_FOUND, said("project {shown} not found", shown=shown), "project.unknown"
+    )
 
 
 def _place(part: Any) -> str | int:

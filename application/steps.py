@@ -34,6 +34,7 @@ from domain.decider import decide
 from domain.declarations import Declaration
 from domain.errors import DomainError
 from domain.fields import is_project_id
+from domain.said import from_data, said
 from domain.state import policy_of
 from domain.typed_text import from_text
 from eventstore.postgres import PostgresEventStore
@@ -76,7 +77,11 @@ class Steps:
     ) -> StepResult:
         step = declared.person
         if step is None:
-            raise Refusal(Kind.PERMISSION, f"{declared.name} is taken by the system only", "role")
+            raise Refusal(
+                Kind.PERMISSION,
+                said("{declared_name} is taken by the system only", declared_name=declared.name),
+                "role",
+            )
         try:
             # before anything is looked up for the input: a person who may not take the step
             # learns nothing about the directory or the project from its refusal
@@ -112,7 +117,7 @@ class Steps:
     @property
     def projects(self) -> ProjectService:
         if self._projects is None:
-            raise Refusal(Kind.UNAVAILABLE, "no workflow service: steps cannot be taken here")
+            raise Refusal(Kind.UNAVAILABLE, said("no workflow service: steps cannot be taken here"))
         return self._projects
 
     async def _send(self, project_id: str, command: Command, *, created: bool) -> StepResult:
@@ -123,18 +128,22 @@ class Steps:
         except WorkflowUpdateFailedError as err:
             cause = refusal_of(err.cause)
             if cause is not None and (cause.type or "").startswith(REFUSAL_TYPE):
-                details = [*cause.details, None, None]
+                details = [*cause.details, None, None, None]
                 if not created and details[0] in OUT_OF_SIGHT:
                     # not this person's project: they learn nothing of it, not even that
                     # it exists (a GET of it says 404 too)
                     raise project_not_found(project_id) from err
                 kind = (cause.type or "").removeprefix(REFUSAL_TYPE)
-                raise Refusal.of_kind_name(kind, cause.message, details[0], details[1]) from err
+                # the message with what it takes to say it in French, when the worker sent it
+                message = cause.message if details[2] is None else from_data(details[2])
+                raise Refusal.of_kind_name(kind, message, details[0], details[1]) from err
             message = cause.message if cause is not None else str(err.cause or err)
             raise Refusal(Kind.CONFLICT, message, "concurrency") from err
         except WorkflowAlreadyStartedError as err:  # its workflow has ended: no fresh start
             raise Refusal(
-                Kind.CONFLICT, f"project {project_id} already exists", "project.exists"
+                Kind.CONFLICT,
+                said("project {project_id} already exists", project_id=project_id),
+                "project.exists",
             ) from err
         except RPCError as err:
             raise await self._not_running(project_id, err, command.actor) from err
@@ -148,14 +157,23 @@ class Steps:
                 # its workflow has completed: the project exists, but takes no more steps
                 return Refusal(
                     Kind.TRANSITION,
-                    f"project {project_id} is {await self._final_phase(project_id)}: "
-                    "it takes no more steps",
+                    said(
+                        "project {project_id} is {value}: it takes no more steps",
+                        project_id=project_id,
+                        value=await self._final_phase(project_id),
+                    ),
                     "project.ended",
                 )
             return project_not_found(project_id)
         if err.status is RPCStatusCode.FAILED_PRECONDITION:
-            return Refusal(Kind.TRANSITION, f"project {project_id} has ended", "project.ended")
-        return Refusal(Kind.UNAVAILABLE, f"the workflow service refused: {err.message}")
+            return Refusal(
+                Kind.TRANSITION,
+                said("project {project_id} has ended", project_id=project_id),
+                "project.ended",
+            )
+        return Refusal(
+            Kind.UNAVAILABLE, said("the workflow service refused: {message}", message=err.message)
+        )
 
     async def _final_phase(self, project_id: str) -> str:
         """How the project ended, in words: its workflow's own outcome (the read models may
@@ -165,7 +183,7 @@ class Steps:
             return wording.phase(ProjectOutcome.model_validate(outcome).phase)
         except (WorkflowFailureError, RPCError):  # failed, or no longer kept: the read model
             row = await get_project(self._store, project_id)
-            return wording.phase(row.phase) if row else "ended"
+            return wording.phase(row.phase) if row else said("ended")
 
     async def _reviewer_from_directory(
         self, fields: dict[str, Any], project_id: str | None
@@ -182,7 +200,10 @@ class Steps:
         if found is None or found.role is not Role.REVIEWER:
             raise Refusal(
                 Kind.RULE,
-                f"reviewer_id: {reviewer_id} is not a registered reviewer",
+                said(
+                    "reviewer_id: {reviewer_id} is not a registered reviewer",
+                    reviewer_id=reviewer_id,
+                ),
                 "reviewer.unknown",
                 "reviewer_id",
             )
@@ -208,7 +229,10 @@ class Steps:
         if not first:
             raise Refusal(
                 Kind.RULE,
-                f"successor_project_id: {command.successor_project_id} is not a known project",
+                said(
+                    "successor_project_id: {successor_project_id} is not a known project",
+                    successor_project_id=command.successor_project_id,
+                ),
                 "successor.unknown",
                 "successor_project_id",
             )
@@ -216,8 +240,13 @@ class Steps:
         if instrument != command.successor_instrument:
             raise Refusal(
                 Kind.RULE,
-                f"successor_instrument: {command.successor_project_id} is an "
-                f"{instrument}, not an {command.successor_instrument}",
+                said(
+                    "successor_instrument: {successor_project_id} is an {instrument}, not an "
+                    "{successor_instrument}",
+                    successor_project_id=command.successor_project_id,
+                    instrument=instrument,
+                    successor_instrument=command.successor_instrument,
+                ),
                 "successor.instrument",
                 "successor_instrument",
             )
@@ -228,8 +257,12 @@ def _require_size(command: Command) -> None:
     if size > MAX_COMMAND_BYTES:
         raise Refusal(
             Kind.INPUT,
-            f"input: the step is too large ({size:,} bytes; at most {MAX_COMMAND_BYTES:,}): "
-            "shorten its texts or lists",
+            said(
+                "input: the step is too large ({size:,} bytes; at most "
+                "{MAX_COMMAND_BYTES:,}): shorten its texts or lists",
+                size=size,
+                MAX_COMMAND_BYTES=MAX_COMMAND_BYTES,
+            ),
             "input.size",
             "input",
         )

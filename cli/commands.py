@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from application.catalog import instruments_catalog
+from application.language import in_language, terminal_language
 from application.refusals import Refusal
 from application.service import Application
 from cli.audit import check_proof_offline, run_audit
@@ -73,7 +74,7 @@ def run_offline(args: argparse.Namespace) -> int:
         else:
             show(args, *check_proof_offline(args))
     except Refusal as refusal:
-        raise CliError(refusal.message, REFUSED) from refusal
+        raise CliError(in_language(refusal.message, terminal_language()), REFUSED) from refusal
     return 0
 
 
@@ -99,15 +100,16 @@ async def run(app: Application, args: argparse.Namespace) -> int:
         else:
             obj, text = await run_read(app, args)
     except Refusal as refusal:
+        message = in_language(refusal.message, terminal_language())
         raise CliError(
-            refusal.message,
+            message,
             REFUSED,
             {
                 "refused": {
                     "kind": refusal.kind.value,
                     "rule": refusal.rule,
                     "field": refusal.field,
-                    "message": refusal.message,
+                    "message": message,
                 }
             },
         ) from refusal

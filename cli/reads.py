@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from application.language import deadline_in, terminal_language
 from application.portfolio_query import PortfolioQuery
 from application.reads import OPERATOR
 from application.service import Application
@@ -59,7 +60,8 @@ def portfolio_table(rows: Sequence[ProjectRow]) -> str:
     return "\n".join(lines)
 
 
-def deadlines_table(rows: list[DeadlineRow]) -> str:
+def deadlines_table(rows: list[DeadlineRow], lang: str = "en") -> str:
+    rows = [deadline_in(d, lang) for d in rows]
     lines = [f"{'due':<10} {'project':<16} {'kind':<12} what", "-" * 60]
     lines += [f"{_day(d.due_at):<10} {d.project_id:<16} {d.kind:<12} {d.label}" for d in rows]
     return "\n".join(lines)
@@ -97,12 +99,13 @@ async def run_read(app: Application, args: argparse.Namespace) -> tuple[Any, str
                 "next": page.next,
                 "total": page.total,
             },
-            deadlines_table(page.rows) + _more(len(page.rows), page.total, page.next),
+            deadlines_table(page.rows, terminal_language())
+            + _more(len(page.rows), page.total, page.next),
         )
     if args.command == "status":
         project = await app.reads.project(OPERATOR, args.project)
         due = await app.reads.project_deadlines(OPERATOR, args.project)
-        text = portfolio_table([project]) + "\n\n" + deadlines_table(due)
+        text = portfolio_table([project]) + "\n\n" + deadlines_table(due, terminal_language())
         return {
             "project": ProjectRow.model_validate(project, from_attributes=True).model_dump(
                 mode="json"

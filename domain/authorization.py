@@ -8,6 +8,7 @@ from domain.actors import Actor, Role
 from domain.commands import CommandBase, SubmitApplication, SubmitReview
 from domain.declarations import DECLARED
 from domain.errors import NotPermitted
+from domain.said import said
 from domain.state import ProjectState
 
 # who reads the whole portfolio and may audit the whole store
@@ -18,7 +19,9 @@ AUDITORS = frozenset({Role.AUDITOR, Role.DERCI_OFFICER, Role.INSTITUTE_OFFICER, 
 
 def may_audit(actor: Actor) -> None:
     if actor.role not in AUDITORS:
-        raise NotPermitted("role", f"{actor.role.value} may not audit the whole store")
+        raise NotPermitted(
+            "role", said("{role} may not audit the whole store", role=actor.role.value)
+        )
 
 
 def require_role(command: type[CommandBase], actor: Actor) -> None:
@@ -29,7 +32,13 @@ def require_role(command: type[CommandBase], actor: Actor) -> None:
         allowed = wording.either(wording.a_role(r) for r in sorted(declared.roles))
         raise NotPermitted(
             "role",
-            f"{wording.role(actor.role)} {actor.id} may not {declared.action}; only {allowed} may",
+            said(
+                "{role} {actor_id} may not {action}; only {allowed} may",
+                role=wording.role(actor.role),
+                actor_id=actor.id,
+                action=declared.action,
+                allowed=allowed,
+            ),
         )
 
 
@@ -41,11 +50,19 @@ def authorize(command: CommandBase, state: ProjectState) -> None:
         if app is not None and app.coordinator.id != actor.id:
             raise NotPermitted(
                 "coordinator",
-                f"{actor.id} is not the coordinator of this project "
-                f"(the coordinator is {app.coordinator.id})",
+                said(
+                    "{actor_id} is not the coordinator of this project (the coordinator is "
+                    "{coordinator_id})",
+                    actor_id=actor.id,
+                    coordinator_id=app.coordinator.id,
+                ),
             )
     if isinstance(command, SubmitReview) and actor.id not in state.reviewer_ids():
         raise NotPermitted(
             "reviewer.assigned",
-            f"reviewer {actor.id} is not assigned to project {state.project_id}",
+            said(
+                "reviewer {actor_id} is not assigned to project {project_id}",
+                actor_id=actor.id,
+                project_id=state.project_id,
+            ),
         )

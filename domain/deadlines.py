@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, SkipValidation
 
 from domain import wording
 from domain.calendar import add_months
 from domain.policy import Policy
+from domain.said import Day, Listed, Said, phrase, said
 from domain.state import (
     Phase,
     ProjectState,
@@ -38,19 +39,22 @@ class Deadline(BaseModel):
     kind: DeadlineKind
     ref: str
     due_at: AwareDatetime
-    label: str
+    # a message (domain.said): English as it reads, French from the catalogue
+    label: SkipValidation[str]
 
 
-def _first_tranche(s: ProjectState) -> str:
+def _first_tranche(s: ProjectState) -> Said:
     """What the term's start pays: its first tranche, as the term's plan will split it."""
     assert s.awarded_eur is not None
     years = s.instrument.term_years
     first = split_award(s.awarded_eur, years)[0]
-    return f"term starts; tranche 1 of {years}: {wording.eur(first)}"
+    return said(
+        "term starts; tranche 1 of {years}: {amount}", years=years, amount=wording.eur(first)
+    )
 
 
-def _day(moment: datetime) -> str:
-    return moment.date().isoformat()
+def _day(moment: datetime) -> Day:
+    return wording.day(moment)
 
 
 def open_deadlines(state: ProjectState, policy: Policy | None = None) -> list[Deadline]:
@@ -64,13 +68,18 @@ def open_deadlines(state: ProjectState, policy: Policy | None = None) -> list[De
     out: list[Deadline] = []
     if s.phase is Phase.UNDER_EVALUATION and s.evaluation_deadline is not None:
         missing = [a.reviewer.id for a in s.assignments if not s.reviewed_by(a.reviewer.id)]
-        waiting = f"; awaiting {', '.join(missing)}" if missing else ""
+        # who is late comes after ";": the part the coordinator does not see (readmodels)
+        closes = (
+            said("evaluation closes; awaiting {reviewers}", reviewers=Listed(missing, ","))
+            if missing
+            else said("evaluation closes")
+        )
         out.append(
             Deadline(
                 kind=DeadlineKind.EVALUATION,
                 ref="evaluation",
                 due_at=s.evaluation_deadline,
-                label=f"evaluation closes{waiting}",
+                label=closes,
             )
         )
     if s.phase is Phase.APPROVED and s.next_term_starts_at is not None:
@@ -87,17 +96,26 @@ def open_deadlines(state: ProjectState, policy: Policy | None = None) -> list[De
         for t in term.tranches:
             if t.status in (TrancheStatus.RELEASED, TrancheStatus.FORFEITED):
                 continue
-            state_note = ""
-            if t.status is TrancheStatus.WITHHELD:
-                report = t.awaiting_report_id or "its report"
-                state_note = f" (withheld until report {report} is accepted)"
+            values = {"year": t.year, "of": len(term.tranches), "amount": wording.eur(t.amount_eur)}
+            if t.status is TrancheStatus.WITHHELD and t.awaiting_report_id:
+                label = said(
+                    "tranche {year} of {of}: {amount} (withheld until report {report} is accepted)",
+                    report=t.awaiting_report_id,
+                    **values,
+                )
+            elif t.status is TrancheStatus.WITHHELD:
+                label = said(
+                    "tranche {year} of {of}: {amount} (withheld until its report is accepted)",
+                    **values,
+                )
+            else:
+                label = said("tranche {year} of {of}: {amount}", **values)
             out.append(
                 Deadline(
                     kind=DeadlineKind.TRANCHE,
                     ref=f"term{term.number}-tranche{t.year}",
                     due_at=t.due_at,
-                    label=f"tranche {t.year} of {len(term.tranches)}: "
-                    f"{wording.eur(t.amount_eur)}{state_note}",
+                    label=label,
                 )
             )
         inst = s.instrument
@@ -113,21 +131,25 @@ def open_deadlines(state: ProjectState, policy: Policy | None = None) -> list[De
                     kind=DeadlineKind.RENEWAL,
                     ref=f"term{term.number}-renewal",
                     due_at=term.ends_at,
-                    label=f"renewal request window {_day(opens)} to {_day(term.ends_at)}",
+                    label=said(
+                        "renewal request window {opens} to {closes}",
+                        opens=_day(opens),
+                        closes=_day(term.ends_at),
+                    ),
                 )
             )
-        outlook = "; closure unless renewed"
+        outlook = phrase("term {number} ends; closure unless renewed")
         if s.renewal is not None and s.renewal.term_number == term.number:
             outlook = {
-                RenewalStatus.GRANTED: "; renewed",
-                RenewalStatus.REQUESTED: "; renewal decision pending",
+                RenewalStatus.GRANTED: phrase("term {number} ends; renewed"),
+                RenewalStatus.REQUESTED: phrase("term {number} ends; renewal decision pending"),
             }.get(s.renewal.status, outlook)
         out.append(
             Deadline(
                 kind=DeadlineKind.TERM_END,
                 ref=f"term{term.number}-end",
                 due_at=term.ends_at,
-                label=f"term {term.number} ends{outlook}",
+                label=said(outlook, number=term.number),
             )
         )
     if s.phase in (Phase.ACTIVE, Phase.CLOSED):
@@ -142,8 +164,9 @@ def open_deadlines(state: ProjectState, policy: Policy | None = None) -> list[De
                     kind=DeadlineKind.FINAL_REPORT if final else DeadlineKind.REPORT,
                     ref=r.report_id,
                     due_at=r.due_at,
-                    label=f"report {r.report_id} due"
-                    + (" (rejected: resubmit)" if r.status is ReportStatus.REJECTED else ""),
+                    label=said("report {report} due (rejected: resubmit)", report=r.report_id)
+                    if r.status is ReportStatus.REJECTED
+                    else said("report {report} due", report=r.report_id),
                 )
             )
     out.sort(key=lambda d: (d.due_at, d.kind.value, d.ref))

@@ -17,6 +17,7 @@ from domain.declarations import DECLARED
 from domain.errors import IllegalTransition
 from domain.events import EVENT_ADAPTER, DomainEvent
 from domain.policy import DEFAULT_POLICY, Policy
+from domain.said import said
 from domain.state import Phase, ProjectState
 
 
@@ -33,8 +34,12 @@ def _require_phase(state: ProjectState, command: CommandBase) -> None:
     wanted = wording.either(wording.phase(p.value) for p in declared.phases)
     raise IllegalTransition(
         "phase",
-        f"You cannot {declared.action} now: the project is "
-        f"{wording.phase(state.phase.value)}, not {wanted}",
+        said(
+            "You cannot {action} now: the project is {phase}, not {wanted}",
+            action=declared.action,
+            phase=wording.phase(state.phase.value),
+            wanted=wanted,
+        ),
     )
 
 
@@ -45,7 +50,10 @@ def decide(
     if state.phase is Phase.NEW and not isinstance(command, SubmitApplication | ImportProject):
         raise IllegalTransition(
             "project.unknown",
-            f"You cannot {DECLARED[type(command)].action}: the project does not exist yet",
+            said(
+                "You cannot {action}: the project does not exist yet",
+                action=DECLARED[type(command)].action,
+            ),
         )
     authorize(command, state)
     _require_phase(state, command)

@@ -75,6 +75,7 @@ from domain.inputs import (
 )
 from domain.institutes import Institute
 from domain.policy import Policy
+from domain.said import said
 from domain.state import Phase, ProjectState
 
 Handler = Callable[[Any, ProjectState, Policy], list[handlers.Pending]]
@@ -230,14 +231,14 @@ DECLARATIONS: tuple[Declaration, ...] = (
         frozenset({Role.COORDINATOR, Role.DERCI_OFFICER}),
         None,
         PersonStep("submit", SubmitInput, "/projects", _nothing, from_file=True, created=True),
-        action="submit an application",
+        action=said("submit an application"),
     ),
     Declaration(
         CheckEligibility,
         handlers.check_eligibility,
         OFFICERS | {Role.SYSTEM},
         (Phase.SUBMITTED,),
-        action="check eligibility",
+        action=said("check eligibility"),
     ),
     Declaration(
         AssignReviewer,
@@ -251,7 +252,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             _reviewer_sample,
             cli={"reviewer_id": "--reviewer"},
         ),
-        action="assign a reviewer",
+        action=said("assign a reviewer"),
     ),
     Declaration(
         SubmitReview,
@@ -265,14 +266,14 @@ DECLARATIONS: tuple[Declaration, ...] = (
             _review_sample,
             cli={"scores": "--score"},
         ),
-        action="submit a review",
+        action=said("submit a review"),
     ),
     Declaration(
         RecordReminder,
         handlers.record_reminder,
         frozenset({Role.SYSTEM}),
         None,
-        action="record a reminder",
+        action=said("record a reminder"),
     ),
     Declaration(
         DecideApplication,
@@ -287,28 +288,28 @@ DECLARATIONS: tuple[Declaration, ...] = (
             cli={"awarded_eur": "--amount", "term_starts_at": "--start"},
             verdict=("approve", "reject"),
         ),
-        action="decide the application",
+        action=said("decide the application"),
     ),
     Declaration(
         StartTerm,
         handlers.start_term,
         AUTOMATIC,
         (Phase.APPROVED, Phase.ACTIVE),
-        action="start a term",
+        action=said("start a term"),
     ),
     Declaration(
         ReleaseTranche,
         handlers.release_tranche,
         AUTOMATIC,
         _ACTIVE,
-        action="release a tranche",
+        action=said("release a tranche"),
     ),
     Declaration(
         WithholdTranche,
         handlers.withhold_tranche,
         AUTOMATIC,
         _ACTIVE,
-        action="withhold a tranche",
+        action=said("withhold a tranche"),
     ),
     Declaration(
         SubmitReport,
@@ -322,7 +323,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             _each_report(summary=_SAMPLE),
             cli={"report_id": "report"},
         ),
-        action="submit a report",
+        action=said("submit a report"),
     ),
     Declaration(
         ReviewReport,
@@ -337,7 +338,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             cli={"report_id": "report"},
             verdict=("accept", "reject"),
         ),
-        action="review a report",
+        action=said("review a report"),
     ),
     Declaration(
         RequestRenewal,
@@ -351,7 +352,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             _lowest_request,
             cli={"requested_eur": "--amount"},
         ),
-        action="request a renewal",
+        action=said("request a renewal"),
     ),
     Declaration(
         DecideRenewal,
@@ -366,14 +367,14 @@ DECLARATIONS: tuple[Declaration, ...] = (
             cli={"awarded_eur": "--amount"},
             verdict=("grant", "refuse"),
         ),
-        action="decide the renewal",
+        action=said("decide the renewal"),
     ),
     Declaration(
         CloseProject,
         handlers.close_project,
         AUTOMATIC,
         _ACTIVE,
-        action="close the project",
+        action=said("close the project"),
     ),
     Declaration(
         TerminateProject,
@@ -386,7 +387,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             "/projects/{project_id}/termination",
             _one(reason=_SAMPLE),
         ),
-        action="terminate the project",
+        action=said("terminate the project"),
     ),
     Declaration(
         LinkSuccessor,
@@ -400,7 +401,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             _successor_sample,
             cli={"successor_project_id": "successor"},
         ),
-        action="link a successor project",
+        action=said("link a successor project"),
     ),
 )
 
@@ -420,7 +421,7 @@ _AMENDMENTS: tuple[Declaration, ...] = (
             _budget_samples,
             cli={"awarded_eur": "--amount"},
         ),
-        action="change the budget",
+        action=said("change the budget"),
     ),
     Declaration(
         AddPartnerLab,
@@ -434,7 +435,7 @@ _AMENDMENTS: tuple[Declaration, ...] = (
             _lab_to_add,
             cli={"lab_name": "--name", "lab_country": "--country", "lab_cnrs": "--cnrs"},
         ),
-        action="add a partner lab",
+        action=said("add a partner lab"),
     ),
     Declaration(
         RemovePartnerLab,
@@ -448,7 +449,7 @@ _AMENDMENTS: tuple[Declaration, ...] = (
             _each_lab,
             cli={"lab_name": "--name"},
         ),
-        action="remove a partner lab",
+        action=said("remove a partner lab"),
     ),
     Declaration(
         ReplaceCoordinator,
@@ -467,7 +468,7 @@ _AMENDMENTS: tuple[Declaration, ...] = (
                 "coordinator_lab": "--lab",
             },
         ),
-        action="replace the coordinator",
+        action=said("replace the coordinator"),
     ),
     Declaration(
         ChangeLocation,
@@ -480,7 +481,7 @@ _AMENDMENTS: tuple[Declaration, ...] = (
             f"/projects/{{project_id}}/amendments/{AmendmentKind.LOCATION}",
             _one(location=_SAMPLE, reason=_SAMPLE),
         ),
-        action="change the location",
+        action=said("change the location"),
     ),
     Declaration(
         ExtendTerm,
@@ -493,7 +494,7 @@ _AMENDMENTS: tuple[Declaration, ...] = (
             f"/projects/{{project_id}}/amendments/{AmendmentKind.EXTEND}",
             _one(months=1, reason=_SAMPLE),
         ),
-        action="extend the term",
+        action=said("extend the term"),
     ),
     Declaration(
         SuspendProject,
@@ -506,7 +507,7 @@ _AMENDMENTS: tuple[Declaration, ...] = (
             f"/projects/{{project_id}}/amendments/{AmendmentKind.SUSPEND}",
             _one(reason=_SAMPLE),
         ),
-        action="suspend the project",
+        action=said("suspend the project"),
     ),
     Declaration(
         ResumeProject,
@@ -519,7 +520,7 @@ _AMENDMENTS: tuple[Declaration, ...] = (
             f"/projects/{{project_id}}/amendments/{AmendmentKind.RESUME}",
             _one(reason=_SAMPLE),
         ),
-        action="resume the project",
+        action=said("resume the project"),
     ),
     Declaration(
         RequestAmendment,
@@ -533,7 +534,7 @@ _AMENDMENTS: tuple[Declaration, ...] = (
             _one(amendment=AmendmentKind.EXTEND, details=_SAMPLE, reason=_SAMPLE),
             cli={"amendment": "kind"},
         ),
-        action="request an amendment",
+        action=said("request an amendment"),
     ),
 )
 DECLARATIONS += _AMENDMENTS
@@ -550,7 +551,7 @@ DECLARATIONS += (
             "/projects/{project_id}/contributions",
             _contribution_sample,
         ),
-        action="record a contribution",
+        action=said("record a contribution"),
     ),
 )
 # a whole file at a time, not a person's single step: `collab import` and the officers'
@@ -561,7 +562,7 @@ DECLARATIONS += (
         handlers.import_project,
         frozenset({Role.DERCI_OFFICER}),
         None,  # its handler judges: only a project that does not exist yet
-        action="import a project",
+        action=said("import a project"),
     ),
 )
 

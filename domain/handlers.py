@@ -88,6 +88,7 @@ from domain.institutes import Institute
 from domain.instruments import CATALOG, EntryRoute
 from domain.partner_rules import conflict_of_interest, partner_findings
 from domain.policy import CallWindow, Policy, iea_call_window
+from domain.said import Eur, Listed, Said, said
 from domain.state import (
     FINAL_PHASES,
     Phase,
@@ -117,14 +118,20 @@ def _instant(moment: datetime, other: datetime) -> str:
 def _require_reason(command: CommandBase, to: str) -> None:
     """`to`: what the reason justifies, in words ("reject the application")."""
     if not (command.reason or "").strip():
-        raise RuleViolation("reason.required", f"reason: a reason is required to {to}", "reason")
+        raise RuleViolation(
+            "reason.required", said("reason: a reason is required to {to}", to=to), "reason"
+        )
 
 
 def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) -> list[Pending]:
     if s.phase is not Phase.NEW:
         raise IllegalTransition(
             "project.exists",
-            f"project {s.project_id} already exists (it is {wording.phase(s.phase.value)})",
+            said(
+                "project {project_id} already exists (it is {phase})",
+                project_id=s.project_id,
+                phase=wording.phase(s.phase.value),
+            ),
         )
     app = c.application
     inst = CATALOG[app.instrument]
@@ -132,22 +139,30 @@ def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) ->
     _require_countries(app)
     findings = partner_findings(app)
     if findings:
-        raise RuleViolation("partners", "; ".join(findings), "application.labs")
-    policy.check_amount(inst, app.requested_eur, "requested amount", "application.requested_eur")
+        raise RuleViolation("partners", Listed(findings, ";"), "application.labs")
+    policy.check_amount(
+        inst, app.requested_eur, said("requested amount"), "application.requested_eur"
+    )
     term_starts_at = None
     if inst.entry is EntryRoute.ANNUAL_CALL:
         if c.call is None or not c.call.is_open_at(c.at):
             raise RuleViolation(
                 "call.closed",
-                f"an {inst.code} application is accepted only during DERCI's annual call; "
-                + _when_the_call_opens(c.call, c.at, policy),
+                said(
+                    "an {code} application is accepted only during DERCI's annual call; {when}",
+                    code=inst.code,
+                    when=_when_the_call_opens(c.call, c.at, policy),
+                ),
             )
         term_starts_at = c.call.term_starts_at
     elif c.call is not None:
         raise RuleViolation(
             "entry.direct_contact",
-            f"{inst.code} starts by direct contact with DERCI and the institutes, "
-            "not through a call",
+            said(
+                "{inst_code} starts by direct contact with DERCI and the institutes, not "
+                "through a call",
+                inst_code=inst.code,
+            ),
         )
     return [
         (
@@ -170,17 +185,23 @@ def import_project(c: ImportProject, s: ProjectState, policy: Policy) -> list[Pe
     if s.phase is not Phase.NEW:
         raise IllegalTransition(
             "project.exists",
-            f"project {s.project_id} already exists (it is {wording.phase(s.phase.value)})",
+            said(
+                "project {project_id} already exists (it is {phase})",
+                project_id=s.project_id,
+                phase=wording.phase(s.phase.value),
+            ),
         )
-    _require_reason(c, "import a project")
+    _require_reason(c, said("import a project"))
     app = c.application
     inst = CATALOG[app.instrument]
     _require_plain_text(app)
     _require_countries(app)
     findings = partner_findings(app)
     if findings:
-        raise RuleViolation("partners", "; ".join(findings), "application.labs")
-    policy.check_amount(inst, app.requested_eur, "requested amount", "application.requested_eur")
+        raise RuleViolation("partners", Listed(findings, ";"), "application.labs")
+    policy.check_amount(
+        inst, app.requested_eur, said("requested amount"), "application.requested_eur"
+    )
     past = c.imported
     check_past(app, past, policy, c.at)
     starts_at, years = past.term_starts_at, inst.term_years
@@ -198,7 +219,7 @@ def import_project(c: ImportProject, s: ProjectState, policy: Policy) -> list[Pe
     return [("ProjectImported", data)]
 
 
-def _when_the_call_opens(call: CallWindow | None, at: datetime, policy: Policy) -> str:
+def _when_the_call_opens(call: CallWindow | None, at: datetime, policy: Policy) -> Said:
     """When the call that refused, or the next one by the policy's calendar, is open."""
     if call is not None and at < call.opens_at:
         nxt = call
@@ -207,19 +228,33 @@ def _when_the_call_opens(call: CallWindow | None, at: datetime, policy: Policy) 
         if at > nxt.closes_at or (call is not None and nxt.year <= call.year):
             nxt = iea_call_window(max(at.year, call.year if call else 0) + 1, policy)
     opens, closes = wording.day(nxt.opens_at), wording.day(nxt.closes_at)
-    closed = ""
-    if call is not None and at > call.closes_at:
-        closed = f"call {call.call_id} closed on {wording.day(call.closes_at)}; "
     if nxt.opens_at <= at:  # by the calendar the call is open, but none was announced
-        return f"the {nxt.year} call, from {opens} to {closes}, has not been opened"
-    return f"{closed}the next call opens on {opens} and closes on {closes}"
+        return said(
+            "the {year} call, from {opens} to {closes}, has not been opened",
+            year=nxt.year,
+            opens=opens,
+            closes=closes,
+        )
+    following = said(
+        "the next call opens on {opens} and closes on {closes}", opens=opens, closes=closes
+    )
+    if call is not None and at > call.closes_at:
+        return said(
+            "call {call_id} closed on {closed}; {following}",
+            call_id=call.call_id,
+            closed=wording.day(call.closes_at),
+            following=following,
+        )
+    return following
 
 
 def _require_plain_text(app: Application) -> None:
     for field, text, free in app.texts():
         problem = text_problem(text, free=free)
         if problem is not None:
-            raise RuleViolation("text.character", f"{field}: {problem}", field)
+            raise RuleViolation(
+                "text.character", said("{field}: {problem}", field=field, problem=problem), field
+            )
 
 
 def _require_countries(app: Application) -> None:
@@ -228,20 +263,25 @@ def _require_countries(app: Application) -> None:
         if not is_country(lab.country):
             raise RuleViolation(
                 "country.unknown",
-                f"application.labs.{i}.country: {lab.country} is not a country "
-                "(an ISO 3166-1 alpha-2 code, such as FR or BR)",
+                said(
+                    "application.labs.{i}.country: {country} is not a country (an ISO 3166-1 "
+                    "alpha-2 code, such as FR or BR)",
+                    i=i,
+                    country=lab.country,
+                ),
                 "application.labs",
             )
 
 
 def check_eligibility(c: CheckEligibility, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c, "check eligibility")
+    _require_reason(c, said("check eligibility"))
     assert s.application is not None
-    findings = partner_findings(s.application)
+    # findings are recorded in the event as English text, as every recorded reason is
+    findings: list[str] = [str(f) for f in partner_findings(s.application)]
     try:
-        policy.check_amount(s.instrument, s.application.requested_eur, "requested amount")
+        policy.check_amount(s.instrument, s.application.requested_eur, said("requested amount"))
     except RuleViolation as err:
-        findings.append(err.message)
+        findings.append(str(err.message))
     findings.extend(f for f in c.findings if f.strip())
     if findings:
         return [
@@ -254,10 +294,12 @@ def check_eligibility(c: CheckEligibility, s: ProjectState, policy: Policy) -> l
     return [("EligibilityConfirmed", EligibilityConfirmedData(evaluation_deadline=deadline))]
 
 
-def _submitted(n: int) -> str:
+def _submitted(n: int) -> Said:
     if n == 0:
-        return "none has been submitted"
-    return f"{wording.number(n)} {'has' if n == 1 else 'have'} been submitted"
+        return said("none has been submitted")
+    if n == 1:
+        return said("one has been submitted")
+    return said("{n} have been submitted", n=wording.number(n))
 
 
 def _require_before_deadline(c: CommandBase, s: ProjectState, what: str) -> None:
@@ -265,16 +307,22 @@ def _require_before_deadline(c: CommandBase, s: ProjectState, what: str) -> None
     if c.at > s.evaluation_deadline:
         raise RuleViolation(
             "evaluation.deadline",
-            f"the evaluation deadline {_day(s.evaluation_deadline)} has passed; {what} refused",
+            said(
+                "the evaluation deadline {day} has passed; {what} refused",
+                day=_day(s.evaluation_deadline),
+                what=what,
+            ),
         )
 
 
 def assign_reviewer(c: AssignReviewer, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_before_deadline(c, s, "assignment")
+    _require_before_deadline(c, s, said("assignment"))
     assert s.application is not None
     if c.reviewer.id in s.reviewer_ids():
         raise IllegalTransition(
-            "reviewer.duplicate", f"reviewer {c.reviewer.id} is already assigned", "reviewer_id"
+            "reviewer.duplicate",
+            said("reviewer {reviewer_id} is already assigned", reviewer_id=c.reviewer.id),
+            "reviewer_id",
         )
     coi = conflict_of_interest(s.application, c.reviewer, policy.coi_refuse_partner_country)
     if coi:
@@ -285,9 +333,14 @@ def assign_reviewer(c: AssignReviewer, s: ProjectState, policy: Policy) -> list[
 def submit_review(c: SubmitReview, s: ProjectState, policy: Policy) -> list[Pending]:
     if s.reviewed_by(c.actor.id):
         raise IllegalTransition(
-            "review.duplicate", f"reviewer {c.actor.id} has already reviewed {s.project_id}"
+            "review.duplicate",
+            said(
+                "reviewer {actor_id} has already reviewed {project_id}",
+                actor_id=c.actor.id,
+                project_id=s.project_id,
+            ),
         )
-    _require_before_deadline(c, s, "review")
+    _require_before_deadline(c, s, said("review"))
     policy.check_scores(c.scores)
     data = ReviewSubmittedData(
         reviewer_id=c.actor.id, scores=c.scores, recommendation=c.recommendation
@@ -299,10 +352,16 @@ def record_reminder(c: RecordReminder, s: ProjectState, policy: Policy) -> list[
     if s.phase is Phase.NEW or s.phase in FINAL_PHASES:
         raise IllegalTransition(
             "phase",
-            f"no reminder is sent for project {s.project_id}: it is {wording.phase(s.phase.value)}",
+            said(
+                "no reminder is sent for project {project_id}: it is {phase}",
+                project_id=s.project_id,
+                phase=wording.phase(s.phase.value),
+            ),
         )
     if s.reminder_sent(c.key):
-        raise IllegalTransition("reminder.duplicate", f"reminder {c.key} was already sent")
+        raise IllegalTransition(
+            "reminder.duplicate", said("reminder {key} was already sent", key=c.key)
+        )
     data = ReminderSentData(
         kind=c.reminder, key=c.key, due_at=c.due_at, recipients=c.recipients, subject=c.subject
     )
@@ -310,29 +369,37 @@ def record_reminder(c: RecordReminder, s: ProjectState, policy: Policy) -> list[
 
 
 def decide_application(c: DecideApplication, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c, f"{'approve' if c.approve else 'reject'} the application")
+    _require_reason(
+        c, said("approve the application") if c.approve else said("reject the application")
+    )
     if not c.approve:
         return [("ApplicationRejected", ApplicationRejectedData())]
     if c.awarded_eur is None:
         raise RuleViolation(
-            "awarded_eur.required", "awarded_eur: required to approve", "awarded_eur"
+            "awarded_eur.required", said("awarded_eur: required to approve"), "awarded_eur"
         )
-    policy.check_amount(s.instrument, c.awarded_eur, "awarded amount", "awarded_eur")
+    policy.check_amount(s.instrument, c.awarded_eur, said("awarded amount"), "awarded_eur")
     assert s.application is not None
     policy.check_award(c.awarded_eur, s.application.requested_eur, "awarded_eur")
     if len(s.reviews) < policy.min_reviews_to_approve:
         raise RuleViolation(
             "evaluation.reviews",
-            f"approval needs at least "
-            f"{wording.count(policy.min_reviews_to_approve, 'review')}; "
-            f"{_submitted(len(s.reviews))}",
+            said(
+                "approval needs at least {min_reviews_to_approve}; {submitted}",
+                min_reviews_to_approve=wording.count(policy.min_reviews_to_approve, "review"),
+                submitted=_submitted(len(s.reviews)),
+            ),
         )
     if s.next_term_starts_at is not None:  # fixed by the IEA call
         if c.term_starts_at is not None and c.term_starts_at != s.next_term_starts_at:
             raise RuleViolation(
                 "term_starts_at.fixed",
-                f"term_starts_at: {s.instrument.code} projects of call {s.call_id} start on "
-                f"{_day(s.next_term_starts_at)}",
+                said(
+                    "term_starts_at: {instrument_code} projects of call {call_id} start on {day}",
+                    instrument_code=s.instrument.code,
+                    call_id=s.call_id,
+                    day=_day(s.next_term_starts_at),
+                ),
                 "term_starts_at",
             )
         starts_at = s.next_term_starts_at
@@ -341,8 +408,11 @@ def decide_application(c: DecideApplication, s: ProjectState, policy: Policy) ->
         if starts_at < c.at:
             raise RuleViolation(
                 "term_starts_at.past",
-                f"term_starts_at: {_instant(starts_at, c.at)} is before the decision "
-                f"({_instant(c.at, starts_at)})",
+                said(
+                    "term_starts_at: {instant} is before the decision ({instant2})",
+                    instant=_instant(starts_at, c.at),
+                    instant2=_instant(c.at, starts_at),
+                ),
                 "term_starts_at",
             )
     data = ApplicationApprovedData(awarded_eur=c.awarded_eur, term_starts_at=starts_at)
@@ -373,23 +443,28 @@ def _require_not_suspended(s: ProjectState, what: str) -> None:
     if s.suspended_since is not None:
         raise IllegalTransition(
             "project.suspended",
-            f"the project is suspended since {_day(s.suspended_since)}: {what} once it is resumed",
+            said(
+                "the project is suspended since {day}: {what} once it is resumed",
+                day=_day(s.suspended_since),
+                what=what,
+            ),
         )
 
 
 def start_term(c: StartTerm, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_not_suspended(s, "the next term starts")
+    _require_not_suspended(s, said("the next term starts"))
     if s.phase is Phase.ACTIVE and (
         s.renewal is None or s.renewal.status is not RenewalStatus.GRANTED
     ):
         raise IllegalTransition(
-            "renewal.not_granted", "a new term starts only after a granted renewal"
+            "renewal.not_granted", said("a new term starts only after a granted renewal")
         )
     starts_at = s.next_term_starts_at
     assert starts_at is not None and s.awarded_eur is not None
     if c.at < starts_at:
         raise RuleViolation(
-            "term.not_yet", f"the term starts on {_day(starts_at)}; it is {_day(c.at)}"
+            "term.not_yet",
+            said("the term starts on {day}; it is {day2}", day=_day(starts_at), day2=_day(c.at)),
         )
     number = s.term.number + 1 if s.term else 1
     years = s.instrument.term_years
@@ -410,16 +485,26 @@ def _due_tranche(c: ReleaseTranche | WithholdTranche, s: ProjectState) -> Any:
     if tranche is None:
         raise RuleViolation(
             "tranche.unknown",
-            f"year: term {s.term.number} has tranches for years 1–{len(s.term.tranches)}; "
-            f"got {c.year}",
+            said(
+                "year: term {number} has tranches for years 1–{n_tranches}; got {year}",
+                number=s.term.number,
+                n_tranches=len(s.term.tranches),
+                year=c.year,
+            ),
         )
     if tranche.status is TrancheStatus.RELEASED:
         raise IllegalTransition(
-            "tranche.released", f"tranche {c.year} of term {s.term.number} is already released"
+            "tranche.released",
+            said(
+                "tranche {year} of term {number} is already released",
+                year=c.year,
+                number=s.term.number,
+            ),
         )
     if c.at < tranche.due_at:
         raise RuleViolation(
-            "tranche.not_due", f"tranche {c.year} falls due on {_day(tranche.due_at)}"
+            "tranche.not_due",
+            said("tranche {year} falls due on {day}", year=c.year, day=_day(tranche.due_at)),
         )
     return tranche
 
@@ -434,17 +519,22 @@ def _prerequisite_report(s: ProjectState, year: int) -> str | None:
 
 def release_tranche(c: ReleaseTranche, s: ProjectState, policy: Policy) -> list[Pending]:
     tranche = _due_tranche(c, s)
-    _require_not_suspended(s, f"tranche {c.year} is paid")
+    _require_not_suspended(s, said("tranche {year} is paid", year=c.year))
     assert s.term is not None
     needed = _prerequisite_report(s, c.year)
     if needed is not None:
         report = s.report(needed)
         if report is None or report.status is not ReportStatus.ACCEPTED:
-            status = report.status.value if report else "missing"
+            status = wording.phase(report.status.value) if report else said("missing")
             raise RuleViolation(
                 "tranche.report_required",
-                f"tranche {c.year} is released only after report {needed} is accepted "
-                f"(it is {status})",
+                said(
+                    "tranche {year} is released only after report {needed} is accepted (it is "
+                    "{status})",
+                    year=c.year,
+                    needed=needed,
+                    status=status,
+                ),
             )
     data = TrancheReleasedData(
         term_number=s.term.number, year=c.year, amount_eur=tranche.amount_eur
@@ -454,12 +544,17 @@ def release_tranche(c: ReleaseTranche, s: ProjectState, policy: Policy) -> list[
 
 def withhold_tranche(c: WithholdTranche, s: ProjectState, policy: Policy) -> list[Pending]:
     tranche = _due_tranche(c, s)
-    _require_reason(c, f"withhold tranche {c.year}")
-    _require_not_suspended(s, f"tranche {c.year} is judged")
+    _require_reason(c, said("withhold tranche {year}", year=c.year))
+    _require_not_suspended(s, said("tranche {year} is judged", year=c.year))
     assert s.term is not None
     if tranche.status is TrancheStatus.WITHHELD:
         raise IllegalTransition(
-            "tranche.withheld", f"tranche {c.year} of term {s.term.number} is already withheld"
+            "tranche.withheld",
+            said(
+                "tranche {year} of term {number} is already withheld",
+                year=c.year,
+                number=s.term.number,
+            ),
         )
     needed = _prerequisite_report(s, c.year)
     assert needed is not None  # WithholdTranche.year >= 2
@@ -467,7 +562,11 @@ def withhold_tranche(c: WithholdTranche, s: ProjectState, policy: Policy) -> lis
     if report is not None and report.status is ReportStatus.ACCEPTED:
         raise RuleViolation(
             "tranche.report_accepted",
-            f"report {needed} is accepted: tranche {c.year} must be released, not withheld",
+            said(
+                "report {needed} is accepted: tranche {year} must be released, not withheld",
+                needed=needed,
+                year=c.year,
+            ),
         )
     data = TrancheWithheldData(
         term_number=s.term.number,
@@ -481,10 +580,14 @@ def withhold_tranche(c: WithholdTranche, s: ProjectState, policy: Policy) -> lis
 def _known_report(c: SubmitReport | ReviewReport, s: ProjectState) -> Any:
     report = s.report(c.report_id)
     if report is None:
-        known = ", ".join(r.report_id for r in s.reports) or "none"
+        known = Listed((r.report_id for r in s.reports), ",") if s.reports else said("none")
         raise RuleViolation(
             "report.unknown",
-            f"report_id: unknown report {c.report_id!r}; known: {known}",
+            said(
+                "report_id: unknown report {report_id}; known: {known}",
+                report_id=repr(c.report_id),
+                known=known,
+            ),
             "report_id",
         )
     return report
@@ -494,23 +597,41 @@ def submit_report(c: SubmitReport, s: ProjectState, policy: Policy) -> list[Pend
     report = _known_report(c, s)
     if report.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED):
         raise IllegalTransition(
-            "report.already", f"report {c.report_id} is already {report.status.value}"
+            "report.already",
+            said(
+                "report {report_id} is already {status}",
+                report_id=c.report_id,
+                status=wording.phase(report.status.value),
+            ),
         )
     if c.at < report.opens_at:
         raise RuleViolation(
             "report.too_early",
-            f"report {c.report_id} covers a year that starts on {_day(report.opens_at)}",
+            said(
+                "report {report_id} covers a year that starts on {day}",
+                report_id=c.report_id,
+                day=_day(report.opens_at),
+            ),
         )
     return [("ReportSubmitted", ReportSubmittedData(report_id=c.report_id, summary=c.summary))]
 
 
 def review_report(c: ReviewReport, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c, f"{'accept' if c.accept else 'reject'} report {c.report_id}")
+    _require_reason(
+        c,
+        said("accept report {report_id}", report_id=c.report_id)
+        if c.accept
+        else said("reject report {report_id}", report_id=c.report_id),
+    )
     report = _known_report(c, s)
     if report.status is not ReportStatus.SUBMITTED:
         raise IllegalTransition(
             "report.not_submitted",
-            f"report {c.report_id} is {report.status.value}; only a submitted report is reviewed",
+            said(
+                "report {report_id} is {status}; only a submitted report is reviewed",
+                report_id=c.report_id,
+                status=wording.phase(report.status.value),
+            ),
         )
     if c.accept:
         return [("ReportAccepted", ReportAcceptedData(report_id=c.report_id))]
@@ -523,78 +644,98 @@ def request_renewal(c: RequestRenewal, s: ProjectState, policy: Policy) -> list[
     if not inst.renewable:
         raise RuleViolation(
             "renewal.not_renewable",
-            f"an {inst.code} is not renewable; at its end it may be followed by a "
-            f"successor {inst.successor}",
+            said(
+                "an {inst_code} is not renewable; at its end it may be followed by a "
+                "successor {successor}",
+                inst_code=inst.code,
+                successor=inst.successor,
+            ),
         )
     limit = policy.funding_for(inst.code).max_renewals
     if s.renewals_granted >= limit:
         raise RuleViolation(
             "renewal.limit",
-            f"an {inst.code} may not be renewed under its policy"
+            said("an {code} may not be renewed under its policy", code=inst.code)
             if limit == 0
-            else f"an {inst.code} may be renewed at most {wording.times(limit)}; "
-            f"it has already been renewed {wording.times(s.renewals_granted)}",
+            else said(
+                "an {code} may be renewed at most {limit}; it has already been renewed {done}",
+                code=inst.code,
+                limit=wording.times(limit),
+                done=wording.times(s.renewals_granted),
+            ),
         )
     if s.renewal is not None and s.renewal.term_number == s.term.number:
         raise IllegalTransition(
             "renewal.already",
-            f"renewal of term {s.term.number} is already {s.renewal.status.value}",
+            said(
+                "renewal of term {number} is already {status}",
+                number=s.term.number,
+                status=wording.phase(s.renewal.status.value),
+            ),
         )
     opens = add_months(s.term.ends_at, -policy.renewal_window_months_before_end)
     if not opens <= c.at < s.term.ends_at:
         raise RuleViolation(
             "renewal.window",
-            f"renewal requests for term {s.term.number} are accepted from {_day(opens)} "
-            f"until the term ends on {_day(s.term.ends_at)}; it is {_day(c.at)}",
+            said(
+                "renewal requests for term {number} are accepted from {day} until the "
+                "term ends on {day2}; it is {day3}",
+                number=s.term.number,
+                day=_day(opens),
+                day2=_day(s.term.ends_at),
+                day3=_day(c.at),
+            ),
         )
-    policy.check_amount(inst, c.requested_eur, "requested amount", "requested_eur")
+    policy.check_amount(inst, c.requested_eur, said("requested amount"), "requested_eur")
     data = RenewalRequestedData(term_number=s.term.number, requested_eur=c.requested_eur)
     return [("RenewalRequested", data)]
 
 
 def decide_renewal(c: DecideRenewal, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c, f"{'grant' if c.grant else 'refuse'} the renewal")
+    _require_reason(c, said("grant the renewal") if c.grant else said("refuse the renewal"))
     assert s.term is not None
     if s.renewal is None or s.renewal.status is not RenewalStatus.REQUESTED:
         raise IllegalTransition(
-            "renewal.not_requested", f"no renewal request is pending for term {s.term.number}"
+            "renewal.not_requested",
+            said("no renewal request is pending for term {number}", number=s.term.number),
         )
     # a request made in time may be decided after the term's end: the project waits for it
     if not c.grant:
         return [("RenewalRefused", RenewalRefusedData(term_number=s.term.number))]
     if c.awarded_eur is None:
         raise RuleViolation(
-            "awarded_eur.required", "awarded_eur: required to grant a renewal", "awarded_eur"
+            "awarded_eur.required", said("awarded_eur: required to grant a renewal"), "awarded_eur"
         )
-    policy.check_amount(s.instrument, c.awarded_eur, "awarded amount", "awarded_eur")
+    policy.check_amount(s.instrument, c.awarded_eur, said("awarded amount"), "awarded_eur")
     policy.check_award(c.awarded_eur, s.renewal.requested_eur, "awarded_eur")
     data = RenewalGrantedData(term_number=s.term.number, awarded_eur=c.awarded_eur)
     return [("RenewalGranted", data)]
 
 
 def close_project(c: CloseProject, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c, "close the project")
+    _require_reason(c, said("close the project"))
     _require_not_suspended(s, "it closes")
     assert s.term is not None
     if c.at < s.term.ends_at:
         raise RuleViolation(
-            "term.running", f"term {s.term.number} runs until {_day(s.term.ends_at)}"
+            "term.running",
+            said("term {number} runs until {day}", number=s.term.number, day=_day(s.term.ends_at)),
         )
     if s.renewal is not None and s.renewal.status is RenewalStatus.GRANTED:
         raise IllegalTransition(
-            "renewal.granted", "the renewal is granted: the next term starts instead"
+            "renewal.granted", said("the renewal is granted: the next term starts instead")
         )
     if s.renewal is not None and s.renewal.status is RenewalStatus.REQUESTED:
         raise IllegalTransition(
             "renewal.pending",
-            f"the renewal requested for term {s.term.number} awaits a decision",
+            said("the renewal requested for term {number} awaits a decision", number=s.term.number),
         )
     due = add_months(s.term.ends_at, policy.final_report_due_months_after_end)
     return [*_lapsed_tranches(s), ("ProjectClosed", ProjectClosedData(final_report_due_at=due))]
 
 
 def terminate_project(c: TerminateProject, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c, "terminate the project")
+    _require_reason(c, said("terminate the project"))
     return [("ProjectTerminated", ProjectTerminatedData())]
 
 
@@ -602,29 +743,44 @@ def link_successor(c: LinkSuccessor, s: ProjectState, policy: Policy) -> list[Pe
     inst = s.instrument
     if inst.successor is None:
         raise RuleViolation(
-            "successor.not_allowed", f"{inst.code} is not followed up by a successor instrument"
+            "successor.not_allowed",
+            said("{inst_code} is not followed up by a successor instrument", inst_code=inst.code),
         )
     if c.successor_instrument is not inst.successor:
         raise RuleViolation(
             "successor.instrument",
-            f"successor_instrument: an {inst.code} is followed up by an {inst.successor}; "
-            f"got {c.successor_instrument}",
+            said(
+                "successor_instrument: an {inst_code} is followed up by an {successor}; "
+                "got {successor_instrument}",
+                inst_code=inst.code,
+                successor=inst.successor,
+                successor_instrument=c.successor_instrument,
+            ),
             "successor_instrument",
         )
     if s.successor_project_id is not None:
         raise IllegalTransition(
-            "successor.already", f"successor {s.successor_project_id} is already linked"
+            "successor.already",
+            said(
+                "successor {successor_project_id} is already linked",
+                successor_project_id=s.successor_project_id,
+            ),
         )
     if c.successor_project_id == s.project_id:
         raise RuleViolation(
-            "successor.self", "a project cannot succeed itself", "successor_project_id"
+            "successor.self", said("a project cannot succeed itself"), "successor_project_id"
         )
     closes = successor_link_closes_at(s, policy)
     if closes is not None and c.at > closes:
         raise IllegalTransition(
             "successor.window",
-            f"an {inst.code} may be linked to its successor until {closes.date()} "
-            f"({policy.successor_link_months_after_end} months after its term)",
+            said(
+                "an {inst_code} may be linked to its successor until {date} "
+                "({successor_link_months_after_end} months after its term)",
+                inst_code=inst.code,
+                date=closes.date(),
+                successor_link_months_after_end=policy.successor_link_months_after_end,
+            ),
         )
     data = SuccessorLinkedData(
         successor_project_id=c.successor_project_id, successor_instrument=c.successor_instrument
@@ -645,21 +801,25 @@ def successor_link_closes_at(s: ProjectState, policy: Policy) -> datetime | None
 # --- amendments: what was approved changes, by an officer, with a reason ---------------------
 
 
-def _eur(amount: int) -> str:
-    return f"{amount:,} EUR"
+def _eur(amount: int) -> Eur:
+    return wording.eur(amount)
 
 
 def amend_budget(c: AmendBudget, s: ProjectState, policy: Policy) -> list[Pending]:
     """The current term's budget changes: what is paid stays paid, and the tranches not yet
     paid (planned or withheld) share the rest, as a term's award is split."""
-    _require_reason(c, "change the budget")
+    _require_reason(c, said("change the budget"))
     term = s.term
     assert term is not None
-    policy.check_amount(s.instrument, c.awarded_eur, "awarded amount", "awarded_eur")
+    policy.check_amount(s.instrument, c.awarded_eur, said("awarded amount"), "awarded_eur")
     if c.awarded_eur == term.awarded_eur:
         raise RuleViolation(
             "budget.unchanged",
-            f"awarded_eur: the budget of term {term.number} is already {_eur(term.awarded_eur)}",
+            said(
+                "awarded_eur: the budget of term {number} is already {awarded_eur}",
+                number=term.number,
+                awarded_eur=_eur(term.awarded_eur),
+            ),
             "awarded_eur",
         )
     unpaid = [
@@ -668,15 +828,23 @@ def amend_budget(c: AmendBudget, s: ProjectState, policy: Policy) -> list[Pendin
     if not unpaid:
         raise IllegalTransition(
             "budget.paid",
-            f"every tranche of term {term.number} is paid: its budget can no longer change",
+            said(
+                "every tranche of term {number} is paid: its budget can no longer change",
+                number=term.number,
+            ),
         )
     paid = sum(t.amount_eur for t in term.tranches if t.status is TrancheStatus.RELEASED)
     if c.awarded_eur <= paid:
         raise RuleViolation(
             "budget.below_paid",
-            f"awarded_eur: term {term.number} has already paid {_eur(paid)}; a budget of "
-            f"{_eur(c.awarded_eur)} leaves nothing for its "
-            f"{wording.count(len(unpaid), 'unpaid tranche')}",
+            said(
+                "awarded_eur: term {number} has already paid {paid}; a budget of "
+                "{awarded_eur} leaves nothing for its {n_unpaid}",
+                number=term.number,
+                paid=_eur(paid),
+                awarded_eur=_eur(c.awarded_eur),
+                n_unpaid=wording.count(len(unpaid), "unpaid tranche"),
+            ),
             "awarded_eur",
         )
     amounts = split_award(c.awarded_eur - paid, len(unpaid))
@@ -705,53 +873,75 @@ def _same_name(a: str, b: str) -> bool:
 
 
 def add_partner_lab(c: AddPartnerLab, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c, "add a partner lab")
+    _require_reason(c, said("add a partner lab"))
     app = s.application
     assert app is not None
     if not is_country(c.lab_country):
         raise RuleViolation(
             "country.unknown",
-            f"lab_country: {c.lab_country} is not a country "
-            "(an ISO 3166-1 alpha-2 code, such as FR or BR)",
+            said(
+                "lab_country: {lab_country} is not a country (an ISO 3166-1 alpha-2 code, "
+                "such as FR or BR)",
+                lab_country=c.lab_country,
+            ),
             "lab_country",
         )
     if any(_same_name(lab.name, c.lab_name) for lab in app.labs):
         raise RuleViolation(
             "lab.duplicate",
-            f"lab_name: {c.lab_name} is already a partner lab of {s.project_id}",
+            said(
+                "lab_name: {lab_name} is already a partner lab of {project_id}",
+                lab_name=c.lab_name,
+                project_id=s.project_id,
+            ),
             "lab_name",
         )
     if len(app.labs) >= MAX_LABS:
         raise RuleViolation(
-            "lab.limit", f"lab_name: a project lists at most {MAX_LABS} partner labs", "lab_name"
+            "lab.limit",
+            said("lab_name: a project lists at most {MAX_LABS} partner labs", MAX_LABS=MAX_LABS),
+            "lab_name",
         )
     lab = Lab(name=c.lab_name.strip(), country=c.lab_country, cnrs=c.lab_cnrs)
     findings = _new_findings(app, app.model_copy(update={"labs": (*app.labs, lab)}))
     if findings:
         raise RuleViolation(
             "partners",
-            f"{lab.name} cannot join the {app.instrument.value}: {'; '.join(findings)}",
+            said(
+                "{lab_name} cannot join the {instrument}: {join}",
+                lab_name=lab.name,
+                instrument=app.instrument.value,
+                join=Listed(findings, ";"),
+            ),
             "lab_name",
         )
     return [("PartnerLabAdded", PartnerLabAddedData(lab=lab))]
 
 
 def remove_partner_lab(c: RemovePartnerLab, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c, "remove a partner lab")
+    _require_reason(c, said("remove a partner lab"))
     app = s.application
     assert app is not None
     lab = next((lab for lab in app.labs if _same_name(lab.name, c.lab_name)), None)
     if lab is None:
         raise RuleViolation(
             "lab.unknown",
-            f"lab_name: {c.lab_name} is not a partner lab of {s.project_id}; its partner labs "
-            f"are {wording.every(lab.name for lab in app.labs)}",
+            said(
+                "lab_name: {lab_name} is not a partner lab of {project_id}; its partner "
+                "labs are {items}",
+                lab_name=c.lab_name,
+                project_id=s.project_id,
+                items=wording.every(lab.name for lab in app.labs),
+            ),
             "lab_name",
         )
     if _same_name(lab.name, app.coordinator.lab):
         raise RuleViolation(
             "lab.coordinator",
-            f"lab_name: {lab.name} is the coordinator's lab; replace the coordinator first",
+            said(
+                "lab_name: {lab_name} is the coordinator's lab; replace the coordinator first",
+                lab_name=lab.name,
+            ),
             "lab_name",
         )
     rest = tuple(other for other in app.labs if other is not lab)
@@ -759,28 +949,41 @@ def remove_partner_lab(c: RemovePartnerLab, s: ProjectState, policy: Policy) -> 
     if findings:
         raise RuleViolation(
             "partners",
-            f"{lab.name} cannot leave the {app.instrument.value}: {'; '.join(findings)}",
+            said(
+                "{lab_name} cannot leave the {instrument}: {join}",
+                lab_name=lab.name,
+                instrument=app.instrument.value,
+                join=Listed(findings, ";"),
+            ),
             "lab_name",
         )
     return [("PartnerLabRemoved", PartnerLabRemovedData(lab=lab))]
 
 
 def replace_coordinator(c: ReplaceCoordinator, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c, "replace the coordinator")
+    _require_reason(c, said("replace the coordinator"))
     app = s.application
     assert app is not None
     if c.coordinator_id == app.coordinator.id:
         raise RuleViolation(
             "coordinator.same",
-            f"coordinator_id: {c.coordinator_id} is already the coordinator of {s.project_id}",
+            said(
+                "coordinator_id: {coordinator_id} is already the coordinator of {project_id}",
+                coordinator_id=c.coordinator_id,
+                project_id=s.project_id,
+            ),
             "coordinator_id",
         )
     lab = next((lab for lab in app.cnrs_labs if _same_name(lab.name, c.coordinator_lab)), None)
     if lab is None:
         raise RuleViolation(
             "coordinator.lab",
-            f"coordinator_lab: the coordinator comes from a CNRS lab of the project "
-            f"({wording.every(lab.name for lab in app.cnrs_labs)}); got {c.coordinator_lab}",
+            said(
+                "coordinator_lab: the coordinator comes from a CNRS lab of the project "
+                "({items}); got {coordinator_lab}",
+                items=wording.every(lab.name for lab in app.cnrs_labs),
+                coordinator_lab=c.coordinator_lab,
+            ),
             "coordinator_lab",
         )
     coordinator = Person(
@@ -791,21 +994,25 @@ def replace_coordinator(c: ReplaceCoordinator, s: ProjectState, policy: Policy) 
 
 
 def change_location(c: ChangeLocation, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c, "change the location")
+    _require_reason(c, said("change the location"))
     app = s.application
     assert app is not None
     code = app.instrument.value
     if not s.instrument.partners.location_required:
         raise RuleViolation(
             "location.none",
-            f"an {code} has no identified location: only an IRL's location changes",
+            said("an {code} has no identified location: only an IRL's location changes", code=code),
             "location",
         )
     location = c.location.strip()
     if app.location is not None and _same_name(app.location, location):
         raise RuleViolation(
             "location.unchanged",
-            f"location: the {code} is already located in {app.location}",
+            said(
+                "location: the {code} is already located in {location}",
+                code=code,
+                location=app.location,
+            ),
             "location",
         )
     return [("LocationChanged", LocationChangedData(previous=app.location, location=location))]
@@ -814,35 +1021,46 @@ def change_location(c: ChangeLocation, s: ProjectState, policy: Policy) -> list[
 def extend_term(c: ExtendTerm, s: ProjectState, policy: Policy) -> list[Pending]:
     """The term runs longer without new funding: its end, the renewal window, the
     reminders and the final report follow the new end (all derived from it)."""
-    _require_reason(c, "extend the term")
+    _require_reason(c, said("extend the term"))
     term = s.term
     assert term is not None
     if s.renewal is not None and s.renewal.term_number == term.number:
         raise IllegalTransition(
             "extension.renewal",
-            f"the renewal of term {term.number} is {s.renewal.status.value}: "
-            "the term is no longer extended",
+            said(
+                "the renewal of term {number} is {status}: the term is no longer extended",
+                number=term.number,
+                status=wording.phase(s.renewal.status.value),
+            ),
         )
     if s.suspended_since is None and c.at >= term.ends_at:
         raise IllegalTransition(
-            "extension.ended", f"term {term.number} ended on {_day(term.ends_at)}"
+            "extension.ended",
+            said("term {number} ended on {day}", number=term.number, day=_day(term.ends_at)),
         )
     most = policy.max_extension_months
     if term.extended_months + c.months > most:
+        left = most - term.extended_months
         if most == 0:
-            message = f"months: under its policy, an {s.instrument.code} term is not extended"
+            message = said(
+                "months: under its policy, an {code} term is not extended", code=s.instrument.code
+            )
         elif term.extended_months == 0:
-            message = (
-                f"months: a term may be extended by at most {wording.count(most, 'month')}; "
-                f"got {c.months}"
+            message = said(
+                "months: a term may be extended by at most {most}; got {months}",
+                most=wording.count(most, "month"),
+                months=c.months,
             )
         else:
-            left = most - term.extended_months
-            message = (
-                f"months: a term may be extended by at most {wording.count(most, 'month')} "
-                f"in all; term {term.number} has already been extended by "
-                f"{wording.count(term.extended_months, 'month')}, "
-                + (f"so by {wording.count(left, 'month')} more at most" if left else "so no more")
+            message = said(
+                "months: a term may be extended by at most {most} in all; term {number} has "
+                "already been extended by {done}, {more}",
+                most=wording.count(most, "month"),
+                number=term.number,
+                done=wording.count(term.extended_months, "month"),
+                more=said("so by {left} more at most", left=wording.count(left, "month"))
+                if left
+                else said("so no more"),
             )
         raise RuleViolation("extension.limit", message, "months")
     data = TermExtendedData(
@@ -855,30 +1073,30 @@ def extend_term(c: ExtendTerm, s: ProjectState, policy: Policy) -> list[Pending]
 
 
 def suspend_project(c: SuspendProject, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c, "suspend the project")
+    _require_reason(c, said("suspend the project"))
     assert s.term is not None
     if s.suspended_since is not None:
         raise IllegalTransition(
             "suspension.already",
-            f"the project is already suspended (since {_day(s.suspended_since)})",
+            said("the project is already suspended (since {day})", day=_day(s.suspended_since)),
         )
     return [("ProjectSuspended", ProjectSuspendedData(term_number=s.term.number))]
 
 
 def resume_project(c: ResumeProject, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c, "resume the project")
+    _require_reason(c, said("resume the project"))
     assert s.term is not None
     if s.suspended_since is None:
-        raise IllegalTransition("suspension.none", "the project is not suspended")
+        raise IllegalTransition("suspension.none", said("the project is not suspended"))
     data = ProjectResumedData(term_number=s.term.number, suspended_since=s.suspended_since)
     return [("ProjectResumed", data)]
 
 
 def request_amendment(c: RequestAmendment, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_reason(c, "request an amendment")
+    _require_reason(c, said("request an amendment"))
     if not c.details.strip():
         raise RuleViolation(
-            "details.required", "details: say what the amendment should change", "details"
+            "details.required", said("details: say what the amendment should change"), "details"
         )
     data = AmendmentRequestedData(amendment=c.amendment, details=c.details)
     return [("AmendmentRequested", data)]
@@ -888,28 +1106,39 @@ def record_contribution(c: RecordContribution, s: ProjectState, policy: Policy) 
     """Co-funding beside CNRS's: a CNRS institute's, or a partner institution's of one of
     the project's partner countries, for a year of the project's terms, valued in euros at
     the rate stated (EUR at 1)."""
-    _require_reason(c, "record a contribution")
+    _require_reason(c, said("record a contribution"))
     app = s.application
     assert app is not None
     first, last = _funded_years(s)
     if not first <= c.year <= last:
         raise RuleViolation(
             "contribution.year",
-            f"year: {s.project_id} is funded from {first} to {last}; got {c.year}",
+            said(
+                "year: {project_id} is funded from {first} to {last}; got {year}",
+                project_id=s.project_id,
+                first=first,
+                last=last,
+                year=c.year,
+            ),
             "year",
         )
     if c.source_kind is ContributionSource.INSTITUTE:
         if c.source not in {i.value for i in Institute}:
             raise RuleViolation(
                 "contribution.institute",
-                f"source: a CNRS institute is named by its code "
-                f"({wording.every(i.value for i in Institute)}); got {c.source}",
+                said(
+                    "source: a CNRS institute is named by its code ({items}); got {source}",
+                    items=wording.every(i.value for i in Institute),
+                    source=c.source,
+                ),
                 "source",
             )
         if c.country not in (None, "FR"):
             raise RuleViolation(
                 "contribution.country",
-                f"country: a CNRS institute is in France (FR); got {c.country}",
+                said(
+                    "country: a CNRS institute is in France (FR); got {country}", country=c.country
+                ),
                 "country",
             )
         country = "FR"
@@ -918,38 +1147,56 @@ def record_contribution(c: RecordContribution, s: ProjectState, policy: Policy) 
         if c.country is None or c.country not in partners:
             raise RuleViolation(
                 "contribution.country",
-                f"country: a partner's contribution comes from a partner country of "
-                f"{s.project_id} ({wording.every(partners)}); got {c.country or 'none'}",
+                said(
+                    "country: a partner's contribution comes from a partner country of "
+                    "{project_id} ({partners}); got {value}",
+                    project_id=s.project_id,
+                    partners=wording.every(partners),
+                    value=c.country or "none",
+                ),
                 "country",
             )
         country = c.country
     if not is_currency(c.currency):
         raise RuleViolation(
             "contribution.currency",
-            f"currency: {c.currency} is not a currency (an ISO 4217 code, such as EUR or BRL)",
+            said(
+                "currency: {currency} is not a currency (an ISO 4217 code, such as EUR or BRL)",
+                currency=c.currency,
+            ),
             "currency",
         )
     if c.eur_rate <= 0:
         raise RuleViolation(
-            "contribution.rate", f"eur_rate: a rate is more than 0; got {c.eur_rate}", "eur_rate"
+            "contribution.rate",
+            said("eur_rate: a rate is more than 0; got {eur_rate}", eur_rate=c.eur_rate),
+            "eur_rate",
         )
     if c.currency == "EUR" and c.eur_rate != 1:
         raise RuleViolation(
             "contribution.rate",
-            f"eur_rate: an amount in EUR is at rate 1; got {c.eur_rate}",
+            said("eur_rate: an amount in EUR is at rate 1; got {eur_rate}", eur_rate=c.eur_rate),
             "eur_rate",
         )
     if c.rate_date > c.at.date():
         raise RuleViolation(
             "contribution.rate_date",
-            f"rate_date: a rate is stated as known on a past day; {c.rate_date} is to come",
+            said(
+                "rate_date: a rate is stated as known on a past day; {rate_date} is to come",
+                rate_date=c.rate_date,
+            ),
             "rate_date",
         )
     eur_value = int((c.amount * c.eur_rate).quantize(Decimal(1), ROUND_HALF_UP))
     if eur_value < 1:
         raise RuleViolation(
             "contribution.value",
-            f"eur_rate: {c.amount} {c.currency} at {c.eur_rate} is worth less than 1 EUR",
+            said(
+                "eur_rate: {amount} {currency} at {eur_rate} is worth less than 1 EUR",
+                amount=c.amount,
+                currency=c.currency,
+                eur_rate=c.eur_rate,
+            ),
             "eur_rate",
         )
     data = ContributionRecordedData(

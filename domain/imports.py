@@ -21,6 +21,7 @@ from domain.errors import RuleViolation
 from domain.fields import PersonId, ProjectId, Reason, ReportId, TermStart, annual_report_id
 from domain.instruments import CATALOG
 from domain.policy import Policy
+from domain.said import said
 
 # who may have decided a project the service did not see decided
 DECIDERS = frozenset({Role.INSTITUTE_OFFICER, Role.DERCI_OFFICER})
@@ -64,44 +65,65 @@ def check_past(app: Application, past: ImportedPast, policy: Policy, at: datetim
     inst = app.instrument
     years = CATALOG[inst].term_years
     funding = policy.funding_for(inst)
-    policy.check_amount(CATALOG[inst], past.awarded_eur, "awarded amount", "imported.awarded_eur")
+    policy.check_amount(
+        CATALOG[inst], past.awarded_eur, said("awarded amount"), "imported.awarded_eur"
+    )
     policy.check_award(past.awarded_eur, app.requested_eur, "imported.awarded_eur")
     if past.decided_by.role not in DECIDERS:
         raise RuleViolation(
             "import.decided_by",
-            f"imported.decided_by: a project is decided by {wording.either(sorted(_roles()))}, "
-            f"not by {wording.a_role(past.decided_by.role)}",
+            said(
+                "imported.decided_by: a project is decided by {roles}, not by {role}",
+                roles=wording.either(sorted(_roles())),
+                role=wording.a_role(past.decided_by.role),
+            ),
             "imported.decided_by",
         )
     if past.renewals != past.term_number - 1:
         raise RuleViolation(
             "import.renewals",
-            f"imported.renewals: a project in its term {past.term_number} has been renewed "
-            f"{wording.times(past.term_number - 1)}, not {wording.times(past.renewals)}",
+            said(
+                "imported.renewals: a project in its term {term_number} has been renewed "
+                "{value}, not {renewals}",
+                term_number=past.term_number,
+                value=wording.times(past.term_number - 1),
+                renewals=wording.times(past.renewals),
+            ),
             "imported.renewals",
         )
     if past.renewals > funding.max_renewals:
         limit = (
-            f"may be renewed at most {wording.times(funding.max_renewals)}"
+            said("may be renewed at most {limit}", limit=wording.times(funding.max_renewals))
             if funding.max_renewals and CATALOG[inst].renewable
-            else "is not renewed"
+            else said("is not renewed")
         )
         raise RuleViolation(
-            "renewal.limit", f"imported.renewals: an {inst.value} {limit}", "imported.renewals"
+            "renewal.limit",
+            said("imported.renewals: an {inst} {limit}", inst=inst.value, limit=limit),
+            "imported.renewals",
         )
     if past.term_starts_at > at:
         raise RuleViolation(
             "import.not_started",
-            f"imported.term_starts_at: the term starts on {wording.day(past.term_starts_at)}, "
-            "after the import; bring in running projects only",
+            said(
+                "imported.term_starts_at: the term starts on {term_starts_at}, after the "
+                "import; bring in running projects only",
+                term_starts_at=wording.day(past.term_starts_at),
+            ),
             "imported.term_starts_at",
         )
     due = sum(1 for year in range(1, years + 1) if add_years(past.term_starts_at, year - 1) <= at)
     if past.tranches_released > due:
         raise RuleViolation(
             "import.tranches",
-            f"imported.tranches_released: {past.tranches_released} tranches released, but "
-            f"only {due} of {years} had fallen due by {wording.day(at)}",
+            said(
+                "imported.tranches_released: {tranches_released} tranches released, but "
+                "only {due} of {years} had fallen due by {at}",
+                tranches_released=past.tranches_released,
+                due=due,
+                years=years,
+                at=wording.day(at),
+            ),
             "imported.tranches_released",
         )
     _check_reports(past, years, at)
@@ -116,22 +138,31 @@ def _check_reports(past: ImportedPast, years: int, at: datetime) -> None:
         if year is None:
             raise RuleViolation(
                 "import.reports",
-                f"imported.reports_accepted: {report_id} is not a report of term {term} "
-                f"({', '.join(own)})",
+                said(
+                    "imported.reports_accepted: {report_id} is not a report of term {term} "
+                    "({join})",
+                    report_id=report_id,
+                    term=term,
+                    join=", ".join(own),
+                ),
                 "imported.reports_accepted",
             )
         if report_id in seen:
             raise RuleViolation(
                 "import.reports",
-                f"imported.reports_accepted: {report_id} is listed twice",
+                said("imported.reports_accepted: {report_id} is listed twice", report_id=report_id),
                 "imported.reports_accepted",
             )
         seen.add(report_id)
         if add_years(past.term_starts_at, year - 1) > at:
             raise RuleViolation(
                 "import.reports",
-                f"imported.reports_accepted: {report_id} covers a year that had not begun "
-                f"by {wording.day(at)}",
+                said(
+                    "imported.reports_accepted: {report_id} covers a year that had not begun "
+                    "by {at}",
+                    report_id=report_id,
+                    at=wording.day(at),
+                ),
                 "imported.reports_accepted",
             )
     # tranche n is paid once the report on year n-1 is accepted (domain.handlers)
@@ -140,8 +171,12 @@ def _check_reports(past: ImportedPast, years: int, at: datetime) -> None:
         if needed not in seen:
             raise RuleViolation(
                 "import.reports",
-                f"imported.reports_accepted: tranche {year} was released, so report {needed} "
-                "was accepted; list it",
+                said(
+                    "imported.reports_accepted: tranche {year} was released, so report "
+                    "{needed} was accepted; list it",
+                    year=year,
+                    needed=needed,
+                ),
                 "imported.reports_accepted",
             )
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.errors import RuleViolation
 from domain.instruments import CATALOG, Instrument, InstrumentCode
+from domain.said import Eur, Listed, phrase, said
 
 
 class FundingPolicy(BaseModel):
@@ -62,8 +63,8 @@ _RECORDED_BEFORE_AWARD_RULE = frozenset(
 )
 
 
-def _eur(amount: int) -> str:
-    return f"{amount:,} EUR"
+def _eur(amount: int) -> Eur:
+    return Eur(amount)
 
 
 class Policy(BaseModel):
@@ -117,8 +118,15 @@ class Policy(BaseModel):
         if not rng.funding_min_eur <= amount_eur <= rng.funding_max_eur:
             raise RuleViolation(
                 "funding.range",
-                f"{what} {amount_eur} EUR outside {instrument.code} range "
-                f"{rng.funding_min_eur}–{rng.funding_max_eur}",
+                said(
+                    "{what} {amount_eur} EUR outside {instrument_code} range "
+                    "{funding_min_eur}–{funding_max_eur}",
+                    what=what,
+                    amount_eur=amount_eur,
+                    instrument_code=instrument.code,
+                    funding_min_eur=rng.funding_min_eur,
+                    funding_max_eur=rng.funding_max_eur,
+                ),
                 field,
             )
 
@@ -126,20 +134,32 @@ class Policy(BaseModel):
         if awarded_eur > requested_eur and not self.award_may_exceed_request:
             raise RuleViolation(
                 "award.above_request",
-                f"{field}: the award ({_eur(awarded_eur)}) exceeds the amount requested "
-                f"({_eur(requested_eur)})",
+                said(
+                    "{field}: the award ({awarded_eur}) exceeds the amount requested "
+                    "({requested_eur})",
+                    field=field,
+                    awarded_eur=_eur(awarded_eur),
+                    requested_eur=_eur(requested_eur),
+                ),
                 field,
             )
 
     def check_scores(self, scores: Mapping[str, int]) -> None:
         unknown = [name for name in scores if name not in self.review_criteria]
         if unknown:
-            named = ", ".join(repr(name) for name in unknown)
-            verb = "is not a criterion" if len(unknown) == 1 else "are not criteria"
+            named = Listed((repr(name) for name in unknown), ",")
+            template = (
+                phrase(
+                    "scores: {named} is not a criterion of this review; score {criteria} (1 to 5)"
+                )
+                if len(unknown) == 1
+                else phrase(
+                    "scores: {named} are not criteria of this review; score {criteria} (1 to 5)"
+                )
+            )
             raise RuleViolation(
                 "review.criteria",
-                f"scores: {named} {verb} of this review; "
-                f"score {', '.join(self.review_criteria)} (1 to 5)",
+                said(template, named=named, criteria=Listed(self.review_criteria, ",")),
                 "scores",
             )
 

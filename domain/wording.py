@@ -1,5 +1,5 @@
-"""How refusals put things in words: counts, days, phases and roles as a person says them
-(the API and the CLI speak English; the pages translate the labels they can)."""
+"""How refusals put things in words: counts, days, phases and roles as a person says them.
+Each is a message (domain.said): English as it reads, and French from the catalogue."""
 
 from __future__ import annotations
 
@@ -7,85 +7,103 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from domain.actors import Role
+from domain.said import Day, Eur, Listed, Said, Words, phrase, said
 
-_WORDS = ("none", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _ROLES = {
-    Role.COORDINATOR: "coordinator",
-    Role.REVIEWER: "reviewer",
-    Role.INSTITUTE_OFFICER: "institute officer",
-    Role.DERCI_OFFICER: "DERCI officer",
-    Role.AUDITOR: "auditor",
-    Role.SYSTEM: "system",
+    Role.COORDINATOR: phrase("coordinator"),
+    Role.REVIEWER: phrase("reviewer"),
+    Role.INSTITUTE_OFFICER: phrase("institute officer"),
+    Role.DERCI_OFFICER: phrase("DERCI officer"),
+    Role.AUDITOR: phrase("auditor"),
+    Role.SYSTEM: phrase("system"),
+}
+_A_ROLES = {
+    Role.COORDINATOR: phrase("a coordinator"),
+    Role.REVIEWER: phrase("a reviewer"),
+    Role.INSTITUTE_OFFICER: phrase("an institute officer"),
+    Role.DERCI_OFFICER: phrase("a DERCI officer"),
+    Role.AUDITOR: phrase("an auditor"),
+    Role.SYSTEM: phrase("the system"),
+}
+# the phases (domain.state.Phase) and the statuses of tranches, reports and renewals
+_STATES = {
+    "new": phrase("new"),
+    "submitted": phrase("submitted"),
+    "ineligible": phrase("ineligible"),
+    "under_evaluation": phrase("under evaluation"),
+    "approved": phrase("approved"),
+    "rejected": phrase("rejected"),
+    "active": phrase("active"),
+    "closed": phrase("closed"),
+    "terminated": phrase("terminated"),
+    "planned": phrase("planned"),
+    "released": phrase("released"),
+    "withheld": phrase("withheld"),
+    "forfeited": phrase("forfeited"),
+    "due": phrase("due"),
+    "accepted": phrase("accepted"),
+    "requested": phrase("requested"),
+    "granted": phrase("granted"),
+    "refused": phrase("refused"),
+}
+# what is counted: (one, several)
+_COUNTED = {
+    "review": (phrase("one review"), phrase("{n} reviews")),
+    "month": (phrase("one month"), phrase("{n} months")),
+    "unpaid tranche": (phrase("one unpaid tranche"), phrase("{n} unpaid tranches")),
 }
 
 
-def number(n: int) -> str:
+def number(n: int) -> Words:
     """Small numbers in words (`none` for 0), larger ones in figures."""
-    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
+    return Words(n)
 
 
-def count(n: int, noun: str, plural: str | None = None) -> str:
+def count(n: int, noun: str) -> Said:
     """`one review`, `two reviews`, `12 reviews`."""
-    return f"{number(n)} {noun if n == 1 else plural or noun + 's'}"
+    one, several = _COUNTED[noun]
+    return said(one) if n == 1 else said(several, n=Words(n))
 
 
-def times(n: int) -> str:
+def times(n: int) -> Said:
     """`once`, `twice`, `three times`."""
-    return {1: "once", 2: "twice"}.get(n, f"{number(n)} times")
+    if n == 1:
+        return said("once")
+    if n == 2:
+        return said("twice")
+    return said("{n} times", n=Words(n))
 
 
-def day(moment: datetime) -> str:
+def day(moment: datetime) -> Day:
     """`1 June 2027`: the month named, whatever the host's locale."""
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+    return Day(moment)
 
 
-def phase(value: str) -> str:
-    """A phase as the pages say it: `under_evaluation` is `under evaluation`."""
-    return value.replace("_", " ")
+def phase(value: str) -> Said:
+    """A phase or a status as the pages say it: `under_evaluation` is `under evaluation`."""
+    template = _STATES.get(value)
+    return said(template) if template else Said(value.replace("_", " "), {})
 
 
-def role(value: Role) -> str:
-    return _ROLES[value]
+def role(value: Role) -> Said:
+    return said(_ROLES[value])
 
 
-def a_role(value: Role) -> str:
+def a_role(value: Role) -> Said:
     """`a coordinator`, `an institute officer`, `the system`."""
-    if value is Role.SYSTEM:
-        return "the system"
-    words = _ROLES[value]
-    return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
+    return said(_A_ROLES[value])
 
 
-def either(items: Iterable[str]) -> str:
+def either(items: Iterable[str]) -> Listed:
     """`a`, `a or b`, `a, b or c`."""
-    listed = list(items)
-    if len(listed) < 2:
-        return "".join(listed)
-    return f"{', '.join(listed[:-1])} or {listed[-1]}"
+    return Listed(items, "or")
 
 
-def eur(amount: int) -> str:
-    """`12,000 EUR`: an amount as English prose writes it (the pages format by language)."""
-    return f"{amount:,} EUR"
+def eur(amount: int) -> Eur:
+    """`12,000 EUR`: an amount as English prose writes it, and French as French does."""
+    return Eur(amount)
 
 
-def every(items: Iterable[str]) -> str:
+def every(items: Iterable[str]) -> Listed:
     """`a`, `a and b`, `a, b and c`."""
-    listed = list(items)
-    if len(listed) < 2:
-        return "".join(listed)
-    return f"{', '.join(listed[:-1])} and {listed[-1]}"
+    return Listed(items, "and")

@@ -31,6 +31,7 @@ from pydantic_core import to_json
 from domain.deadlines import open_deadlines
 from domain.events import EVENT_ADAPTER, DomainEvent, ReminderSent
 from domain.evolve import fold
+from domain.said import as_data
 from domain.state import ProjectState, TrancheStatus
 from eventstore.event_records import from_record
 from eventstore.migrations import migrate
@@ -359,12 +360,12 @@ class Projector:
             # each project's by its own policy (recorded in its state), as its workflow
             # decides: a policy changed since shows only in projects started under it
             deadlines = [
-                (s.project_id, d.kind.value, d.ref, d.due_at, d.label)
+                (s.project_id, d.kind.value, d.ref, d.due_at, d.label, json.dumps(as_data(d.label)))
                 for s in touched
                 for d in open_deadlines(s)
             ]
             if deadlines:
-                await conn.execute(_INSERT_DEADLINES, *_columns(deadlines, 5))
+                await conn.execute(_INSERT_DEADLINES, *_columns(deadlines, 6))
             last = batch.page.after
             await conn.execute(
                 _INSERT_DECISIONS,
@@ -462,8 +463,10 @@ ON CONFLICT (project_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLU
 """
 
 _INSERT_DEADLINES = """
-INSERT INTO deadlines (project_id, kind, ref, due_at, label)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
+INSERT INTO deadlines (project_id, kind, ref, due_at, label, label_said)
+SELECT p, k, r, d, l, w::jsonb
+FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
+    AS u(p, k, r, d, l, w)
 """
 
 # Decisions are the batch's events that carry a reason, as recorded: copied from `events`

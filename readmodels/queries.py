@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from eventstore.postgres import PostgresEventStore
 
@@ -50,10 +50,13 @@ class ProjectRow(_Row):
 
 class DeadlineRow(_Row):
     project_id: str
+    title: str | None = None  # the project's
     kind: str
     ref: str
     due_at: datetime
-    label: str
+    label: str  # in English; application.language says it in the reader's language
+    # the label as a message (domain.said's data); None for a row projected before it
+    label_said: Any = Field(default=None, exclude=True)
 
 
 class ActorOut(_Row):

@@ -226,9 +226,12 @@ async def project_state_json(store: PostgresEventStore, project_id: str) -> dict
 
 # $1-$3 who is asking, $4 the horizon, $5 one project or all
 _DEADLINES = f"""
-        SELECT d.project_id, d.kind, d.ref, d.due_at,
+        SELECT d.project_id, p.title, d.kind, d.ref, d.due_at,
                CASE WHEN d.kind = 'evaluation' AND NOT $2 = ANY($3::text[])
-                    THEN split_part(d.label, ';', 1) ELSE d.label END AS label
+                    THEN split_part(d.label, ';', 1) ELSE d.label END AS label,
+               CASE WHEN d.kind = 'evaluation' AND NOT $2 = ANY($3::text[])
+                    THEN '{{"said": "evaluation closes"}}'::jsonb ELSE d.label_said END
+                   AS label_said
         FROM deadlines d JOIN portfolio p USING (project_id)
         WHERE {_VISIBLE}
           AND d.due_at <= $4

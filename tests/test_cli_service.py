@@ -58,6 +58,10 @@ class Service:
         }
         self.env.pop("COLLAB_DATABASE_URL", None)
         self.env.pop("COLLAB_TEMPORAL_ADDRESS", None)
+        # the CLI speaks the terminal's language: these tests read its English
+        for name in ("LC_ALL", "LC_MESSAGES"):
+            self.env.pop(name, None)
+        self.env["LANG"] = "C.UTF-8"
         self.proc: subprocess.Popen[str] | None = None
         self.banner: list[str] = []
         self.log = data_dir / "collab-up.log"  # its stderr: what to read when it fails
@@ -651,6 +655,17 @@ def test_co_funding_through_the_cli_in_a_french_officers_words(service, tmp_path
     assert line == (
         f"collab: country: a partner's contribution comes from a partner country of {pid}-1 "
         "(BR); got JP"
+    )
+    # in a French terminal, in French
+    french = subprocess.run(
+        [COLLAB, *contribution, "--country", "JP"],
+        env={**service.env, "LANG": "fr_FR.UTF-8"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert french.returncode == 1
+    assert french.stderr.strip() == (
+        "collab: country\u00a0: la contribution d'un partenaire vient d'un pays partenaire de "
+        f"{pid}-1 (BR)\u00a0; reçu JP"
     )
     done = service.ok(*contribution, "--country", "BR")
     assert done["events"] == ["ContributionRecorded"]

@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import URL
 
 from application.portfolio_query import PortfolioQuery
+from application.language import deadline_in, in_language
 from application.reads import ProjectView
 from application.refusals import HTTP_STATUS, Refusal
 from application.service import Application
@@ -35,6 +36,7 @@ from domain.state import Phase
 from identity.people import Person
 from identity.sessions import WebSession
 from readmodels.views import PortfolioRow, SortKey
+from readmodels.queries import DeadlineRow
 from web.forms import FORMS, FormErrors, field_of, typed_fields
 from web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
 from web.identity import SESSION_COOKIE, SESSION_SECONDS, SessionCookie, SignIn
@@ -214,6 +216,17 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
                 "lang_links": {
                     code: str(here.include_query_params(lang=code)) for code in LANGUAGES
                 },
+        # refusals in the reader's language (application.language): the messages beside the
+        # fields, and a page's refusal
+        if isinstance(context.get("errors"), dict):
+            context["errors"] = {k: in_language(v, lang) for k, v in context["errors"].items()}
+        if isinstance(context.get("refusal"), str):
+            context["refusal"] = in_language(context["refusal"], lang)
+        for key in ("deadlines", "rows"):  # a project's, and the deadlines page's
+            if isinstance(context.get(key), list):
+                context[key] = [
+                    deadline_in(d, lang) if isinstance(d, DeadlineRow) else d for d in context[key]
+                ]
                 **context,
             },
             status_code=status,

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import DomainEvent, ReminderSent, TermStarted
     from domain.evolve import evolve
     from domain.handlers import successor_link_closes_at
+    from domain.said import as_data
     from domain.state import Phase, ProjectState
     from workflows.messages import (
         REFUSAL_TYPE,
@@ -71,8 +72,14 @@ _VALIDATION_ID = UUID(int=0)  # validators must not draw from workflow.uuid4()
 
 def _refusal(err: DomainError) -> ApplicationError:
     # the application layer reads the kind from the type, the rule and field from details
+    # and the message as data, so that it can be said in the asker's language (domain.said)
     return ApplicationError(
-        err.message, err.rule, err.field, type=f"{REFUSAL_TYPE}{err.kind}", non_retryable=True
+        err.message,
+        err.rule,
+        err.field,
+        as_data(err.message),
+        type=f"{REFUSAL_TYPE}{err.kind}",
+        non_retryable=True,
     )
 
 

@@ -446,3 +446,53 @@ async def test_an_ended_project_out_of_sight_is_not_found_on_its_steps(api, ts_e
     assert r.json()["detail"]["message"] == f"project {pid} is rejected: it takes no more steps"
     r = await api.post("other_coordinator", f"/projects/{pid}/renewal", renewal)
     assert r.status_code == 404 and r.json()["detail"]["message"] == f"project {pid} not found"
+
+
+async def test_a_refusal_is_said_in_the_language_the_request_asks_for(api, ts_env):
+    """A rule's refusal from the running workflow, and a role's from the application layer:
+    in French for Accept-Language: fr (the rule and field stay as programs read them),
+    English otherwise; nothing recorded either way."""
+    pid = await active(api, ts_env)
+    path = f"/projects/{pid}/amendments/budget"
+    body = {"awarded_eur": 60000, "reason": "same"}
+    french = {**api.as_("institute_officer"), "Accept-Language": "fr-FR,fr;q=0.9"}
+    r = await api.http.post(path, json=body, headers=french)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == {
+        "message": "awarded_eur\u00a0: le budget de la période 1 est déjà de 60\u202f000\u00a0EUR",
+        "rule": "budget.unchanged",
+        "field": "awarded_eur",
+    }
+    english = await api.post("institute_officer", path, body)
+    assert english.json()["detail"] == {
+        **r.json()["detail"],
+        "message": "awarded_eur: the budget of term 1 is already 60,000 EUR",
+    }
+    french_coordinator = {**api.as_("coordinator"), "Accept-Language": "fr"}
+    r = await api.http.post(
+        f"/projects/{pid}/termination", json={"reason": "x"}, headers=french_coordinator
+    )
+    assert r.status_code == 403, r.text
+    assert r.json()["detail"]["message"].startswith("coordinateur·rice ")
+    assert r.json()["detail"]["message"].endswith(
+        "ne peut pas mettre fin au projet\u00a0; seul·e un·e chargé·e de mission DERCI le peut"
+    )
+    history = (await api.get("auditor", f"/projects/{pid}/history")).json()["events"]
+    assert not [e for e in history if e["type"] in ("BudgetAmended", "ProjectTerminated")]
+
+
+async def test_deadlines_read_in_the_askers_language_with_the_projects_title(api, ts_env):
+    pid = await active(api, ts_env)  # an IRP of 60,000 EUR: five tranches of 12,000
+    english = (await api.get("institute_officer", f"/projects/{pid}")).json()["deadlines"]
+    tranche = next(d for d in english if d["kind"] == "tranche")
+    assert tranche["label"] == "tranche 2 of 5: 12,000 EUR"
+    assert tranche["title"] == APP["title"]
+    await api.caught_up()
+    french = {**api.as_("institute_officer"), "Accept-Language": "fr"}
+    r = await api.http.get(f"/projects/{pid}", headers=french)
+    labels = {d["ref"]: d["label"] for d in r.json()["deadlines"]}
+    assert labels[tranche["ref"]] == "tranche 2 sur 5\u00a0: 12\u202f000\u00a0EUR"
+    assert labels["term1-end"] == "fin de la période 1\u00a0; clôture sauf renouvellement"
+    r = await api.http.get("/deadlines", params={"within_days": 3650}, headers=french)
+    mine = [d for d in r.json()["deadlines"] if d["project_id"] == pid]
+    assert {d["label"] for d in mine} >= set(labels.values()) - {""}

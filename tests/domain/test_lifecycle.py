@@ -219,7 +219,7 @@ def test_open_deadlines_follow_the_life():
     assert active[0].kind is DeadlineKind.REPORT and active[0].ref == "term1-year1"
     assert active[0].due_at == utc(2027, 6, 1) - timedelta(days=30)
     renewal = next(d for d in active if d.kind is DeadlineKind.RENEWAL)
-    assert renewal.label == "renewal request window 2030-06-01 to 2031-06-01"
+    assert renewal.label == "renewal request window 1 June 2030 to 1 June 2031"
     finish(life)
     assert open_deadlines(life.state, DEFAULT_POLICY) == []
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from domain import wording
 from domain.calendar import add_months
 from domain.commands import RequestRenewal
 from domain.deadlines import DeadlineKind, open_deadlines
@@ -89,8 +90,8 @@ def test_deadlines_follow_the_projects_own_policy():
     default = active_irp("P-3")
     short = active_irp("P-4", SHORT_WINDOW)
     # the renewal window its workflow applies, not DEFAULT_POLICY's
-    assert renewal_label(default.state) == "renewal request window 2030-06-01 to 2031-06-01"
-    assert renewal_label(short.state) == "renewal request window 2030-12-01 to 2031-06-01"
+    assert renewal_label(default.state) == "renewal request window 1 June 2030 to 1 June 2031"
+    assert renewal_label(short.state) == "renewal request window 1 December 2030 to 1 June 2031"
     assert renewal_label(short.state, DEFAULT_POLICY) != renewal_label(short.state)
     # reports due as its policy set them when the term started
     [report] = [d for d in open_deadlines(short.state) if d.ref == "term1-year1"]
@@ -110,7 +111,7 @@ def test_the_window_shown_is_the_one_the_workflow_accepts():
     life = active_irp("P-6", SHORT_WINDOW)
     life.report_on_time(utc(2030, 11, 1))
     opens = add_months(TERM_ENDS, -SHORT_WINDOW.renewal_window_months_before_end)
-    assert renewal_label(life.state) == f"renewal request window {opens.date()} to 2031-06-01"
+    assert renewal_label(life.state) == f"renewal request window {wording.day(opens)} to 1 June 2031"
 
     def request(at):  # as the workflow decides it: with the policy it was started with
         command = RequestRenewal(
@@ -130,7 +131,7 @@ def test_an_event_recorded_before_policies_were_recorded_reads_as_the_default():
     state = fold([old, *life.events[1:]])
     assert state.policy is None and policy_of(state) is DEFAULT_POLICY
     assert open_deadlines(state) == open_deadlines(life.state)
-    assert renewal_label(state) == "renewal request window 2030-06-01 to 2031-06-01"
+    assert renewal_label(state) == "renewal request window 1 June 2030 to 1 June 2031"
     # a state stored before (read models, a workflow input) has no policy key either
     stored = state.model_dump(mode="json")
     stored.pop("policy")

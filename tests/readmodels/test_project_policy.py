@@ -19,8 +19,8 @@ from tests.domain.life import Life
 from tests.domain.test_project_policy import NO_IRP_RENEWAL, SHORT_WINDOW, active_irp
 from tests.readmodels.test_projector import snapshot
 
-DEFAULT_WINDOW = "renewal request window 2030-06-01 to 2031-06-01"
-SHORT = "renewal request window 2030-12-01 to 2031-06-01"
+DEFAULT_WINDOW = "renewal request window 1 June 2030 to 1 June 2031"
+SHORT = "renewal request window 1 December 2030 to 1 June 2031"
 
 
 @pytest.fixture
