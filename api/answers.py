@@ -19,6 +19,7 @@ from domain.deadlines import DeadlineKind
 from domain.institutes import Institute
 from domain.instruments import EntryRoute, InstrumentCode, PartnerRules
 from domain.state import Phase
+from readmodels.forecast import ForecastRow
 from readmodels.queries import ActorOut, DeadlineRow, HistoryEntry
 from readmodels.views import PortfolioRow, SortKey
 
@@ -62,6 +63,12 @@ class DeadlinesPage(BaseModel):
     deadlines: list[DeadlineOut]
     next: str | None = Field(description="the cursor of the following page; null on the last")
     total: int = Field(description="deadlines in the whole list, every page")
+
+
+class ForecastAnswer(BaseModel):
+    """The money ahead, one row per year, instrument and institute (GET /forecast)."""
+
+    rows: list[ForecastRow]
 
 
 class ProjectAnswer(BaseModel):

@@ -23,6 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.answers import (
     CURSOR_PATTERN,
     DeadlinesPage,
+    ForecastAnswer,
     HistoryOut,
     InstrumentOut,
     PortfolioFilters,
@@ -36,6 +37,7 @@ from api.refusals import http_error, in_askers_language, malformed_request, resp
 from application.audit import AuditReport
 from application.catalog import instruments_catalog
 from application.language import deadline_in, pick
+from application.reads import MAX_FORECAST_YEARS
 from application.refusals import Kind, Refusal
 from application.service import Application
 from domain.declarations import PERSON_STEPS, Declaration
@@ -235,6 +237,27 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
         lang = pick(request.headers.get("accept-language"))
         rows = [deadline_in(d, lang) for d in page.rows]
         return {"deadlines": rows, "next": page.next, "total": page.total}
+
+    @fastapi.get(
+        "/forecast",
+        tags=["questions"],
+        response_model=ForecastAnswer,
+        responses=responses(401, 403, 404, 422),
+    )
+    async def forecast(
+        who: Me,
+        first_year: Annotated[int | None, Query(alias="from", ge=2000, le=2100)] = None,
+        years: Annotated[int, Query(ge=1, le=MAX_FORECAST_YEARS)] = 5,
+        project: Annotated[str | None, Query(pattern=PROJECT_ID_PATTERN)] = None,
+        after: After = None,
+    ) -> Any:
+        """The money ahead for each calendar year from `from` (this year by default), by
+        instrument and institute: paid, scheduled, withheld (waiting for a report), at risk
+        (its report overdue) and what pending renewals would add; CNRS funding and
+        co-funding apart. `project`: one project only."""
+        start = first_year or datetime.now(UTC).year
+        rows = await _answer(app.reads.forecast(who.actor, start, years, project, after))
+        return {"rows": rows}
 
     @fastapi.get("/audit/verify", tags=["questions"], responses=responses(401, 403, 503))
     async def audit_verify(who: Me) -> AuditReport:

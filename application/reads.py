@@ -22,6 +22,7 @@ from domain.state import ProjectState, policy_of
 from eventstore.postgres import PostgresEventStore
 from eventstore.records import ChainBreak
 from identity.people import PeopleDirectory, Person
+from readmodels.forecast import ForecastRow, forecast
 from readmodels.freshness import reflects
 from readmodels.history_views import history_for
 from readmodels.paging import BadCursor, Page
@@ -82,6 +83,10 @@ def _bad_cursor(err: BadCursor) -> Refusal:
     )
 
 
+# a forecast looks this many years ahead at most (two IRL terms)
+MAX_FORECAST_YEARS = 10
+
+
 class Reads:
     def __init__(self, store: PostgresEventStore, people: PeopleDirectory) -> None:
         self._store = store
@@ -126,6 +131,34 @@ class Reads:
     async def charts(self, viewer: Actor, query: PortfolioQuery) -> Charts:
         """The charts of the whole list (every page)."""
         return await charts_for(self._store, viewer, query.to_filter())
+
+    async def forecast(
+        self,
+        viewer: Actor,
+        first_year: int,
+        years: int,
+        project_id: str | None = None,
+        after: int | None = None,
+    ) -> list[ForecastRow]:
+        """The money ahead, year by year from `first_year`, over the projects this person
+        sees (`project_id`: one of them, refused as not found if it is not theirs)."""
+        if viewer.role is Role.REVIEWER:  # a reviewer judges projects, not their money
+            raise Refusal(
+                Kind.PERMISSION, said("a reviewer has no forecast to read"), "role", None
+            )
+        if not 1 <= years <= MAX_FORECAST_YEARS:
+            raise Refusal(
+                Kind.INPUT,
+                said("years: from 1 to {most}; got {years}", most=MAX_FORECAST_YEARS, years=years),
+                "query",
+                "years",
+            )
+        if project_id is not None:
+            await self.project(viewer, project_id, after)  # not theirs: not found
+        else:
+            await self.settle(after)
+        last = first_year + years - 1
+        return await forecast(self._store, viewer, first_year, last, datetime.now(UTC), project_id)
 
     async def project(
         self, viewer: Actor, project_id: str, after: int | None = None

@@ -7,7 +7,7 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from application.language import deadline_in, terminal_language
@@ -15,6 +15,7 @@ from application.portfolio_query import PortfolioQuery
 from application.reads import OPERATOR
 from application.service import Application
 from cli.errors import USAGE, CliError
+from readmodels.forecast import ForecastRow
 from readmodels.queries import DeadlineRow, ProjectRow
 
 _DURATION = re.compile(r"^(\d+)([dwy])$")
@@ -67,6 +68,21 @@ def deadlines_table(rows: list[DeadlineRow], lang: str = "en") -> str:
     return "\n".join(lines)
 
 
+def forecast_table(rows: Sequence[ForecastRow]) -> str:
+    head = (
+        f"{'year':<5} {'instr':<5} {'institute':<9} {'paid':>9} {'scheduled':>9} "
+        f"{'withheld':>9} {'at risk':>9} {'renewals':>9} {'co-fund':>9}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(
+            f"{r.year:<5} {r.instrument:<5} {r.institute or '-':<9} {_eur(r.paid_eur):>9} "
+            f"{_eur(r.scheduled_eur):>9} {_eur(r.withheld_eur):>9} {_eur(r.at_risk_eur):>9} "
+            f"{_eur(r.renewals_pending_eur):>9} {_eur(r.cofunding_eur):>9}"
+        )
+    return "\n".join(lines)
+
+
 def _more(shown: int, total: int, following: str | None) -> str:
     if following is None:
         return ""
@@ -89,6 +105,10 @@ async def run_read(app: Application, args: argparse.Namespace) -> tuple[Any, str
             "next": shown.next,
             "total": total,
         }, portfolio_table(rows) + _more(len(rows), total, shown.next)
+    if args.command == "forecast":
+        first = args.first_year or datetime.now(UTC).year
+        ahead = await app.reads.forecast(OPERATOR, first, args.years, args.project)
+        return {"rows": [r.model_dump(mode="json") for r in ahead]}, forecast_table(ahead)
     if args.command == "deadlines":
         within = parse_within(args.within)
         page = await app.reads.deadlines(OPERATOR, within, limit=args.limit, cursor=args.cursor)

@@ -28,11 +28,13 @@ import asyncpg
 import structlog
 from pydantic_core import to_json
 
+from domain.calendar import add_years
 from domain.deadlines import open_deadlines
 from domain.events import EVENT_ADAPTER, DomainEvent, ReminderSent
 from domain.evolve import fold
+from domain.forecast import forecast_lines
 from domain.said import as_data
-from domain.state import ProjectState, TrancheStatus
+from domain.state import Phase, ProjectState, TrancheStatus
 from eventstore.event_records import from_record
 from eventstore.migrations import migrate
 from eventstore.postgres import PostgresEventStore
@@ -289,6 +291,7 @@ class Projector:
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
             for table in (
                 "decisions",
+                "forecast",
                 "releases",
                 "awards",
                 "deadlines",
@@ -366,6 +369,20 @@ class Projector:
             ]
             if deadlines:
                 await conn.execute(_INSERT_DEADLINES, *_columns(deadlines, 6))
+            await conn.execute("DELETE FROM forecast WHERE project_id = ANY($1)", project_ids)
+            ahead = [
+                (
+                    s.project_id, s.application.instrument.value,
+                    s.application.institute.value if s.application.institute else None,
+                    line.year, line.kind.value, line.amount_eur, line.report_id,
+                    line.report_due_at,
+                )
+                for s in touched
+                if s.application is not None
+                for line in forecast_lines(s)
+            ]  # fmt: skip
+            if ahead:
+                await conn.execute(_INSERT_FORECAST, *_columns(ahead, 8))
             last = batch.page.after
             await conn.execute(
                 _INSERT_DECISIONS,
@@ -493,7 +510,25 @@ SELECT event_id, stream_id, extract(year FROM occurred_at AT TIME ZONE 'UTC')::i
 FROM events
 WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND (tx_id, position) <= ($3::xid8, $4::bigint)
     AND type = 'TrancheReleased'
+UNION ALL
+-- what an import says was paid before it (1007_forecast.sql), by the year each fell due
+SELECT md5(e.event_id::text || '-' || (t->>'year'))::uuid, e.stream_id,
+    extract(year FROM (t->>'due_at')::timestamptz AT TIME ZONE 'UTC')::int,
+    (t->>'amount_eur')::bigint
+FROM events e, jsonb_array_elements(e.data->'tranches') t
+WHERE (e.tx_id, e.position) > ($1::xid8, $2::bigint)
+    AND (e.tx_id, e.position) <= ($3::xid8, $4::bigint)
+    AND e.type = 'ProjectImported'
+    AND (t->>'year')::int <= (e.data->'past'->>'tranches_released')::int
 ON CONFLICT (event_id) DO NOTHING
+"""
+
+# each project's money ahead (domain.forecast), replaced whenever the project is folded
+_INSERT_FORECAST = """
+INSERT INTO forecast (project_id, instrument, institute, year, kind, amount_eur, report_id,
+    report_due_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[],
+    $6::bigint[], $7::text[], $8::timestamptz[])
 """
 
 # A reminder's notification, copied from `events` by the database like decisions (a third
@@ -575,6 +610,12 @@ WHERE p.project_id = ANY($1::text[])
 def _portfolio_row(s: ProjectState) -> tuple[Any, ...]:
     app = s.application
     assert app is not None and s.last_event_at is not None
+    # the term shown: the current one or, approved and not yet started, the one the decision
+    # fixed (its end as TermStarted will set it)
+    starts_at, ends_at = (s.term.starts_at, s.term.ends_at) if s.term else (None, None)
+    if s.term is None and s.phase is Phase.APPROVED and s.next_term_starts_at is not None:
+        starts_at = s.next_term_starts_at
+        ends_at = add_years(starts_at, s.instrument.term_years)
     return (
         s.project_id,
         app.instrument.value,
@@ -589,8 +630,8 @@ def _portfolio_row(s: ProjectState) -> tuple[Any, ...]:
         s.awarded_eur,
         s.released_eur,
         s.term.number if s.term else None,
-        s.term.starts_at if s.term else None,
-        s.term.ends_at if s.term else None,
+        starts_at,
+        ends_at,
         s.renewals_granted,
         s.successor_project_id,
         s.version,

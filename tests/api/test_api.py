@@ -496,3 +496,19 @@ async def test_deadlines_read_in_the_askers_language_with_the_projects_title(api
     r = await api.http.get("/deadlines", params={"within_days": 3650}, headers=french)
     mine = [d for d in r.json()["deadlines"] if d["project_id"] == pid]
     assert {d["label"] for d in mine} >= set(labels.values()) - {""}
+
+
+async def test_the_forecast_says_the_money_ahead_to_those_who_may_read_it(api, ts_env):
+    pid = await active(api, ts_env)  # 60,000 EUR from today: tranche 1 paid, four ahead
+    r = await api.get("institute_officer", "/forecast", project=pid, years=10)
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    assert sum(row["paid_eur"] for row in rows) == 12_000
+    assert sum(row["scheduled_eur"] + row["at_risk_eur"] for row in rows) == 48_000
+    assert {row["instrument"] for row in rows} == {"IRP"}
+    mine = await api.get("coordinator", "/forecast", project=pid, years=10)
+    assert mine.json() == r.json()
+    assert (await api.get("reviewer", "/forecast")).status_code == 403
+    assert (await api.get("other_coordinator", "/forecast", project=pid)).status_code == 404
+    refused = await api.get("institute_officer", "/forecast", years=11)
+    assert refused.status_code == 422 and refused.json()["detail"]["field"] == "years"
