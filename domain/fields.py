@@ -123,6 +123,16 @@ def annual_report_id(term_number: int, year: int) -> str:
     return f"term{term_number}-year{year}"
 
 
+# The service's own streams (the policy's versions, a call's round) are named with a ":",
+# which no project id holds: "policy:cnrs", "call:IEA-2027". The projector folds projects
+# only; the ledger and the audit cover every stream alike.
+SERVICE_STREAM = ":"
+
+
+def service_stream(kind: str, name: str) -> str:
+    return f"{kind}{SERVICE_STREAM}{name}"
+
+
 def is_project_id(text: str) -> bool:
     """Whether `text` could name a project: one that cannot is simply not found (and is
     never sent to the database, which refuses some characters, NUL first)."""

@@ -86,7 +86,7 @@ class FeedDocuments:
     to is also in ``upcast`` (by its index), as ``read_all`` returns it: its document
     shows the stored, older shape, so the reader takes the upcast record instead."""
 
-    documents: list[str]
+    documents: list[str | None]  # None where the reader's expression gives NULL
     upcast: dict[int, StoredEvent]
     after: GlobalCursor  # where the next page starts (``after`` itself when empty)
 

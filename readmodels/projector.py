@@ -123,6 +123,8 @@ class _Batch:
             if i and i % _PARSE_SLICE == 0:
                 await asyncio.sleep(0)
             record = upcast.get(i) if upcast else None
+            if document is None:  # not a project's stream (domain.fields.SERVICE_STREAM)
+                continue
             event = parse(document) if record is None else from_record(record)
             pid = event.project_id
             events = by_project.get(pid)
@@ -454,12 +456,14 @@ def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)]
 
 
-# Each event as the JSON document of its domain event (what `model_dump_json` writes and
+# Each event of a project as the JSON document of its domain event (NULL for the service's
+# own streams, such as the policy's, which hold no project: domain.fields.SERVICE_STREAM) (what `model_dump_json` writes and
 # `from_record` builds from the columns), made by PostgreSQL and parsed by pydantic in one
 # call: a fraction of the cost of decoding the columns and validating a dict built from
 # them. Business time in UTC whatever the session's TimeZone (to_json writes ISO 8601 in
 # any DateStyle); strings through to_json, so any character is escaped.
 _EVENT_DOCUMENT = """
+CASE WHEN position(':' IN stream_id) > 0 THEN NULL ELSE
 '{"event_id":"' || event_id::text
 || '","project_id":' || to_json(stream_id)::text
 || ',"version":' || version::text
@@ -469,6 +473,7 @@ _EVENT_DOCUMENT = """
 || ',"actor":{"id":' || to_json(actor_id)::text || ',"role":' || to_json(actor_role)::text
 || '},"reason":' || coalesce(to_json(reason)::text, 'null')
 || ',"data":' || data::text || '}'
+END
 """
 
 # Each write is one statement over arrays (unnest), not a statement per row: for a batch

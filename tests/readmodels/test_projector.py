@@ -199,3 +199,33 @@ async def test_history_shows_each_event_exactly_as_the_store_reads_it(event_stor
     ]
     assert h.events[0].occurred_at == datetime(2032, 1, 1, 4, 59, 59, 123456, tzinfo=UTC)
     assert h.events[0].occurred_at.utcoffset() == timedelta(0)
+
+
+async def test_the_services_own_streams_are_recorded_but_not_folded_as_projects(
+    event_store, database_url
+):
+    """A stream named with a ":" (the policy's versions, a call's round) holds no project:
+    the projector passes over its events and keeps folding the projects around them."""
+    from uuid import uuid4
+
+    from domain.fields import service_stream
+    from eventstore.records import NewEvent
+
+    await migrate_read_models(database_url)
+    before = funded("IRP", "SV-BEFORE")
+    await record(event_store, before)
+    stream = service_stream("policy", "cnrs")
+    fact = NewEvent(
+        event_id=uuid4(), stream_id=stream, version=1, type="PolicyVersionSet",
+        schema_version=1, occurred_at=utc(2026, 7, 1), actor_id="derci-martin",
+        actor_role="derci_officer", reason="new ranges", data={"version": 2},
+    )  # fmt: skip
+    await event_store.append(stream, [fact], 0)
+    after = funded("IRP", "SV-AFTER")
+    await record(event_store, after)
+    await Projector(event_store).catch_up()
+    assert (await get_project(event_store, "SV-BEFORE")) is not None
+    assert (await get_project(event_store, "SV-AFTER")) is not None
+    assert await get_project(event_store, stream) is None
+    rows = await portfolio(event_store, OPERATOR, PortfolioFilter())
+    assert stream not in {r.project_id for r in rows}
