@@ -20,13 +20,14 @@ from uuid import UUID, uuid5
 import yaml
 from pydantic import ValidationError
 
+from application.policies import Policies
 from application.projects import ProjectService
 from application.refusals import Kind, Refusal
 from domain.commands import ImportProject
 from domain.decider import decide
 from domain.errors import DomainError
 from domain.imports import ImportInput, ImportSource
-from domain.policy import DEFAULT_POLICY
+from domain.policy import Policy
 from domain.said import said
 from domain.state import ProjectState
 from eventstore.postgres import PostgresEventStore
@@ -181,10 +182,13 @@ class Imports:
     def __init__(self, store: PostgresEventStore, projects: ProjectService | None) -> None:
         self._store = store
         self._projects = projects
+        self._policies = Policies(store)
 
     async def run(
         self, person: Person, name: str, content: bytes, *, dry_run: bool = False
     ) -> ImportReport:
+        # every entry is judged, and brought in, under the policy in force now
+        policy = await self._policies.in_force(datetime.now(UTC))
         entries = read_entries(name, content)
         file_sha256 = hashlib.sha256(content).hexdigest()
         report = ImportReport(dry_run=dry_run)
@@ -192,7 +196,7 @@ class Imports:
         for entry in entries:
             pid = entry.raw.get("project_id") if isinstance(entry.raw, dict) else None
             try:
-                command = self._command(person, entry, file_sha256)
+                command = self._command(person, entry, file_sha256, policy)
                 pid = command.project_id
                 if pid in seen:
                     raise Refusal(
@@ -207,7 +211,7 @@ class Imports:
                 if dry_run:
                     report.created.append(pid)
                     continue
-                await self.projects.submit(command)
+                await self.projects.submit(command, policy)
                 report.created.append(pid)
             except Refusal as refusal:
                 shown = pid if isinstance(pid, str) else None
@@ -222,7 +226,9 @@ class Imports:
             )
         return self._projects
 
-    def _command(self, person: Person, entry: Entry, file_sha256: str) -> ImportProject:
+    def _command(
+        self, person: Person, entry: Entry, file_sha256: str, policy: Policy
+    ) -> ImportProject:
         try:
             given = ImportInput.model_validate(_as_input(entry.raw))
         except ValidationError as err:
@@ -242,7 +248,6 @@ class Imports:
             source=source,
             reason=given.imported.reason,
         )
-        policy = self._projects.policy if self._projects is not None else DEFAULT_POLICY
         try:  # the workflow's validator decides the same, with the same policy
             decide(command, ProjectState(), policy)
         except DomainError as err:

@@ -69,10 +69,13 @@ class ProjectService:
             raise
         return status.window
 
-    async def submit(self, command: SubmitApplication | ImportProject) -> StepResult:
+    async def submit(
+        self, command: SubmitApplication | ImportProject, policy: Policy | None = None
+    ) -> StepResult:
         """Create the project's workflow and submit the application (or bring the running
-        project in) in one call. A retry (same command id) reaches the same workflow and
-        never makes a second project."""
+        project in) in one call, under `policy` (the version in force: application.policies;
+        this service's own when None). A retry (same command id) reaches the same workflow
+        and never makes a second project."""
         if (
             isinstance(command, SubmitApplication)
             and CATALOG[command.application.instrument].entry is EntryRoute.ANNUAL_CALL
@@ -80,7 +83,7 @@ class ProjectService:
             command = command.model_copy(update={"call": await self.current_call(command.at)})
         start = WithStartWorkflowOperation(
             ProjectWorkflow.run,
-            ProjectInput(project_id=command.project_id, policy=self._policy),
+            ProjectInput(project_id=command.project_id, policy=policy or self._policy),
             id=project_workflow_id(command.project_id),
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -10,6 +10,7 @@ from pathlib import Path
 from application.audit import Audit
 from application.imports import Imports
 from application.people import Directory, Identities
+from application.policies import Policies
 from application.projects import ProjectService
 from application.reads import Reads
 from application.steps import Steps
@@ -29,6 +30,7 @@ class Application:
     maintenance: Maintenance
     audit: Audit
     imports: Imports
+    policies: Policies
 
 
 class Maintenance:
@@ -60,4 +62,5 @@ def assemble(
         maintenance=Maintenance(store),
         audit=Audit(store, key_file),
         imports=Imports(store, projects),
+        policies=Policies(store),
     )

@@ -23,6 +23,7 @@ from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from application.policies import Policies
 from application.projects import ProjectService, refusal_of
 from application.refusals import Kind, Refusal, project_not_found
 from domain import wording
@@ -123,7 +124,9 @@ class Steps:
     async def _send(self, project_id: str, command: Command, *, created: bool) -> StepResult:
         try:
             if created:
-                return await self.projects.submit(command)  # type: ignore[arg-type]
+                # what starts now starts under the policy in force now
+                policy = await Policies(self._store).in_force(command.at)
+                return await self.projects.submit(command, policy)  # type: ignore[arg-type]
             return await self.projects.execute(project_id, command)
         except WorkflowUpdateFailedError as err:
             cause = refusal_of(err.cause)

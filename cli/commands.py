@@ -19,6 +19,7 @@ from application.service import Application
 from cli.audit import check_proof_offline, run_audit
 from cli.errors import REFUSED, CliError
 from cli.imports import add_import_parser, run_import
+from cli.policy import add_policy_parser, run_policy
 from cli.reads import run_read
 from cli.steps import add_step_parsers, run_step
 from cli.users import run_users
@@ -95,6 +96,8 @@ async def run(app: Application, args: argparse.Namespace) -> int:
             return code
         elif args.command == "users":
             obj, text = await run_users(app, args)
+        elif args.command == "policy":
+            obj, text = await run_policy(app, args)
         elif args.command == "audit":
             obj, text = await run_audit(app, args)
         else:
@@ -214,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("proof", metavar="PROOF")
     a.add_argument("--digest", metavar="FILE", required=True)
     _key_id(a)
+    add_policy_parser(sub, _common)
     p = sub.add_parser("users", help="people, their roles and tokens")
     users = p.add_subparsers(dest="users_command", required=True)
     u = _common(users.add_parser("add", help="register a person; prints their token once"))

@@ -13,6 +13,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.digests import DigestActivities
 from activities.notifications import LogNotifier, NotificationActivities, Notifier
 from activities.persistence import PersistenceActivities
+from activities.policy import PolicyActivities
 from collab.settings import WORKER_MAX_CACHED_WORKFLOWS
 from collab.worker_memory import CollabWorker, worker_data_converter
 from eventstore.recorder import EventRecorder
@@ -55,6 +56,7 @@ def build_worker(
     activities: list[Callable[..., Any]] = [
         persistence.append_events,
         notifications.deliver_reminder,
+        PolicyActivities(store).policy_in_force,
     ]
     if digests is not None:
         activities.append(digests.write_digest)

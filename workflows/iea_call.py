@@ -6,11 +6,13 @@ start on 1 January of the next year (fixed in the domain's call calendar).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from temporalio import workflow
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.policy import iea_call_window
+    from domain.policy import Policy, iea_call_window
     from workflows.messages import IeaCallInput, IeaCallStatus, iea_call_workflow_id
 
 
@@ -49,10 +51,20 @@ class IeaCallOpener:
     async def run(self) -> str:
         year = workflow.now().year
         call_id = iea_call_workflow_id(year)
+        inp = IeaCallInput(year=year)
+        if workflow.patched("call-policy-in-force"):
+            # the year's call opens under the policy DERCI set for it (before: the default)
+            policy = await workflow.execute_activity(
+                "policy_in_force",
+                workflow.now(),
+                result_type=Policy,
+                start_to_close_timeout=timedelta(seconds=30),
+            )
+            inp = IeaCallInput(year=year, policy=policy)
         try:
             await workflow.start_child_workflow(
                 IeaCallWorkflow.run,
-                IeaCallInput(year=year),
+                inp,
                 id=call_id,
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
             )

@@ -219,6 +219,7 @@ async def test_the_application_role_has_exactly_the_privileges_it_needs(
         "decisions": "DELETE,INSERT,SELECT,UPDATE",
         "releases": "DELETE,INSERT,SELECT",
         "awards": "DELETE,INSERT,SELECT",
+        "forecast": "DELETE,INSERT,SELECT",
         "notifications": "INSERT,SELECT,UPDATE",
         "people": "INSERT,SELECT",
         "people_changes": "INSERT,SELECT",
