@@ -31,7 +31,7 @@ from api.answers import (
     ProjectsPage,
 )
 from api.body_limit import BodyLimit
-from api.calendar import ics
+from api.calendar import FeedCache, etag, http_date, ics, labels_in, not_modified
 from api.methods import add_options
 from api.refusals import http_error, in_askers_language, malformed_request, responses
 from application.audit import AuditReport
@@ -265,6 +265,8 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
         break names a project and an event)."""
         return await _answer(app.audit.verify(who.actor))
 
+    feeds = FeedCache()  # the calendar feeds built last, by ETag
+
     @fastapi.get(
         "/calendar/{calendar_token}.ics",
         tags=["calendar"],
@@ -280,11 +282,29 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
         lang: Annotated[Literal["en", "fr"] | None, Query()] = None,
     ) -> Response:
         """404: no such calendar (the token is its only credential). `lang`: the entries'
-        language (the page that gives the link sets it), else Accept-Language's."""
-        who, rows = await _answer(app.reads.calendar(calendar_token))
+        language (the page that gives the link sets it), else Accept-Language's. The
+        deadlines from 90 days ago to two years ahead (readmodels.calendar_feed); `ETag`
+        and `Last-Modified` answered, `If-None-Match` / `If-Modified-Since` get 304."""
+        feed = await _answer(app.reads.calendar(calendar_token))
         said_in = lang or pick(request.headers.get("accept-language"))
-        rows = [deadline_in(d, said_in) for d in rows]
-        feed = ics(who.name, rows, datetime.now(UTC), said_in)
-        return Response(feed, media_type="text/calendar")
+        owner, now = feed.owner, datetime.now(UTC)
+        day = feed.window.today.isoformat()
+        tag = etag((owner.person_id, owner.role.value, owner.name, said_in, day, feed.version))
+        since = feeds.last_modified((owner.person_id, said_in), tag, now)
+        headers = {
+            "ETag": tag,
+            "Last-Modified": http_date(since),
+            "Cache-Control": "private, no-cache",  # its URL is a credential: no shared cache
+            "Vary": "Accept-Language",
+        }
+        held = request.headers.get("if-none-match"), request.headers.get("if-modified-since")
+        if not_modified(tag, since, *held):
+            return Response(status_code=304, headers=headers)
+        body = feeds.get(tag)
+        if body is None:
+            rows = await _answer(app.reads.calendar_rows(feed))
+            body = ics(owner.name, rows, now, said_in, labels_in(said_in))
+            feeds.put(tag, body)
+        return Response(body, media_type="text/calendar", headers=headers)
 
     add_options(fastapi)

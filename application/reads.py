@@ -22,6 +22,13 @@ from domain.state import ProjectState, policy_of
 from eventstore.postgres import PostgresEventStore
 from eventstore.records import ChainBreak
 from identity.people import PeopleDirectory, Person
+from readmodels.calendar_feed import (
+    FeedRow,
+    Window,
+    calendar_deadlines,
+    deadlines_version,
+    window_on,
+)
 from readmodels.forecast import ForecastRow, forecast
 from readmodels.freshness import reflects
 from readmodels.history_views import history_for
@@ -34,6 +41,7 @@ from readmodels.views import (
     charts_for,
     deadlines_for,
     deadlines_page,
+    next_deadlines,
     portfolio,
     portfolio_page,
     project_for,
@@ -45,6 +53,13 @@ from readmodels.views import (
 SETTLE_WITHIN = timedelta(seconds=5)
 _POLL_S = 0.05
 EVERYTHING = timedelta(days=365 * 30)
+
+
+@dataclass(frozen=True)
+class CalendarFeed:
+    owner: Person
+    window: Window
+    version: str  # changes whenever the deadlines the owner sees may have changed
 
 
 @dataclass(frozen=True)
@@ -143,9 +158,7 @@ class Reads:
         """The money ahead, year by year from `first_year`, over the projects this person
         sees (`project_id`: one of them, refused as not found if it is not theirs)."""
         if viewer.role is Role.REVIEWER:  # a reviewer judges projects, not their money
-            raise Refusal(
-                Kind.PERMISSION, said("a reviewer has no forecast to read"), "role", None
-            )
+            raise Refusal(Kind.PERMISSION, said("a reviewer has no forecast to read"), "role", None)
         if not 1 <= years <= MAX_FORECAST_YEARS:
             raise Refusal(
                 Kind.INPUT,
@@ -228,14 +241,23 @@ class Reads:
         except BadCursor as err:
             raise _bad_cursor(err) from err
 
-    async def calendar(self, calendar_token: str) -> tuple[Person, list[DeadlineRow]]:
-        """The feed behind a calendar token: what concerns its owner. The token grants
-        nothing else."""
+    async def next_deadlines(self, viewer: Actor, project_ids: list[str]) -> dict[str, DeadlineRow]:
+        """What falls due next on each of these projects this person sees (overdue first)."""
+        return await next_deadlines(self._store, viewer, project_ids)
+
+    async def calendar(self, calendar_token: str) -> CalendarFeed:
+        """The feed behind a calendar token: whose it is, the days it covers today, and
+        the version of what its owner sees (readmodels.calendar_feed), without its rows:
+        a feed the caller holds already is not read again. The token grants nothing else."""
         who = await self._people.calendar_owner(calendar_token)
         if who is None:
             raise Refusal(Kind.NOT_FOUND, said("no such calendar"), "auth")
-        rows = await deadlines_for(self._store, who.actor, datetime.now(UTC), EVERYTHING)
-        return who, rows
+        window = window_on(datetime.now(UTC))
+        return CalendarFeed(who, window, await deadlines_version(self._store, who.actor))
+
+    async def calendar_rows(self, feed: CalendarFeed) -> list[FeedRow]:
+        """What concerns the feed's owner within its window, soonest first."""
+        return await calendar_deadlines(self._store, feed.owner.actor, feed.window)
 
 
 def _require_project_id(project_id: str) -> None:

@@ -456,9 +456,10 @@ def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)]
 
 
-# Each event of a project as the JSON document of its domain event (NULL for the service's
-# own streams, such as the policy's, which hold no project: domain.fields.SERVICE_STREAM) (what `model_dump_json` writes and
-# `from_record` builds from the columns), made by PostgreSQL and parsed by pydantic in one
+# Each event of a project as the JSON document of its domain event (what `model_dump_json`
+# writes and `from_record` builds from the columns; NULL for the service's own streams, such
+# as the policy's, which hold no project: domain.fields.SERVICE_STREAM), made by PostgreSQL
+# and parsed by pydantic in one
 # call: a fraction of the cost of decoding the columns and validating a dict built from
 # them. Business time in UTC whatever the session's TimeZone (to_json writes ISO 8601 in
 # any DateStyle); strings through to_json, so any character is escaped.

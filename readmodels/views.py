@@ -5,7 +5,7 @@ The API, the pages and the calendar all ask here, so the rule is written once.""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -50,8 +50,9 @@ class PortfolioFilter(BaseModel):
     phase: str | None = None
     institute: str | None = None
     country: str | None = None
-    # the project was live during that year (UTC): from its submission to its end (refusal,
-    # termination, closure) or, while it runs, to the end of its current term
+    # the project was active during that year (UTC): its submission-to-end span overlaps
+    # the year, its end being its refusal, termination or closure or, while it runs, the
+    # end of its current term (an approved project's: of the term the decision fixed)
     year: int | None = None
     sort: SortKey = SortKey.PROJECT
     descending: bool = False
@@ -92,7 +93,13 @@ _PORTFOLIO_WHERE = f"""
                     WHEN p.phase IN ('ineligible', 'rejected', 'terminated')
                         THEN (s.state->>'last_event_at')::timestamptz
                     WHEN p.phase = 'closed' THEN (s.state->>'closed_at')::timestamptz
-                    ELSE greatest(p.term_ends_at - interval '1 second', now())
+                    -- approved: the term the decision fixed (its start, for a row projected
+                    -- before the portfolio carried an approved project's term)
+                    ELSE greatest(
+                        p.term_ends_at - interval '1 second',
+                        CASE WHEN p.phase = 'approved'
+                            THEN (s.state->>'next_term_starts_at')::timestamptz END,
+                        now())
                   END) AT TIME ZONE 'UTC') >= $8))"""
 _PORTFOLIO_COLUMNS = "SELECT p.*, s.state->'application'->>'institute' AS institute"
 
@@ -256,6 +263,25 @@ async def deadlines_for(
             f"{_DEADLINES} {_DEADLINE_ORDER}", *_who(viewer), now + within, project_id
         )
     return [DeadlineRow.model_validate(dict(r)) for r in rows]
+
+
+# whatever is due, however far ahead
+_EVER = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+async def next_deadlines(
+    store: PostgresEventStore, viewer: Actor, project_ids: list[str]
+) -> dict[str, DeadlineRow]:
+    """Each project's next open deadline (overdue ones first: they fell due before any
+    other), for the projects among `project_ids` this person sees; none for a project with
+    nothing open."""
+    sql = f"""
+        SELECT DISTINCT ON (project_id) * FROM ({_DEADLINES}) AS due
+        WHERE project_id = ANY($6::text[])
+        ORDER BY project_id, due_at, kind, ref"""
+    async with store.connection() as conn:
+        rows = await conn.fetch(sql, *_who(viewer), _EVER, None, project_ids)
+    return {r["project_id"]: DeadlineRow.model_validate(dict(r)) for r in rows}
 
 
 async def deadlines_page(

@@ -6,7 +6,9 @@ layer as the typed fields; the input model judges it there, as for the API."""
 from __future__ import annotations
 
 import enum
+import re
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,6 +24,12 @@ REVIEW_CRITERIA = ("science", "partnership")
 # fields whose choices come from the directory, not from the type
 FROM_DIRECTORY = frozenset({"reviewer_id"})
 _LONG_TEXT = 1000  # a longer bound than this is written in a text area
+# steps set apart at the end of the page, each taken only with its confirmation ticked
+DANGER = frozenset({"TerminateProject"})
+CONFIRM = "confirm"  # the confirmation's field: "yes" when ticked
+# a day as the page asks for it, whatever the browser's language: 2027-01-02, never 02/01/2027
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_DAY_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 
 @dataclass(frozen=True)
@@ -88,17 +96,39 @@ class FormErrors(Exception):
         self.errors = errors
 
 
-def typed_fields(form: StepForm, posted: dict[str, str], today: date) -> dict[str, Any]:
+_ENGLISH = {
+    "form.yesno": "{field}: answer yes or no",
+    "form.date": "{field}: write the date as YYYY-MM-DD, such as {example}",
+    "confirm_needed": "Tick “I confirm ending this project” to end it.",
+}
+
+
+def typed_fields(
+    form: StepForm,
+    posted: dict[str, str],
+    today: date,
+    t: Callable[[str], str] | None = None,
+) -> dict[str, Any]:
     """The posted strings as the step's typed fields. A blank optional field is left out;
-    a date of `today` means "from now on", not today's midnight, already past."""
+    a date of `today` means "from now on", not today's midnight, already past. A day is
+    read as YYYY-MM-DD only; a step set apart (DANGER) needs its confirmation ticked.
+    `t`: the page's words for what is refused here (English without it)."""
+    say = t or (lambda key: _ENGLISH.get(key, key))
     typed: dict[str, Any] = {}
     scores: dict[str, str] = {}
+    if (
+        form.command in DANGER and posted.get(CONFIRM) != "yes"
+    ):  # checked here, not only by the browser
+        raise FormErrors({CONFIRM: say("confirm_needed")})
     for f in form.fields:
         value = (posted.get(f.name) or "").strip()
         if f.kind == "yesno":
             if value not in ("yes", "no"):  # never read a stray or missing value as a no
-                raise FormErrors({f.name: f"{f.name}: answer yes or no"})
+                raise FormErrors({f.name: say("form.yesno").format(field=say(f.name))})
             typed[f.name] = value == "yes"
+        elif f.kind == "date" and value and not _is_day(value):
+            example = today.replace(day=2).isoformat()
+            raise FormErrors({f.name: say("form.date").format(field=say(f.name), example=example)})
         elif not value:
             if f.required and not f.name.startswith("score_"):
                 typed[f.name] = None  # the input model names the missing field
@@ -111,6 +141,16 @@ def typed_fields(form: StepForm, posted: dict[str, str], today: date) -> dict[st
     if any(f.name.startswith("score_") for f in form.fields):
         typed["scores"] = scores
     return typed
+
+
+def _is_day(value: str) -> bool:
+    if not ISO_DAY.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def field_of(form: StepForm, field: str | None) -> str:

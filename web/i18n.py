@@ -183,6 +183,41 @@ _EN: dict[str, str] = {
     "phase.active": "active",
     "phase.closed": "closed",
     "phase.terminated": "terminated",
+    # --- the portfolio (issue 17): charts, year filter, CSV, a coordinator's own list ---
+    "chart_empty_released": "Nothing released yet.",
+    "chart_empty_states": "No project to count yet.",
+    "chart_empty_countries": "No partner country yet.",
+    "chart_count": "Projects",
+    "charts_region": "Charts",
+    "active_in": "Active in (year)",
+    "active_in_year": "Projects active in {year}",
+    "active_in_help": (
+        "A project is active in a year when its term, or its time from submission to its "
+        "end, overlaps that year; an approved project counts from the year its term starts."
+    ),
+    "portfolio_table": "Projects (the table scrolls sideways)",
+    "my_projects": "My projects",
+    "my_projects_help": "Your projects, and what each one asks of you next.",
+    "next_due": "Next deadline",
+    "nothing_due": "Nothing due",
+    "csv.file": "portfolio",
+    "csv.project_id": "Project",
+    "csv.title": "Title",
+    "csv.phase": "State",
+    "csv.institute": "Institute",
+    "csv.coordinator": "Coordinator",
+    "csv.labs": "Partner labs",
+    "csv.countries": "Countries",
+    "csv.term_starts_at": "Term start",
+    "csv.term_ends_at": "Term end",
+    "csv.awarded_eur": "This term's award (EUR)",
+    "csv.total_awarded_eur": "Awarded, every term (EUR)",
+    "csv.released_eur": "Released (EUR)",
+    "csv.withheld_eur": "Withheld now (EUR)",
+    "csv.to_come_eur": "Still to come this term (EUR)",
+    "csv.cofunding_eur": "Co-funding (EUR)",
+    "csv.all_funding_eur": "CNRS and co-funding (EUR)",
+    # --- end of the portfolio ---
     # --- the import page (web/imports_page.py, templates/import.html) ---
     "import.nav": "Import projects",
     "import.title": "Bring running projects in",
@@ -230,6 +265,72 @@ _EN: dict[str, str] = {
     "import.sha256": "File SHA-256:",
     "import.nothing_new": "Nothing to import from this file.",
     # --- end of the import page ---
+    # --- the project page's steps (issue 17: steps that can succeed) ---
+    "steps.closed": "Not possible now",
+    "steps.closed_help": "These steps are yours, but a rule holds them back for now.",
+    "steps.errors": "This step was not recorded",
+    "reason.reviews_one": "Approval needs {n} more review; submitted so far: {done}.",
+    "reason.reviews_many": "Approval needs {n} more reviews; submitted so far: {done}.",
+    "reason.no_reviewer": (
+        "No reviewer left to assign: every reviewer in the directory is assigned "
+        "already or has a conflict of interest."
+    ),
+    "reason.report_too_early": "Report {report} can be submitted from {day}.",
+    "reason.renewal_not_open": "The renewal window opens on {day}.",
+    "reason.renewal_closed": "The renewal window closed on {day}.",
+    "reason.report_not_submitted": "No report has been submitted for review yet.",
+    "reason.renewal_not_requested": "No renewal has been requested.",
+    "reason.not_suspended": "The project is not suspended.",
+    "reason.suspended": "The project is suspended.",
+    "reason.evaluation_deadline": "The evaluation deadline has passed.",
+    "hint.amount": "Between {low} and {high} EUR, typed as 60000 or 60 000.",
+    "hint.amount_capped": (
+        "Between {low} and {high} EUR (no more than the {requested} EUR requested), "
+        "typed as 60000 or 60 000."
+    ),
+    "hint.date": "Format YYYY-MM-DD, such as {example}.",
+    "form.date": "{field}: write the date as YYYY-MM-DD, such as {example}",
+    "form.yesno": "{field}: answer yes or no",
+    "danger": "Ending the project",
+    "danger_help": "Ending a project cannot be undone.",
+    "confirm_end": "I confirm ending this project",
+    "confirm_needed": "Tick “I confirm ending this project” to end it.",
+    "not_allowed_title": "This address is not a page to visit",
+    "not_allowed": "It receives a form. Nothing was recorded by visiting it.",
+    "calendar_copy": "Copy the link",
+    "calendar_copied": "Link copied.",
+    "calendar_subscribe": "Subscribe in your calendar application",
+    "calendar_replace_title": "Replace your calendar link?",
+    "calendar_replace_warning": (
+        "Your previous link will stop working: a calendar subscribed with it will no "
+        "longer receive your deadlines."
+    ),
+    "calendar_replace": "Replace my calendar link",
+    "cancel": "Cancel",
+    "button.AssignReviewer": "Assign the reviewer",
+    "button.SubmitReview": "Send the review",
+    "button.DecideApplication": "Record the decision",
+    "button.SubmitReport": "Submit the report",
+    "button.ReviewReport": "Record the report's review",
+    "button.RequestRenewal": "Request the renewal",
+    "button.DecideRenewal": "Record the renewal decision",
+    "button.TerminateProject": "End this project",
+    "button.LinkSuccessor": "Link the successor",
+    "button.AmendBudget": "Change the budget",
+    "button.AddPartnerLab": "Add the lab",
+    "button.RemovePartnerLab": "Remove the lab",
+    "button.ReplaceCoordinator": "Replace the coordinator",
+    "button.ChangeLocation": "Change the location",
+    "button.ExtendTerm": "Extend the term",
+    "button.SuspendProject": "Suspend the project",
+    "button.ResumeProject": "Resume the project",
+    "button.RequestAmendment": "Send the request",
+    "button.RecordContribution": "Record the contribution",
+    # --- end of the project page's steps ---
+    # --- the project's history told as sentences (issue 17; the sentences: web.narration) ---
+    "history.first_term": "Term 1 is planned to start on {day}.",
+    "history.next_term": "The next term is planned to start on {day}.",
+    # --- end of the history's sentences ---
 }
 
 _FR: dict[str, str] = {
@@ -420,6 +521,42 @@ _FR: dict[str, str] = {
     "phase.active": "actif",
     "phase.closed": "clos",
     "phase.terminated": "arrêté",
+    # --- le portefeuille (issue 17) : graphiques, filtre par année, CSV, projets coordonnés ---
+    "chart_empty_released": "Rien n'a encore été versé.",
+    "chart_empty_states": "Aucun projet à compter pour l'instant.",
+    "chart_empty_countries": "Aucun pays partenaire pour l'instant.",
+    "chart_count": "Projets",
+    "charts_region": "Graphiques",
+    "active_in": "Actifs en (année)",
+    "active_in_year": "Projets actifs en {year}",
+    "active_in_help": (
+        "Un projet est actif une année si sa période, ou le temps de son dépôt à sa fin, "
+        "couvre une partie de cette année ; un projet approuvé compte dès l'année où sa "
+        "période commence."
+    ),
+    "portfolio_table": "Projets (le tableau défile horizontalement)",
+    "my_projects": "Mes projets",
+    "my_projects_help": "Vos projets, et ce que chacun attend de vous ensuite.",
+    "next_due": "Prochaine échéance",
+    "nothing_due": "Aucune échéance",
+    "csv.file": "portefeuille",
+    "csv.project_id": "Projet",
+    "csv.title": "Titre",
+    "csv.phase": "État",
+    "csv.institute": "Institut",
+    "csv.coordinator": "Coordinateur·rice",
+    "csv.labs": "Laboratoires partenaires",
+    "csv.countries": "Pays",
+    "csv.term_starts_at": "Début de période",
+    "csv.term_ends_at": "Fin de période",
+    "csv.awarded_eur": "Attribué pour ce mandat (EUR)",
+    "csv.total_awarded_eur": "Attribué, tous mandats (EUR)",
+    "csv.released_eur": "Versé (EUR)",
+    "csv.withheld_eur": "Retenu actuellement (EUR)",
+    "csv.to_come_eur": "Encore à verser ce mandat (EUR)",
+    "csv.cofunding_eur": "Cofinancement (EUR)",
+    "csv.all_funding_eur": "CNRS et cofinancement (EUR)",
+    # --- fin du portefeuille ---
     # --- la page d'import (web/imports_page.py, templates/import.html) ---
     "import.nav": "Importer des projets",
     "import.title": "Reprendre des projets en cours",
@@ -467,6 +604,76 @@ _FR: dict[str, str] = {
     "import.sha256": "SHA-256 du fichier :",
     "import.nothing_new": "Rien à importer depuis ce fichier.",
     # --- fin de la page d'import ---
+    # --- les étapes de la page projet (issue 17) ---
+    "steps.closed": "Pas possible pour l'instant",
+    "steps.closed_help": "Ces étapes vous reviennent, mais une règle les retient pour l'instant.",
+    "steps.errors": "Cette étape n'a pas été enregistrée",
+    "reason.reviews_one": (
+        "L'approbation demande encore {n} évaluation ; évaluations rendues : {done}."
+    ),
+    "reason.reviews_many": (
+        "L'approbation demande encore {n} évaluations ; évaluations rendues : {done}."
+    ),
+    "reason.no_reviewer": (
+        "Plus personne à désigner : tous les évaluateurs et évaluatrices de l'annuaire "
+        "sont déjà désignés ou en conflit d'intérêts."
+    ),
+    "reason.report_too_early": "Le rapport {report} pourra être déposé à partir du {day}.",
+    "reason.renewal_not_open": "La période de demande de renouvellement s'ouvre le {day}.",
+    "reason.renewal_closed": "La période de demande de renouvellement s'est close le {day}.",
+    "reason.report_not_submitted": "Aucun rapport n'a encore été déposé pour examen.",
+    "reason.renewal_not_requested": "Aucun renouvellement n'a été demandé.",
+    "reason.not_suspended": "Le projet n'est pas suspendu.",
+    "reason.suspended": "Le projet est suspendu.",
+    "reason.evaluation_deadline": "La date limite de l'évaluation est passée.",
+    "hint.amount": "Entre {low} et {high} EUR, saisi comme 60000 ou 60 000.",
+    "hint.amount_capped": (
+        "Entre {low} et {high} EUR (pas plus que les {requested} EUR demandés), saisi "
+        "comme 60000 ou 60 000."
+    ),
+    "hint.date": "Format AAAA-MM-JJ, par exemple {example}.",
+    "form.date": "{field} : écrivez la date sous la forme AAAA-MM-JJ, par exemple {example}",
+    "form.yesno": "{field} : répondez oui ou non",
+    "danger": "Fin du projet",
+    "danger_help": "Mettre fin à un projet est irréversible.",
+    "confirm_end": "Je confirme mettre fin à ce projet",
+    "confirm_needed": "Cochez « Je confirme mettre fin à ce projet » pour y mettre fin.",
+    "not_allowed_title": "Cette adresse n'est pas une page à consulter",
+    "not_allowed": "Elle reçoit un formulaire. Rien n'a été enregistré en la consultant.",
+    "calendar_copy": "Copier le lien",
+    "calendar_copied": "Lien copié.",
+    "calendar_subscribe": "S'abonner dans votre application d'agenda",
+    "calendar_replace_title": "Remplacer votre lien d'agenda ?",
+    "calendar_replace_warning": (
+        "Votre lien précédent cessera de fonctionner : un agenda abonné avec lui ne "
+        "recevra plus vos échéances."
+    ),
+    "calendar_replace": "Remplacer mon lien d'agenda",
+    "cancel": "Annuler",
+    "button.AssignReviewer": "Désigner l'évaluateur·rice",
+    "button.SubmitReview": "Envoyer l'évaluation",
+    "button.DecideApplication": "Enregistrer la décision",
+    "button.SubmitReport": "Déposer le rapport",
+    "button.ReviewReport": "Enregistrer l'examen du rapport",
+    "button.RequestRenewal": "Demander le renouvellement",
+    "button.DecideRenewal": "Enregistrer la décision de renouvellement",
+    "button.TerminateProject": "Mettre fin à ce projet",
+    "button.LinkSuccessor": "Lier le successeur",
+    "button.AmendBudget": "Modifier le budget",
+    "button.AddPartnerLab": "Ajouter le laboratoire",
+    "button.RemovePartnerLab": "Retirer le laboratoire",
+    "button.ReplaceCoordinator": "Remplacer la coordination",
+    "button.ChangeLocation": "Changer l'implantation",
+    "button.ExtendTerm": "Prolonger la période",
+    "button.SuspendProject": "Suspendre le projet",
+    "button.ResumeProject": "Reprendre le projet",
+    "button.RequestAmendment": "Envoyer la demande",
+    "button.RecordContribution": "Enregistrer le cofinancement",
+    # --- fin des étapes de la page projet ---
+    # --- l'historique du projet raconté en phrases (issue 17 ; les phrases : web.narration) ---
+    "history.first_term": "La période 1 doit commencer le {day}.",
+    "history.next_term": "La période suivante doit commencer le {day}.",
+    # --- fin des phrases de l'historique ---
 }
 
 MESSAGES = {"en": _EN, "fr": _FR}

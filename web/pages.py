@@ -12,21 +12,25 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import URL
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
-from application.portfolio_query import PortfolioQuery
 from application.language import deadline_in, in_language
+from application.portfolio_query import PortfolioQuery
 from application.reads import ProjectView
 from application.refusals import HTTP_STATUS, Refusal
 from application.service import Application
+from domain.actors import Role
+from domain.countries import country_name
 from domain.declarations import PERSON_STEPS
 from domain.events import AMENDMENT_EVENT_TYPES
 from domain.institutes import Institute
@@ -35,12 +39,14 @@ from domain.open_steps import OpenStep
 from domain.state import Phase
 from identity.people import Person
 from identity.sessions import WebSession
-from readmodels.views import PortfolioRow, SortKey
 from readmodels.queries import DeadlineRow
+from readmodels.views import PortfolioRow, SortKey
 from web.forms import FORMS, FormErrors, field_of, typed_fields
 from web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
 from web.identity import SESSION_COOKIE, SESSION_SECONDS, SessionCookie, SignIn
+from web.narration import people_to_name, tell
 from web.page_input import BadPageInput, bad_query, refused_query
+from web.step_offers import page_offers
 from web.throttle import SignInThrottle
 
 HERE = Path(__file__).parent
@@ -58,6 +64,17 @@ def _static_version() -> str:
 
 STATIC_VERSION = _static_version()
 STATIC_PREFIX = f"/ui/static/{STATIC_VERSION}"
+# the files' URL changes with any file's content: a browser keeps them a year, asks no more
+STATIC_CACHE = "public, max-age=31536000, immutable"
+
+
+class VersionedStatic(StaticFiles):
+    """The static files under their versioned prefix, cached as long as browsers allow."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = STATIC_CACHE
+        return response
 
 
 @dataclass
@@ -158,7 +175,12 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     app.state.web = config
     app.state.application = application
     router = APIRouter(prefix="/ui", include_in_schema=False)
-    app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC), name="ui-static")
+    # compressed on the way (Chart.js: 210 KB, about 70 KB gzipped); images are left as they are
+    app.mount(
+        STATIC_PREFIX,
+        GZipMiddleware(VersionedStatic(directory=STATIC), minimum_size=500, compresslevel=6),
+        name="ui-static",
+    )
 
     @app.exception_handler(SignedOut)
     async def to_sign_in(request: Request, exc: SignedOut) -> Response:
@@ -183,6 +205,19 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     async def refused_input(request: Request, exc: BadPageInput) -> Response:
         return bad_input_page(request, exc)
 
+    # a method a page's address does not take (a form's address typed or reloaded): a page
+    other_http_answer = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def not_allowed(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405 and _is_page(request):
+            page = render(request, "not_allowed.html", None, 405)
+            if exc.headers and "allow" in {k.lower() for k in exc.headers}:
+                page.headers.update(exc.headers)
+            return page
+        answer = other_http_answer(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
+
     def bad_input_page(request: Request, exc: BadPageInput) -> HTMLResponse:
         given = request.query_params
         problems = [
@@ -201,6 +236,17 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     ) -> HTMLResponse:
         """`page_url`: the page's own GET address, where a POST renders it (language links)."""
         lang = who.lang if who else language(request)
+        # refusals in the reader's language (application.language): the messages beside the
+        # fields, and a page's refusal
+        if isinstance(context.get("errors"), dict):
+            context["errors"] = {k: in_language(v, lang) for k, v in context["errors"].items()}
+        if isinstance(context.get("refusal"), str):
+            context["refusal"] = in_language(context["refusal"], lang)
+        for key in ("deadlines", "rows"):  # a project's, and the deadlines page's
+            if isinstance(context.get(key), list):
+                context[key] = [
+                    deadline_in(d, lang) if isinstance(d, DeadlineRow) else d for d in context[key]
+                ]
         # relative: a link built on request.url would carry whatever Host was sent
         here = URL(_path_and_query(request.url)) if page_url is None else URL(page_url)
         response = templates.TemplateResponse(
@@ -216,17 +262,6 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
                 "lang_links": {
                     code: str(here.include_query_params(lang=code)) for code in LANGUAGES
                 },
-        # refusals in the reader's language (application.language): the messages beside the
-        # fields, and a page's refusal
-        if isinstance(context.get("errors"), dict):
-            context["errors"] = {k: in_language(v, lang) for k, v in context["errors"].items()}
-        if isinstance(context.get("refusal"), str):
-            context["refusal"] = in_language(context["refusal"], lang)
-        for key in ("deadlines", "rows"):  # a project's, and the deadlines page's
-            if isinstance(context.get(key), list):
-                context[key] = [
-                    deadline_in(d, lang) if isinstance(d, DeadlineRow) else d for d in context[key]
-                ]
                 **context,
             },
             status_code=status,
@@ -312,32 +347,52 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     ) -> HTMLResponse:
         shown = await _asked(reads.portfolio(who.person.actor, where, after, cursor=cursor))
         rows = shown.rows
+        query = _without(request, "cursor", "after")
+        listed: dict[str, Any] = {
+            "rows": rows,
+            "totals": shown.totals,
+            "pages": _pages("/ui/portfolio", query, cursor, shown.next),
+            "where": where,
+            # the export is of the list on screen: the same filters, in the page's language
+            "csv_url": "/ui/portfolio.csv" + (f"?{query}" if query else ""),
+            "phases": [p.value for p in Phase if p is not Phase.NEW],
+        }
+        if who.person.role is Role.COORDINATOR:
+            # their own projects and what each asks of them next: no dashboard over others'
+            due = await reads.next_deadlines(who.person.actor, [r.project_id for r in rows])
+            return render(
+                request,
+                "portfolio.html",
+                who,
+                mine=True,
+                next_due={pid: deadline_in(d, who.lang) for pid, d in due.items()},
+                now=datetime.now(UTC),
+                **listed,
+            )
         # the charts and the totals are the whole list's, every page
         drawn = await _asked(reads.charts(who.person.actor, where))
-        query = _without(request, "cursor", "after")
         return render(
             request,
             "portfolio.html",
             who,
-            rows=rows,
-            totals=shown.totals,
-            pages=_pages("/ui/portfolio", query, cursor, shown.next),
+            mine=False,
             charts=drawn.model_dump(mode="json"),
-            where=where,
+            country_names={code: country_name(code, who.lang) for code in drawn.partner_countries},
             instruments=[i.value for i in InstrumentCode],
-            phases=[p.value for p in Phase if p is not Phase.NEW],
             institutes=[i.value for i in Institute],
             sort_keys=[k.value for k in SortKey],
-            csv_url="/ui/portfolio.csv" + (f"?{query}" if query else ""),
+            **listed,
         )
 
     @router.get("/portfolio.csv")
     async def portfolio_csv(who: Who, where: Filter) -> Response:
         rows = await _asked(reads.every_project(who.person.actor, where))
+        day = datetime.now(UTC).date().isoformat()
+        name = f"{translator(who.lang)('csv.file')}-{day}.csv"
         return Response(
-            _csv(rows),
+            _csv(rows, who.lang),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="portfolio.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
     # --- a project ---
@@ -349,6 +404,13 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
         the project's hash chain (a full page; its refreshes show what the page showed)."""
         view: ProjectView = await reads.project_view(who.person, project_id, after)
         history = await reads.history(who.person.actor, project_id)
+        names: dict[str, str] = {}  # the people the history names by id, by name
+        for person_id in sorted(people_to_name(history.events)):
+            try:
+                found = await application.identities.by_id(person_id)
+            except Refusal:
+                continue  # no longer in the directory: said by id
+            names[person_id] = found.name
         return {
             "project": view.project,
             "state": view.state,
@@ -359,9 +421,12 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
             "now": datetime.now(UTC),
             "deadlines": view.deadlines,
             "history": list(reversed(history.events)),
+            "story": tell(history.events, who.lang, names),  # the history as sentences
             "amendment_types": AMENDMENT_EVENT_TYPES,  # shown with what they changed
             "chain_break": await reads.chain(project_id) if verify else None,
             "chain_checked": verify,
+            # the steps offered, held back and set apart (its steps_key replaces the view's)
+            **page_offers(view, who.person.actor, who.lang),
         }
 
     @router.get("/projects/{project_id}", response_class=HTMLResponse)
@@ -413,7 +478,7 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
         if form is None:
             raise HTTPException(404, f"no step {command}")
         try:
-            typed = typed_fields(form, posted, datetime.now(UTC).date())
+            typed = typed_fields(form, posted, datetime.now(UTC).date(), translator(who.lang))
             if report_id is not None:
                 typed["report_id"] = report_id
             result = await application.steps.take(
@@ -434,6 +499,11 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
         failed = OpenStep(command=command, report_id=report_id)
         return await refused_page(request, who, project_id, failed, status, errors, posted)
 
+    @router.get("/projects/{project_id}/steps/{command}")
+    async def step_address(project_id: str, command: str, who: Who) -> Response:
+        """A step's form posts here; the address reloaded or typed shows the project."""
+        return RedirectResponse(f"/ui/projects/{quote(project_id, safe='')}", status_code=303)
+
     async def refused_page(
         request: Request,
         who: Viewer,
@@ -447,7 +517,7 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
             context = await project_context(who, project_id, verify=True)
         except Refusal:
             return render(request, "not_found.html", who, 404, project_id=project_id)
-        if failed not in context["steps"]:
+        if failed not in context["offers"].offered:
             # a step this person is not offered (a forged or stale post): say why at the top
             context["refusal"] = next(iter(errors.values()))
         return render(
@@ -486,26 +556,60 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
             calendar_url=None,
         )
 
+    async def deadlines_view(who: Viewer, within: int, cursor: str | None) -> dict[str, Any]:
+        """The deadlines page as the person had it (its period, its page of rows)."""
+        page = await _asked(
+            reads.deadlines(who.person.actor, timedelta(days=within), cursor=cursor)
+        )
+        here = f"within={within}"
+        return {
+            "rows": page.rows,
+            "pages": _pages("/ui/deadlines", here, cursor, page.next, page.total),
+            "within": within,
+            "cursor": cursor,
+            "now": datetime.now(UTC),
+            "choices": (30, 90, 365),
+            "page_url": "/ui/deadlines?"
+            + here
+            + (f"&{urlencode({'cursor': cursor})}" if cursor else ""),
+        }
+
+    @router.get("/calendar-link", response_class=HTMLResponse)
+    async def calendar_link_confirm(
+        request: Request,
+        who: Who,
+        within: Annotated[int, Query(ge=1, le=3650)] = 90,
+        cursor: Cursor = None,
+    ) -> HTMLResponse:
+        """Before a new link is made: the previous one will stop working."""
+        view = await deadlines_view(who, within, cursor)
+        return render(request, "deadlines.html", who, replacing=True, calendar_url=None, **view)
+
     @router.post("/calendar-link", response_class=HTMLResponse)
     async def calendar_link(
-        request: Request, who: Who, csrf: Annotated[str, Form()]
+        request: Request,
+        who: Who,
+        csrf: Annotated[str, Form()],
+        within: Annotated[int, Form(ge=1, le=3650)] = 90,
+        cursor: Annotated[str | None, Form(max_length=600)] = None,
+        confirm: Annotated[str, Form(max_length=10)] = "",
     ) -> HTMLResponse:
-        """A new personal calendar link, shown once (only its hash is kept)."""
+        """A new personal calendar link, shown once (only its hash is kept), on the
+        deadlines page as the person had it; only once they confirmed that the previous
+        link stops working."""
         check_csrf(who, csrf)
+        view = await deadlines_view(who, within, cursor)
+        if confirm != "yes":
+            return render(request, "deadlines.html", who, replacing=True, calendar_url=None, **view)
         token = await application.identities.new_calendar_token(who.person)
-        now = datetime.now(UTC)
-        page = await reads.deadlines(who.person.actor, timedelta(days=90))
+        url = f"{config.public_url}/calendar/{token}.ics" if token else None
         return render(
             request,
             "deadlines.html",
             who,
-            rows=page.rows,
-            pages=_pages("/ui/deadlines", "within=90", None, page.next, page.total),
-            within=90,
-            now=now,
-            choices=(30, 90, 365),
-            page_url="/ui/deadlines",
-            calendar_url=f"{config.public_url}/calendar/{token}.ics" if token else None,
+            calendar_url=url,
+            subscribe_url="webcal://" + url.split("://", 1)[1] if url else None,
+            **view,
         )
 
     from web.imports_page import mount_import_page  # it uses this module's Who: imported here
@@ -578,6 +682,12 @@ CSV_COLUMNS = (
     "cofunding_eur",
     "all_funding_eur",
 )
+# what the spreadsheet of each language expects: Excel in French splits on ";" (the comma
+# is its decimal sign) and, like Excel in English, reads UTF-8 only after a byte-order mark
+CSV_SEPARATOR = {"en": ",", "fr": ";"}
+# each column's header: its label (web.i18n), "Instrument" being the same word in both
+CSV_HEADERS = {c: f"csv.{c}" for c in CSV_COLUMNS} | {"instrument": "instrument"}
+BOM = "\ufeff"
 
 
 def _cell(value: object) -> object:
@@ -587,10 +697,14 @@ def _cell(value: object) -> object:
     return value
 
 
-def _csv(rows: list[PortfolioRow]) -> str:
+def _csv(rows: list[PortfolioRow], lang: str = "en") -> str:
+    """The rows for a spreadsheet in `lang`: its headers and states in that language, its
+    separator, a byte-order mark first."""
+    t = translator(lang)
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    out.write(BOM)
+    writer = csv.writer(out, delimiter=CSV_SEPARATOR.get(lang, ","), lineterminator="\r\n")
+    writer.writerow(t(CSV_HEADERS[column]) for column in CSV_COLUMNS)
     for r in rows:
         writer.writerow(
             _cell(v)
@@ -598,7 +712,7 @@ def _csv(rows: list[PortfolioRow]) -> str:
                 r.project_id,
                 r.instrument,
                 r.title,
-                r.phase,
+                t(f"phase.{r.phase}"),
                 r.institute or "",
                 r.coordinator,
                 "; ".join(lab["name"] for lab in r.labs),

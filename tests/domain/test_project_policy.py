@@ -111,7 +111,9 @@ def test_the_window_shown_is_the_one_the_workflow_accepts():
     life = active_irp("P-6", SHORT_WINDOW)
     life.report_on_time(utc(2030, 11, 1))
     opens = add_months(TERM_ENDS, -SHORT_WINDOW.renewal_window_months_before_end)
-    assert renewal_label(life.state) == f"renewal request window {wording.day(opens)} to 1 June 2031"
+    assert (
+        renewal_label(life.state) == f"renewal request window {wording.day(opens)} to 1 June 2031"
+    )
 
     def request(at):  # as the workflow decides it: with the policy it was started with
         command = RequestRenewal(

@@ -55,6 +55,7 @@ async def test_every_page_runs_under_the_policy_with_nothing_blocked(site, brows
         assert await page.locator("#phase").count() == 1
         await visit("/ui/deadlines?within=365")
         await page.get_by_role("button", name="Get a new calendar link").click()
+        await page.get_by_role("button", name="Replace my calendar link").click()
         assert "/calendar/" in await page.get_by_label("Your calendar link").input_value()
         await visit("/ui/projects/NOPE-1", 404)
         await visit("/ui/portfolio?country=<b>", 422)

@@ -116,7 +116,7 @@ def test_amendments_are_forms_and_render():
         reviewers=[],
     )
     for command, kinds in AMENDMENTS.items():
-        assert f'action="/ui/projects/IRP-1/steps/{command}"' in html
+        assert f'action="/ui/projects/IRP-1/steps/{command}#error"' in html
         for name in kinds:
             assert f'name="{name}"' in html, (command, name)
     assert '<option value="add-lab" >add-lab</option>' in html

@@ -34,7 +34,11 @@ async def test_a_forged_host_header_appears_in_no_page_link_or_redirect(site):
         ]
         page = (await http.get("/ui/deadlines")).text
         answers.append(
-            await http.post("/ui/calendar-link", data={"csrf": csrf_of(page)}, headers=EVIL)
+            await http.post(
+                "/ui/calendar-link",
+                data={"csrf": csrf_of(page), "confirm": "yes"},  # confirmed
+                headers=EVIL,
+            )
         )
         for r in answers:
             assert "evil.example" not in r.text, r.url

@@ -89,7 +89,7 @@ async def test_an_officer_approves_through_the_form_and_sees_state_and_history(s
     starts = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
     await form.get_by_label("Term starts on").fill(starts)
     await form.get_by_label("Reason").fill("strong partnership, excellent reviews")
-    await form.get_by_role("button", name="Submit").click()
+    await form.get_by_role("button", name="Record the decision").click()
     await page.wait_for_url(
         lambda url: "/ui/projects/" + pid + "?done=DecideApplication&after=" in url
     )
@@ -126,6 +126,7 @@ async def test_an_officer_approves_through_the_form_and_sees_state_and_history(s
 
     # the person's calendar: a new link, shown once, serving their deadlines
     await page.get_by_role("button", name="Get a new calendar link").click()
+    await page.get_by_role("button", name="Replace my calendar link").click()  # confirmed
     link = await page.get_by_label("Your calendar link").input_value()
     feed = await page.request.get(link)
     assert feed.status == 200 and feed.headers["content-type"].startswith("text/calendar")
@@ -145,7 +146,7 @@ async def test_a_bad_amount_shows_the_rule_next_to_the_field_and_records_nothing
     await form.get_by_label("Yes").check()
     await form.get_by_label("Awarded amount (EUR)").fill("120000")
     await form.get_by_label("Reason").fill("too generous")
-    await form.get_by_role("button", name="Submit").click()
+    await form.get_by_role("button", name="Record the decision").click()
 
     error = page.locator("#DecideApplication-awarded_eur-error")
     assert await error.inner_text() == "awarded amount 120000 EUR outside IRP range 50000–75000"
@@ -157,7 +158,7 @@ async def test_a_bad_amount_shows_the_rule_next_to_the_field_and_records_nothing
 
     # a malformed amount is refused by the API's own body validation, named by field
     await form.get_by_label("Awarded amount (EUR)").fill("lots")
-    await form.get_by_role("button", name="Submit").click()
+    await form.get_by_role("button", name="Record the decision").click()
     assert "awarded_eur" in await error.inner_text()
     assert await recorded(site, pid) == before
 
@@ -212,7 +213,7 @@ async def test_filters_and_csv_export_agree_with_the_api(site, page, ts_env):
             await page.get_by_role("link", name="Export CSV").click()
         download = await download_info.value
         exported = list(csv.DictReader(io.StringIO(Path_read(await download.path()))))
-        assert [row["project_id"] for row in exported] == shown, query
+        assert [row["Project"] for row in exported] == shown, query
     shown = sorted([irp, irn])
 
     # the filter form as a person uses it: blank fields mean "any"
@@ -256,7 +257,7 @@ async def test_the_french_page_shows_french_labels_and_the_choice_sticks(site, b
 
 
 def Path_read(path) -> str:
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8-sig") as f:  # the export starts with a BOM, for Excel
         return f.read()
 
 
