@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -44,6 +45,7 @@ from readmodels.views import (
     next_deadlines,
     portfolio,
     portfolio_page,
+    portfolio_stream,
     project_for,
     project_state_json,
 )
@@ -140,8 +142,12 @@ class Reads:
         return PortfolioView(page.rows, sums, page.next)
 
     async def every_project(self, viewer: Actor, query: PortfolioQuery) -> list[PortfolioRow]:
-        """The whole list, every page together: for an export."""
+        """The whole list, every page together."""
         return await portfolio(self._store, viewer, query.to_filter())
+
+    def export(self, viewer: Actor, query: PortfolioQuery) -> AsyncIterator[list[PortfolioRow]]:
+        """The whole list a page at a time, for an export that streams it."""
+        return portfolio_stream(self._store, viewer, query.to_filter())
 
     async def charts(self, viewer: Actor, query: PortfolioQuery) -> Charts:
         """The charts of the whole list (every page)."""

@@ -5,6 +5,7 @@ The API, the pages and the calendar all ask here, so the rule is written once.""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -147,7 +148,43 @@ async def portfolio_page(
 ) -> tuple[Page[PortfolioRow], Totals]:
     """One page of the portfolio in the filter's order, with the totals of the whole list
     (computed by the database)."""
-    size = clamp(limit)
+    totals_sql = (
+        "SELECT count(*) AS projects, coalesce(sum(p.total_awarded_eur), 0) AS awarded_eur, "
+        "coalesce(sum(p.released_eur), 0) AS released_eur, "
+        "coalesce(sum(p.withheld_eur), 0) AS withheld_eur, "
+        "coalesce(sum(p.to_come_eur), 0) AS to_come_eur, "
+        f"coalesce(sum(p.cofunding_eur), 0) AS cofunding_eur {_PORTFOLIO_WHERE}"
+    )
+    async with store.connection() as conn:
+        shown, following = await _rows_after(conn, viewer, where, clamp(limit), cursor)
+        sums = await conn.fetchrow(totals_sql, *_who(viewer), *_filter_args(where))
+    assert sums is not None
+    return Page(shown, following, int(sums["projects"])), Totals(
+        **{name: int(sums[name]) for name in Totals.model_fields}
+    )
+
+
+async def portfolio_stream(
+    store: PostgresEventStore, viewer: Actor, where: PortfolioFilter, size: int = 1000
+) -> AsyncIterator[list[PortfolioRow]]:
+    """The whole list a page at a time, in the filter's order (an export streams it): each
+    page one indexed keyset query on a connection held only for it, so a slow reader holds
+    nothing and memory does not grow with the portfolio."""
+    cursor: str | None = None
+    while True:
+        async with store.connection() as conn:
+            rows, cursor = await _rows_after(conn, viewer, where, size, cursor)
+        if rows:
+            yield rows
+        if cursor is None:
+            return
+
+
+async def _rows_after(
+    conn: Any, viewer: Actor, where: PortfolioFilter, size: int, cursor: str | None
+) -> tuple[list[PortfolioRow], str | None]:
+    """A page of `size` rows after `cursor` (the first page when None), and the cursor of
+    the next page (None on the last)."""
     sql_type, kind = _SORT_TYPE[where.sort]
     after: list[Any] = [None, None]
     if cursor is not None:
@@ -168,18 +205,9 @@ async def portfolio_page(
     page_sql = (
         f"{_PORTFOLIO_COLUMNS} {_PORTFOLIO_WHERE} {keyset} ORDER BY {_order(where)} LIMIT $11"
     )
-    totals_sql = (
-        "SELECT count(*) AS projects, coalesce(sum(p.total_awarded_eur), 0) AS awarded_eur, "
-        "coalesce(sum(p.released_eur), 0) AS released_eur, "
-        "coalesce(sum(p.withheld_eur), 0) AS withheld_eur, "
-        "coalesce(sum(p.to_come_eur), 0) AS to_come_eur, "
-        f"coalesce(sum(p.cofunding_eur), 0) AS cofunding_eur {_PORTFOLIO_WHERE}"
+    rows = await conn.fetch(
+        page_sql, *_who(viewer), *_filter_args(where), value, after[1], size + 1
     )
-    async with store.connection() as conn:
-        rows = await conn.fetch(
-            page_sql, *_who(viewer), *_filter_args(where), value, after[1], size + 1
-        )
-        sums = await conn.fetchrow(totals_sql, *_who(viewer), *_filter_args(where))
     shown = [_portfolio_row(r) for r in rows[:size]]
     following = None
     if len(rows) > size:
@@ -188,10 +216,7 @@ async def portfolio_page(
         following = encode(
             [key.isoformat() if isinstance(key, datetime) else key, last["project_id"]]
         )
-    assert sums is not None
-    return Page(shown, following, int(sums["projects"])), Totals(
-        **{name: int(sums[name]) for name in Totals.model_fields}
-    )
+    return shown, following
 
 
 def _timestamp(text: str) -> datetime:
