@@ -21,7 +21,11 @@ In order, each in its own process (each writes its own section of RESULTS.md):
 4. bench/ledger.py: `Ledger.seal()` in a loop beside 8 writers (target: the lag, events
    stored but unsealed, stays bounded and is gone within 2 s of the writers stopping),
    then `Audit.verify(OPERATOR, digest)` over a store of the same 10,000 lives (target:
-   time and peak RSS reported, against a bare SELECT of every event row).
+   time and peak RSS reported, against a bare SELECT of every event row);
+5. bench/burst.py: N approved projects whose terms start at one instant (wall clock, dev
+   server) against N timer + activity workflows (target: ≤ 1.5x), N = 1,000 (`--burst`);
+6. bench/step_latency.py: a budget amendment through the HTTP API against a bare Update
+   running one INSERT (target: p50 ≤ 1.3x).
 
 Then the summary at the top of RESULTS.md (between `<!-- summary:start -->` and
 `<!-- summary:end -->`) is rewritten: each target, its figure, met or not, the machine, the
@@ -50,7 +54,7 @@ from bench.report import RESULTS, machine
 HERE = Path(__file__).resolve().parent
 START_MARK = "<!-- summary:start -->"
 END_MARK = "<!-- summary:end -->"
-BENCHES = ("store_append", "load", "lives", "ledger")
+BENCHES = ("store_append", "load", "lives", "ledger", "burst", "step_latency")
 
 
 def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
@@ -59,17 +63,30 @@ def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
     load = [py, str(HERE / "load.py"), "--json", str(out / "load.json")]
     lives = [py, str(HERE / "lives.py"), "--json", str(out / "lives.json")]
     ledger = [py, str(HERE / "ledger.py"), "--json", str(out / "ledger.json")]
+    burst = [py, str(HERE / "burst.py"), "--json", str(out / "burst.json")]
+    steps = [py, str(HERE / "step_latency.py"), "--json", str(out / "step_latency.json")]
     if args.quick:
         store += ["--events", "2000", "--rounds", "2"]
         load += ["--projects", "300", "--samples", "300"]
         lives += ["--quick"]
         ledger += ["--quick"]
+        burst += ["--quick"]
+        steps += ["--quick"]
     else:
         load += ["--projects", str(args.projects)]
         for n in args.lives or [100]:
             lives += ["--n", str(n)]
         ledger += ["--projects", str(args.projects)]
-    return {"store_append": store, "load": load, "lives": lives, "ledger": ledger}
+        for n in args.burst or [1000]:
+            burst += ["--n", str(n)]
+    return {
+        "store_append": store,
+        "load": load,
+        "lives": lives,
+        "ledger": ledger,
+        "burst": burst,
+        "step_latency": steps,
+    }
 
 
 def run(name: str, command: list[str]) -> tuple[int, float]:
@@ -144,6 +161,31 @@ def summary(
     if "ledger" in figures:
         for measure, figure, target, met in figures["ledger"]["rows"]:
             rows.append((f"{measure}: {target}", figure, mark(met)))
+    if "burst" in figures:
+        b = figures["burst"]
+        rows.append(
+            (
+                f"1-January burst: N term starts stored ≤ {b['ratio_target']:g}x N trivial "
+                "timer + activity workflows (dev server, wall clock)",
+                ", ".join(
+                    f"N={o['n']:,}: {o['ratio']:.2f}x ({o['projects_all_s']:.1f} s / "
+                    f"{o['trivial_all_s']:.1f} s), worker RSS peak {o['rss_burst_peak_mb']:.0f} MB"
+                    for o in b["outcomes"]
+                ),
+                mark(all(o["met"] for o in b["outcomes"])),
+            )
+        )
+    if "step_latency" in figures:
+        st = figures["step_latency"]
+        rows.append(
+            (
+                f"a person's step through the API: p50 ≤ {st['ratio_target']:g}x a bare "
+                "Update + one INSERT",
+                f"{st['ratio']:.2f}x (p50 {st['api_p50_ms']:.1f} / {st['bare_p50_ms']:.1f} ms; "
+                f"p95 {st['api_p95_ms']:.1f} / {st['bare_p95_ms']:.1f} ms)",
+                mark(st["met"]),
+            )
+        )
     table = ["| target | figure | met |", "|---|---|:---:|"]
     table += [f"| {t} | {f} | {m} |" for t, f, m in rows]
     notes = notes or {}
@@ -190,6 +232,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a smoke run of a few minutes")
     parser.add_argument("--projects", type=int, default=10_000, help="lives loaded (load)")
     parser.add_argument("--lives", type=int, action="append", help="N for bench/lives.py")
+    parser.add_argument("--burst", type=int, action="append", help="N for bench/burst.py")
     parser.add_argument("--skip", action="append", choices=BENCHES, default=[])
     parser.add_argument(
         "--reuse",
