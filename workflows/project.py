@@ -65,6 +65,8 @@ RUN_HISTORY_BOUND = 60
 # workflow task (4 events), the append activity and its task (6), a reminder's delivery (6),
 # with room to spare for a person's step taken meanwhile
 ROOM_FOR_A_STEP = 20
+# automatic steps due at one instant are appended together, a bounded number at a time
+MAX_STEPS_AT_ONCE = 12
 # a workflow started for a submission the rules refused waits this long for a valid one
 UNSUBMITTED_EXPIRY = timedelta(hours=1)
 _VALIDATION_ID = UUID(int=0)  # validators must not draw from workflow.uuid4()
@@ -217,14 +219,29 @@ class ProjectWorkflow:
         now = self._now()
         if step is None or step.due_at > now:
             return
+        if not workflow.patched("due-steps-together"):
+            await self._persist(self._decide_step(step, self._state, now))
+            return
+        # Every step due now is decided here and appended at once: a term's start and its
+        # first tranche (every term starting on 1 January), reminders that fell due
+        # together. One activity and one append where there were several in a row.
+        state, events = self._state, list[DomainEvent]()
+        while step is not None and step.due_at <= now and len(events) < MAX_STEPS_AT_ONCE:
+            decided = self._decide_step(step, state, now)
+            for event in decided:
+                state = evolve(state, event)
+            events += decided
+            step = next_step(state, self._policy)
+        await self._persist(events)
+
+    def _decide_step(self, step: Step, state: ProjectState, now: datetime) -> list[DomainEvent]:
         command = step.build(workflow.uuid4(), now)
         try:
-            events = decide(command, self._state, self._policy)
+            return decide(command, state, self._policy)
         except DomainError as err:
             # an automatic step the rules refuse is a defect in domain.automation: fail the
             # task (it retries after a fix is deployed) rather than skip a business fact
             raise RuntimeError(f"automatic step {step.label} refused: {err}") from err
-        await self._persist(events)
 
     async def _persist(self, events: list[DomainEvent]) -> AppendOutcome:
         outcome: AppendOutcome = await workflow.execute_activity(
