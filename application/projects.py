@@ -4,10 +4,11 @@ a human step, read a project's live state. It speaks to Temporal; it never decid
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
@@ -50,6 +51,12 @@ class ProjectService:
     @property
     def policy(self) -> Policy:
         return self._policy
+
+    async def ping(self, within: timedelta) -> None:
+        """Raises (RPCError) when the Temporal server does not answer `within` that time."""
+        await self._client.workflow_service.get_system_info(
+            GetSystemInfoRequest(), retry=False, timeout=within
+        )
 
     def handle(self, project_id: str) -> WorkflowHandle[ProjectWorkflow, object]:
         return self._client.get_workflow_handle_for(

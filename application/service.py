@@ -9,6 +9,7 @@ from pathlib import Path
 
 from application.audit import Audit
 from application.imports import Imports
+from application.operations import Operations
 from application.people import Directory, Identities
 from application.policies import Policies
 from application.projects import ProjectService
@@ -31,6 +32,7 @@ class Application:
     audit: Audit
     imports: Imports
     policies: Policies
+    operations: Operations  # readiness and the metrics read from the database
 
 
 class Maintenance:
@@ -63,4 +65,5 @@ def assemble(
         audit=Audit(store, key_file),
         imports=Imports(store, projects),
         policies=Policies(store),
+        operations=Operations(store, projects),
     )

@@ -23,6 +23,7 @@ from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from application.operations import step_failed, step_refused, step_taken
 from application.policies import Policies
 from application.projects import ProjectService, refusal_of
 from application.refusals import Kind, Refusal, project_not_found
@@ -70,6 +71,26 @@ class Steps:
         }
 
     async def take(
+        self,
+        declared: Declaration,
+        person: Person,
+        typed: Mapping[str, Any],
+        project_id: str | None = None,
+    ) -> StepResult:
+        """Take the step, and count it (application.operations): taken, or refused by kind
+        and rule."""
+        try:
+            result = await self._take(declared, person, typed, project_id)
+        except Refusal as refusal:
+            step_refused(declared.name, refusal)
+            raise
+        except Exception:
+            step_failed(declared.name)
+            raise
+        step_taken(declared.name)
+        return result
+
+    async def _take(
         self,
         declared: Declaration,
         person: Person,

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from api.app import add_api
+from api.health import DEFAULT_MAX_PROJECTOR_LAG_S, add_health
 from application.service import Application
 from web.api_docs import mount_api_docs
 from web.identity import SignIn, TokenSignIn
@@ -24,9 +25,11 @@ def http_app(
     sign_in: SignIn | None = None,
     public_url: str = DEFAULT_PUBLIC_URL,
     sign_in_limits: Limits | None = None,
+    ready_max_projector_lag_s: float = DEFAULT_MAX_PROJECTOR_LAG_S,
 ) -> FastAPI:
     """`public_url`: where people reach the service (Settings.public_base), the base of
-    every absolute link the pages hand out."""
+    every absolute link the pages hand out. `ready_max_projector_lag_s`: /readyz answers
+    503 while the read models are further behind (Settings.ready_max_projector_lag_s)."""
     fastapi = FastAPI(
         title="collab-lifecycle",
         description="Lifecycle of CNRS international collaboration instruments",
@@ -38,6 +41,7 @@ def http_app(
         redirect_slashes=False,
     )
     add_api(fastapi, app)
+    add_health(fastapi, ready_max_projector_lag_s)
     config = WebConfig(
         sign_in or TokenSignIn(app.identities),
         session_secret,

@@ -45,7 +45,7 @@ async def run_service(settings: Settings) -> None:
         )
     try:
         async with open_store(settings, stop_embedded=True) as store:
-            client = await connect_client(settings)
+            client = await connect_client(settings, worker_metrics=True)
             worker = await service_worker(settings, client, store)
             print(f"collab-lifecycle is up (data in {data_dir})", flush=True)
             print(f"  PostgreSQL : {_where_db(settings)}", flush=True)
@@ -61,6 +61,9 @@ async def run_service(settings: Settings) -> None:
             print(f"  HTTP API   : http://{settings.api_host}:{settings.api_port} (docs: /docs)")
             print(f"  web pages  : http://{settings.api_host}:{settings.api_port}/ui/")
             print(f"  public URL : {settings.public_base} (COLLAB_PUBLIC_URL)")
+            print("  operators  : /metrics (Prometheus), /healthz, /readyz", flush=True)
+            if settings.temporal_metrics_address:
+                print(f"  SDK metrics: http://{settings.temporal_metrics_address}/metrics")
             if settings.smtp_host:
                 print(f"  reminders  : e-mailed via {settings.smtp_host}:{settings.smtp_port}")
             else:
@@ -87,7 +90,13 @@ def api_server(settings: Settings, app: Application) -> uvicorn.Server:
     )
     redact_calendar_tokens()
     config = uvicorn.Config(
-        http_app(app, secret, settings.cookie_secure, public_url=settings.public_base),
+        http_app(
+            app,
+            secret,
+            settings.cookie_secure,
+            public_url=settings.public_base,
+            ready_max_projector_lag_s=settings.ready_max_projector_lag_s,
+        ),
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,
@@ -145,7 +154,7 @@ async def service_worker(settings: Settings, client: Client, store: PostgresEven
 
 async def run_worker(settings: Settings) -> None:
     async with open_store(settings) as store:
-        client = await connect_client(settings)
+        client = await connect_client(settings, worker_metrics=True)
         worker = await service_worker(settings, client, store)
         log.info(
             "worker started",
@@ -153,6 +162,7 @@ async def run_worker(settings: Settings) -> None:
             namespace=settings.temporal_namespace,
             task_queue=settings.task_queue,
             max_cached_workflows=settings.worker_max_cached_workflows,
+            sdk_metrics=settings.temporal_metrics_address or "off",
         )
         await worker.run()
 

@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     embedded_temporal_port: int = 7233
     embedded_temporal_ui_port: int = 8233
 
+    # /readyz answers 503 while the read models are further behind than this (the age, in
+    # seconds, of the oldest event the projector has not folded yet)
+    ready_max_projector_lag_s: float = Field(default=60.0, ge=0)
+    # host:port where the worker serves the Temporal SDK's own metrics (task slots, polls,
+    # schedule-to-start latency, sticky cache...) in Prometheus' format, as
+    # temporalio.runtime.PrometheusConfig binds it (e.g. 0.0.0.0:9464). Unset: off. Only
+    # the worker binds it (`collab worker`, `collab up`), never the API or the CLI
+    temporal_metrics_address: str | None = None
+
     # reminders by e-mail: unset host keeps them in the outbox (and in the log)
     smtp_host: str | None = None
 
@@ -71,6 +80,7 @@ class Settings(BaseSettings):
         "database_app_password",
         "database_app_url",
         "public_url",
+        "temporal_metrics_address",
         mode="before",
     )
     @classmethod
