@@ -9,7 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -17,7 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.commands import Command, ImportProject, SubmitApplication
 from domain.instruments import CATALOG, EntryRoute
 from domain.policy import DEFAULT_POLICY, CallWindow, Policy
-from domain.state import ProjectState
+from domain.state import ProjectState, policy_of
 from workflows.iea_call import IeaCallWorkflow
 from workflows.messages import (
     IeaCallStatus,
@@ -113,6 +118,31 @@ class ProjectService:
             _forget_start_error(start)
             raise
         return result
+
+    async def resume(self, project_id: str, state: ProjectState) -> None:
+        """Start the project's workflow at `state` (folded from its events), under the
+        policy its life started with: what `collab recover` does when Temporal lost it. Its
+        timers are the domain's, from the state; its next event continues the stream."""
+        await self._client.start_workflow(
+            ProjectWorkflow.run,
+            ProjectInput(project_id=project_id, policy=policy_of(state), state=state),
+            id=project_workflow_id(project_id),
+            task_queue=self.task_queue,
+            # a lost workflow is not found; one that ended abnormally (terminated) may be
+            # started again under its id
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        )
+
+    async def running(self, project_id: str) -> bool:
+        """Whether the project's workflow is running (False: not found, or it ended)."""
+        try:
+            described = await self.handle(project_id).describe()
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return described.status is WorkflowExecutionStatus.RUNNING
 
     async def execute(self, project_id: str, command: Command) -> StepResult:
         result: StepResult = await self.handle(project_id).execute_update(

@@ -14,6 +14,7 @@ from application.people import Directory, Identities
 from application.policies import Policies
 from application.projects import ProjectService
 from application.reads import Reads
+from application.recovery import Recovery
 from application.steps import Steps
 from eventstore.postgres import PostgresEventStore
 from identity.people import PeopleDirectory
@@ -32,6 +33,7 @@ class Application:
     audit: Audit
     imports: Imports
     policies: Policies
+    recovery: Recovery
     operations: Operations  # readiness and the metrics read from the database
 
 
@@ -65,5 +67,6 @@ def assemble(
         audit=Audit(store, key_file),
         imports=Imports(store, projects),
         policies=Policies(store),
+        recovery=Recovery(store, projects),
         operations=Operations(store, projects),
     )

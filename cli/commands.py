@@ -21,6 +21,7 @@ from cli.errors import REFUSED, CliError
 from cli.imports import add_import_parser, run_import
 from cli.policy import add_policy_parser, run_policy
 from cli.reads import run_read
+from cli.recovery import add_recovery_parsers, run_recovery
 from cli.steps import add_step_parsers, run_step
 from cli.users import run_users
 from domain.actors import Role
@@ -56,6 +57,8 @@ SERVICE_COMMANDS = ("up", "worker", "projector", "api", "demo", "migrate")
 
 def needs_workflows(args: argparse.Namespace) -> bool:
     """Whether the command takes a step (and so needs Temporal)."""
+    if args.command in ("recover", "reconcile"):
+        return True
     return bool(args.command == "step" or (args.command == "import" and not args.dry_run))
 
 
@@ -98,6 +101,8 @@ async def run(app: Application, args: argparse.Namespace) -> int:
             obj, text = await run_users(app, args)
         elif args.command == "policy":
             obj, text = await run_policy(app, args)
+        elif args.command in ("recover", "reconcile"):
+            obj, text = await run_recovery(app, args)
         elif args.command == "audit":
             obj, text = await run_audit(app, args)
         else:
@@ -218,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--digest", metavar="FILE", required=True)
     _key_id(a)
     add_policy_parser(sub, _common)
+    add_recovery_parsers(sub, _common)
     p = sub.add_parser("users", help="people, their roles and tokens")
     users = p.add_subparsers(dest="users_command", required=True)
     u = _common(users.add_parser("add", help="register a person; prints their token once"))

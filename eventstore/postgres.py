@@ -498,6 +498,15 @@ class PostgresEventStore:
         last = rows[-1]
         return FeedDocuments([row[4] for row in rows], upcast, GlobalCursor(last[0], last[1]))
 
+    async def project_stream_ids(self) -> list[str]:
+        """Every project's stream, by id (not the service's own streams, named with ":")."""
+        async with self._lanes.lease() as conn:
+            rows = await conn.fetch(
+                "SELECT stream_id FROM streams WHERE position(':' IN stream_id) = 0 "
+                "ORDER BY stream_id"
+            )
+        return [r[0] for r in rows]
+
     async def stream_version(self, stream_id: str) -> int:
         async with self._lanes.lease() as conn:
             return await self._stream_version(conn, stream_id)
