@@ -3,6 +3,9 @@ keep the rule's own words, which the API returns too."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from domain.declarations import DECLARATIONS
 
 LANGUAGES = ("en", "fr")
@@ -15,7 +18,10 @@ _EN: dict[str, str] = {
     "sign_in": "Sign in",
     "sign_out": "Sign out",
     "token": "Personal token",
-    "token_help": "The token given to you by `collab users add`.",
+    "token_help": (
+        "Your personal token is given to you by an operator of the service, who registers "
+        "each person. You have none yet, or lost it? Ask DERCI's service desk."
+    ),
     "bad_token": "Unknown or revoked token.",
     "too_many_sign_ins": "Too many failed sign-ins. Try again in {seconds} seconds.",
     "bad_input_title": "This page cannot be shown as asked",
@@ -331,6 +337,74 @@ _EN: dict[str, str] = {
     "history.first_term": "Term 1 is planned to start on {day}.",
     "history.next_term": "The next term is planned to start on {day}.",
     # --- end of the history's sentences ---
+    # the money ahead (/ui/forecast)
+    "forecast.nav": "Forecast",
+    "forecast.title": "The money ahead",
+    "forecast.help": (
+        "For each calendar year, by instrument and institute: what was paid, what is planned "
+        "and what depends on a report or a renewal, in EUR."
+    ),
+    "forecast.mine_help": (
+        "Your projects' money, for each calendar year: what was paid, what is planned and "
+        "what depends on a report or a renewal, in EUR."
+    ),
+    "forecast.from": "From year",
+    "forecast.years": "Years",
+    "forecast.show": "Show",
+    "forecast.legend": "What each column counts",
+    "forecast.chart": "The money ahead per year (EUR)",
+    "forecast.paid": "Paid",
+    "forecast.paid_help": "tranches released, in the year they were paid",
+    "forecast.scheduled": "Scheduled",
+    "forecast.scheduled_help": "tranches planned, in the year they fall due",
+    "forecast.withheld": "Withheld",
+    "forecast.withheld_help": "fell due, waiting for their report",
+    "forecast.at_risk": "At risk",
+    "forecast.at_risk_help": "planned, but the report they wait for is overdue",
+    "forecast.renewals_pending": "Renewals pending",
+    "forecast.renewals_pending_help": "what the renewals requested would add if granted",
+    "forecast.cofunding": "Co-funding",
+    "forecast.cofunding_help": "partners' contributions, beside CNRS's funding",
+    "forecast.total": "Total for {year}",
+    "forecast.no_institute": "(none)",
+    "forecast.nothing": "Nothing paid or planned this year.",
+    "param.from": "The first year",
+    "param.years": "The number of years",
+    # the policy's versions (/ui/policy)
+    "policy.nav": "Policy",
+    "policy.title": "Funding policy",
+    "policy.help": (
+        "The rules that are data, in numbered versions each in force from a day: what starts "
+        "on a day keeps the version in force that day for its whole life."
+    ),
+    "policy.refused": "the policy's versions are shown to officers and auditors",
+    "policy.in_force": "In force today: version {version}, since {day}",
+    "policy.funding": "Funding per instrument (EUR)",
+    "policy.min": "Least",
+    "policy.max": "Most",
+    "policy.max_renewals": "Renewals at most",
+    "policy.report_due": "Yearly report due",
+    "policy.days_before_anniversary": "{n} days before each anniversary of the term",
+    "policy.final_report": "Final report due",
+    "policy.months_after_end": "{n} months after the term ends",
+    "policy.renewal_window": "Renewal requests open",
+    "policy.months_before_end": "{n} months before the term ends",
+    "policy.evaluation": "Evaluation period",
+    "policy.days": "{n} days",
+    "policy.call": "IEA annual call",
+    "policy.call_dates": "opens {opens}, closes {closes}",
+    "policy.versions": "Every version",
+    "policy.version": "Version",
+    "policy.effective": "In force from",
+    "policy.set_by": "Set by",
+    "policy.set_at": "Set on",
+    "policy.current": "in force",
+    "policy.default_by": "the service's defaults",
+    "policy.default_reason": "the rules the service started with",
+    "policy.cli": (
+        "A new version is set by a DERCI officer through the service's operators, with its "
+        "day and its reason; this page only shows them."
+    ),
 }
 
 _FR: dict[str, str] = {
@@ -340,7 +414,11 @@ _FR: dict[str, str] = {
     "sign_in": "Se connecter",
     "sign_out": "Se déconnecter",
     "token": "Jeton personnel",
-    "token_help": "Le jeton remis par `collab users add`.",
+    "token_help": (
+        "Votre jeton personnel vous est remis par un opérateur du service, qui enregistre "
+        "chaque personne. Vous n'en avez pas encore, ou vous l'avez perdu ? Demandez-le au "
+        "service d'assistance de la DERCI."
+    ),
     "bad_token": "Jeton inconnu ou révoqué.",
     "too_many_sign_ins": ("Trop de connexions échouées. Réessayez dans {seconds} secondes."),
     "bad_input_title": "Cette page ne peut pas être affichée ainsi",
@@ -674,6 +752,76 @@ _FR: dict[str, str] = {
     "history.first_term": "La période 1 doit commencer le {day}.",
     "history.next_term": "La période suivante doit commencer le {day}.",
     # --- fin des phrases de l'historique ---
+    # the money ahead (/ui/forecast)
+    "forecast.nav": "Prévisions",
+    "forecast.title": "Les montants à venir",
+    "forecast.help": (
+        "Pour chaque année civile, par instrument et par institut : ce qui a été versé, ce qui "
+        "est prévu et ce qui dépend d'un rapport ou d'un renouvellement, en euros."
+    ),
+    "forecast.mine_help": (
+        "Les montants de vos projets, pour chaque année civile : ce qui a été versé, ce qui "
+        "est prévu et ce qui dépend d'un rapport ou d'un renouvellement, en euros."
+    ),
+    "forecast.from": "À partir de l'année",
+    "forecast.years": "Années",
+    "forecast.show": "Afficher",
+    "forecast.legend": "Ce que compte chaque colonne",
+    "forecast.chart": "Les montants à venir par année (EUR)",
+    "forecast.paid": "Versé",
+    "forecast.paid_help": "tranches versées, l'année de leur versement",
+    "forecast.scheduled": "Prévu",
+    "forecast.scheduled_help": "tranches prévues, l'année de leur échéance",
+    "forecast.withheld": "Retenu",
+    "forecast.withheld_help": "échues, en attente de leur rapport",
+    "forecast.at_risk": "Menacé",
+    "forecast.at_risk_help": "prévues, mais le rapport qu'elles attendent est en retard",
+    "forecast.renewals_pending": "Renouvellements en attente",
+    "forecast.renewals_pending_help": (
+        "ce qu'ajouteraient les renouvellements demandés s'ils étaient accordés"
+    ),
+    "forecast.cofunding": "Cofinancement",
+    "forecast.cofunding_help": "contributions des partenaires, en plus du financement du CNRS",
+    "forecast.total": "Total pour {year}",
+    "forecast.no_institute": "(aucun)",
+    "forecast.nothing": "Rien de versé ni de prévu cette année.",
+    "param.from": "La première année",
+    "param.years": "Le nombre d'années",
+    # the policy's versions (/ui/policy)
+    "policy.nav": "Règles",
+    "policy.title": "Règles de financement",
+    "policy.help": (
+        "Les règles qui sont des données, en versions numérotées, chacune en vigueur à partir "
+        "d'un jour : ce qui commence un jour garde toute sa vie la version en vigueur ce jour-là."
+    ),
+    "policy.refused": "les versions des règles sont montrées aux gestionnaires et aux auditeurs",
+    "policy.in_force": "En vigueur aujourd'hui : version {version}, depuis le {day}",
+    "policy.funding": "Financement par instrument (EUR)",
+    "policy.min": "Minimum",
+    "policy.max": "Maximum",
+    "policy.max_renewals": "Renouvellements au plus",
+    "policy.report_due": "Rapport annuel dû",
+    "policy.days_before_anniversary": "{n} jours avant chaque anniversaire du mandat",
+    "policy.final_report": "Rapport final dû",
+    "policy.months_after_end": "{n} mois après la fin du mandat",
+    "policy.renewal_window": "Demandes de renouvellement ouvertes",
+    "policy.months_before_end": "{n} mois avant la fin du mandat",
+    "policy.evaluation": "Durée de l'évaluation",
+    "policy.days": "{n} jours",
+    "policy.call": "Appel annuel IEA",
+    "policy.call_dates": "ouvre le {opens}, ferme le {closes}",
+    "policy.versions": "Toutes les versions",
+    "policy.version": "N° de version",
+    "policy.effective": "En vigueur à partir du",
+    "policy.set_by": "Fixée par",
+    "policy.set_at": "Fixée le",
+    "policy.current": "en vigueur",
+    "policy.default_by": "les valeurs par défaut du service",
+    "policy.default_reason": "les règles avec lesquelles le service a commencé",
+    "policy.cli": (
+        "Une nouvelle version est fixée par un gestionnaire de la DERCI auprès des opérateurs "
+        "du service, avec son jour et son motif ; cette page ne fait que les montrer."
+    ),
 }
 
 MESSAGES = {"en": _EN, "fr": _FR}
@@ -700,10 +848,29 @@ def pick_language(asked: str | None, cookie: str | None, accept_language: str | 
     return "en"
 
 
-def translator(lang: str):  # type: ignore[no-untyped-def]
+# a key no catalogue has: logged (once per language and key) and shown as the key itself,
+# or wrapped in MISSING_MARK where MARK_MISSING is set (the page tests set it, and fail on
+# any page that shows one)
+MARK_MISSING = False
+MISSING_MARK = "⟦{key}⟧"
+_log = logging.getLogger(__name__)
+_warned: set[tuple[str, str]] = set()
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """`t(key)`: the page's words for `key` in `lang`. `t(key, default)`: `default` when no
+    catalogue has the key (a label that may be missing on purpose: said nothing of)."""
     table = MESSAGES[lang]
 
-    def t(key: str) -> str:
-        return table.get(key, key)
+    def t(key: str, default: str | None = None) -> str:
+        found = table.get(key)
+        if found is not None:
+            return found
+        if default is not None:
+            return default
+        if (lang, key) not in _warned:
+            _warned.add((lang, key))
+            _log.warning("no %s label for %r", lang, key)
+        return MISSING_MARK.format(key=key) if MARK_MISSING else key
 
     return t

@@ -21,6 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -45,7 +47,7 @@ from readmodels.views import PortfolioRow, SortKey
 from web.forms import FORMS, FormErrors, field_of, typed_fields
 from web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
 from web.identity import SESSION_COOKIE, SESSION_SECONDS, SessionCookie, SignIn
-from web.narration import people_to_name, tell
+from web.narration import number, people_to_name, tell
 from web.page_input import BadPageInput, bad_query, refused_query
 from web.step_offers import page_offers
 from web.throttle import SignInThrottle
@@ -163,7 +165,7 @@ After = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
 def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> None:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["static"] = STATIC_PREFIX
-    templates.env.filters["eur"] = lambda v: "" if v is None else f"{int(v):,}".replace(",", " ")
+    templates.env.filters["eur"] = _eur
     templates.env.filters["day"] = lambda v: (
         "" if v is None else (v.date() if isinstance(v, datetime) else v).isoformat()
     )
@@ -388,7 +390,10 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     @router.get("/portfolio.csv")
     async def portfolio_csv(who: Who, where: Filter) -> Response:
         """Streamed a page of rows at a time: memory does not grow with the portfolio."""
-        pages = reads.export(who.person.actor, where)
+        try:  # a bad filter is refused as the export is made, before its first page
+            pages = reads.export(who.person.actor, where)
+        except Refusal as refusal:
+            raise refused_query(refusal) from refusal
         first = await _asked(anext(pages, []))  # a refusal (the database away) before 200
 
         async def body() -> AsyncIterator[str]:
@@ -625,7 +630,18 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     from web.imports_page import mount_import_page  # it uses this module's Who: imported here
 
     mount_import_page(router, templates, application, render, check_csrf)
+    from web.ahead_pages import may_forecast, may_read_policy, mount_ahead_pages
+
+    templates.env.globals["may_forecast"] = may_forecast  # the navigation's links
+    templates.env.globals["may_read_policy"] = may_read_policy
+    mount_ahead_pages(router, application, render)
     app.include_router(router)
+
+
+@pass_context
+def _eur(context: Context, value: Any) -> str:
+    """An amount as the page's language writes it: 12,000 / 12 000 (a narrow no-break space)."""
+    return "" if value is None else number(value, context.get("lang", "en"))
 
 
 async def _asked(work: Any) -> Any:

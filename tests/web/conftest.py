@@ -22,6 +22,7 @@ from playwright.async_api import async_playwright
 from application.service import assemble
 from collab.http import http_app
 from tests.api.conftest import Api, api  # noqa: F401  (the fixture, reused)
+from web import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "web"
@@ -95,6 +96,12 @@ async def a_site(api: Api, event_store, service, **options: Any) -> AsyncIterato
 async def site(api, event_store, service) -> AsyncIterator[Site]:  # noqa: F811
     async with a_site(api, event_store, service) as served:
         yield served
+
+
+@pytest.fixture(autouse=True)
+def missing_labels_marked(monkeypatch):
+    """A label no catalogue has shows as ⟦key⟧ on the pages these tests read (web.i18n)."""
+    monkeypatch.setattr(i18n, "MARK_MISSING", True)
 
 
 @pytest.fixture(scope="session")

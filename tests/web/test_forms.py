@@ -43,7 +43,7 @@ def test_the_successor_form_offers_the_inputs_default_instrument():
     assert (instrument.kind, instrument.default) == ("select", "IRP")
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     html = env.get_template("_actions.html").render(
-        t=lambda key: key,
+        t=lambda key, default=None: key,
         steps=[OpenStep(command="LinkSuccessor")],
         forms=FORMS,
         failed=None,
@@ -106,7 +106,7 @@ def test_amendments_are_forms_and_render():
     assert typed == {"lab_name": "LAAS", "lab_country": "FR", "lab_cnrs": True, "reason": "joins"}
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     html = env.get_template("_actions.html").render(
-        t=lambda key: key,
+        t=lambda key, default=None: key,
         steps=[OpenStep(command=c) for c in AMENDMENTS],
         forms=FORMS,
         failed=None,

@@ -109,7 +109,7 @@ async def test_an_officer_approves_through_the_form_and_sees_state_and_history(s
     await page.wait_for_function(
         "() => document.querySelector('#phase').textContent.trim() === 'active'", timeout=30_000
     )
-    assert await page.locator("#released").inner_text() == "12 000"
+    assert await page.locator("#released").inner_text() == "12,000"
 
     # the funding chart counts the tranche in the year it was released
     r = await site.api.get("auditor", f"/projects/{pid}/history")
