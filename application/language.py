@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import string
 from pathlib import Path
 from typing import Any
 
 from babel.messages.pofile import read_po
 
-from domain.said import ENGLISH, from_data, say
+from domain.said import ENGLISH, Said, from_data, say
 from readmodels.queries import DeadlineRow
 
 LANGUAGES = ("en", "fr")
@@ -38,6 +40,50 @@ def in_language(text: Any, lang: str | None) -> str:
     """`text` as a reader of `lang` reads it: a message from the catalogue, anything else as
     it is (a name, an id, a text a person typed)."""
     return say(text, lang or ENGLISH, translation)
+
+
+# A message recorded as plain English text (a reason the service gave, a finding): read
+# back against the catalogue's templates, longest first, each value read back the same way.
+# A template must hold words of its own to be matched, at least half the text's: "{n}" or
+# "{n} reviews" would take "strong reviews" for a count.
+_MIN_WORDS = 12
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts, names = [], set()
+    for literal, name, _spec, _ in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name is not None:
+            # the same name twice must say the same: a backreference
+            parts.append(f"(?P={name})" if name in names else f"(?P<{name}>.+?)")
+            names.add(name)
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _literal(template: str) -> int:
+    return sum(len(lit) for lit, *_ in string.Formatter().parse(template))
+
+
+_READABLE = sorted(
+    (t for t in _CATALOGUES.get("fr", {}) if _literal(t) >= _MIN_WORDS),
+    key=_literal,
+    reverse=True,
+)
+_PATTERNS = {t: _pattern(t) for t in _READABLE}
+
+
+def read_back(text: str, depth: int = 0) -> Any:
+    """The message `text` says, if the catalogue knows its template: text recorded in
+    English (an automatic step's reason) said again in the reader's language. Anything
+    else (what a person typed) comes back as it is."""
+    if depth > 3:
+        return text
+    for template in _READABLE:
+        found = _PATTERNS[template].fullmatch(text)
+        if found and 2 * _literal(template) >= len(text):
+            values = {k: read_back(v, depth + 1) for k, v in found.groupdict().items()}
+            return Said(template, values)
+    return text
 
 
 def deadline_in(row: DeadlineRow, lang: str | None) -> DeadlineRow:

@@ -25,6 +25,7 @@ from domain.commands import (
 )
 from domain.events import ReminderKind
 from domain.policy import Policy
+from domain.said import said
 from domain.state import (
     FINAL_REPORT_ID,
     Phase,
@@ -130,9 +131,10 @@ def _tranche_steps(s: ProjectState, policy: Policy) -> list[Step]:
             steps.append(Step(t.due_at, f"release tranche {year}", _release(year)))
         elif t.status is TrancheStatus.PLANNED:
             assert prerequisite is not None
-            reason = (
-                f"report {prerequisite.report_id} not accepted by the tranche's due date "
-                f"{t.due_at.date().isoformat()}"
+            reason = said(
+                "report {report} not accepted by the tranche's due date {day}",
+                report=prerequisite.report_id,
+                day=t.due_at.date().isoformat(),
             )
             steps.append(Step(t.due_at, f"withhold tranche {year}", _withhold(year, reason)))
         elif t.withheld_at is not None and t.awaiting_report_id is not None:
@@ -236,8 +238,14 @@ def _term_end_steps(s: ProjectState, policy: Policy) -> list[Step]:
             )
         )
     else:
-        reason = f"{inst.code} term {term.number} ended" + (
-            "; not renewable" if not inst.renewable else " without a granted renewal"
+        reason = (
+            said("{code} term {number} ended; not renewable", code=inst.code, number=term.number)
+            if not inst.renewable
+            else said(
+                "{code} term {number} ended without a granted renewal",
+                code=inst.code,
+                number=term.number,
+            )
         )
         steps.append(
             Step(
@@ -262,7 +270,7 @@ def scheduled_steps(state: ProjectState, policy: Policy) -> list[Step]:
                     command_id=cid,
                     actor=SYSTEM,
                     at=now,
-                    reason="automatic check of the instrument's rules",
+                    reason=said("automatic check of the instrument's rules"),
                 ),
             )
         )

@@ -67,7 +67,8 @@ def open_deadlines(state: ProjectState, policy: Policy | None = None) -> list[De
         policy = policy_of(state)
     out: list[Deadline] = []
     if s.phase is Phase.UNDER_EVALUATION and s.evaluation_deadline is not None:
-        missing = [a.reviewer.id for a in s.assignments if not s.reviewed_by(a.reviewer.id)]
+        # by name: the officers who read it know people, not directory ids
+        missing = [a.reviewer.name for a in s.assignments if not s.reviewed_by(a.reviewer.id)]
         # who is late comes after ";": the part the coordinator does not see (readmodels)
         closes = (
             said("evaluation closes; awaiting {reviewers}", reviewers=Listed(missing, ","))

@@ -89,3 +89,22 @@ def test_the_asked_language_is_read_from_accept_language():
     assert pick("fr-FR,fr;q=0.9,en;q=0.8") == "fr"
     assert pick("de-DE, en;q=0.5") == "en"
     assert pick(None) == "en"
+
+
+def test_the_services_recorded_reasons_read_back_in_french_and_a_persons_words_do_not():
+    """A reason the service gave is recorded in English; the pages say it in French by
+    reading it back against the catalogue. What a person typed is left as they typed it."""
+    from application.language import read_back
+
+    assert in_language(read_back("automatic check of the instrument's rules"), "fr") == (
+        "vérification automatique des règles de l'instrument"
+    )
+    recorded = "report term1-year1 not accepted by the tranche's due date 2027-06-01"
+    assert in_language(read_back(recorded), "fr") == (
+        "rapport term1-year1 non accepté à l'échéance de la tranche, le 2027-06-01"
+    )
+    assert in_language(read_back("IRL term 2 ended without a granted renewal"), "fr") == (
+        "période 2 de l'IRL terminée sans renouvellement accordé"
+    )
+    for typed in ("strong reviews", "approved", "two workshops, one paper"):
+        assert in_language(read_back(typed), "fr") == typed

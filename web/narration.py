@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from application.language import in_language
+from application.language import in_language, read_back
 from readmodels.queries import HistoryEntry
 
 LANGS = ("en", "fr")
@@ -896,7 +896,8 @@ def tell(events: list[HistoryEntry], lang: str, names: Mapping[str, str] | None 
         said = _say(e, t)
         told = Told(e.occurred_at, said.text, e, said.details, said.link, on=t.day(e.occurred_at))
         if e.reason and e.actor.role == "system":
-            told.record_reason = e.reason
+            # the service's own words, recorded in English: in the reader's if known
+            told.record_reason = in_language(read_back(e.reason), lang)
         if e.type == "ReminderSent":
             subject = reminder_subject(e.data["key"])
             if subject in chasing:  # a step already taken that they chase (a withheld tranche)

@@ -18,7 +18,7 @@ async def test_the_coordinator_reads_the_reviews_but_not_who_wrote_them(api, ts_
     await api.get("auditor", "/projects")  # the read models catch up
     due = await api.every("institute_officer", "/deadlines", "deadlines", within_days=90)
     [officers] = [d for d in due if d["project_id"] == pid and d["kind"] == "evaluation"]
-    assert officers["label"] == "evaluation closes; awaiting rev-1"  # who is late
+    assert officers["label"] == "evaluation closes; awaiting Anna Keller"  # who is late, by name
     due = await api.every("coordinator", "/deadlines", "deadlines", within_days=90)
     [theirs] = [d for d in due if d["project_id"] == pid and d["kind"] == "evaluation"]
     assert theirs["label"] == "evaluation closes"
