@@ -239,7 +239,9 @@ async def test_a_step_that_changes_deadlines_changes_the_feed(api, ts_env):
 
     after = await _feed(api, **{"If-None-Match": tag})
     assert after.status_code == 200 and after.headers["etag"] != tag
-    assert _summaries(after.content)[evaluation].endswith(": evaluation closes; awaiting Anna Keller")
+    assert _summaries(after.content)[evaluation].endswith(
+        ": evaluation closes; awaiting Anna Keller"
+    )
     # the reviewer now sees the project: a new entry in their feed
     reviewer_after = await _feed(
         api, "reviewer", **{"If-None-Match": reviewer_before.headers["etag"]}
