@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from application.audit import Audit
+from application.backup import Backups, OwnerUrl
 from application.imports import Imports
 from application.operations import Operations
 from application.people import Directory, Identities
@@ -35,6 +36,7 @@ class Application:
     policies: Policies
     recovery: Recovery
     operations: Operations  # readiness and the metrics read from the database
+    backups: Backups  # the record copied out and put back (`collab backup`, `restore`)
 
 
 class Maintenance:
@@ -52,11 +54,16 @@ class Maintenance:
 
 
 def assemble(
-    store: PostgresEventStore, projects: ProjectService | None, key_file: Path | None = None
+    store: PostgresEventStore,
+    projects: ProjectService | None,
+    key_file: Path | None = None,
+    owner_url: OwnerUrl | None = None,
 ) -> Application:
     """`projects` None: no workflow service (questions only); a step is then refused.
-    `key_file`: the ledger's signing key (None: no digest can be signed here)."""
+    `key_file`: the ledger's signing key (None: no digest can be signed here).
+    `owner_url`: how to get the schema owner's login (None: no backup or restore here)."""
     people = PeopleDirectory(store)
+    audit = Audit(store, key_file)
     return Application(
         steps=Steps(store, projects, people),
         reads=Reads(store, people),
@@ -64,9 +71,14 @@ def assemble(
         directory=Directory(people),
         sessions=SessionStore(store),
         maintenance=Maintenance(store),
-        audit=Audit(store, key_file),
+        audit=audit,
         imports=Imports(store, projects),
         policies=Policies(store),
         recovery=Recovery(store, projects),
         operations=Operations(store, projects),
+        backups=Backups(store, audit, owner_url or _no_owner),
     )
+
+
+async def _no_owner() -> str | None:
+    return None

@@ -17,6 +17,7 @@ from application.language import in_language, terminal_language
 from application.refusals import Refusal
 from application.service import Application
 from cli.audit import check_proof_offline, run_audit
+from cli.backup import add_backup_parsers, run_backup
 from cli.errors import REFUSED, CliError
 from cli.imports import add_import_parser, run_import
 from cli.policy import add_policy_parser, run_policy
@@ -105,6 +106,8 @@ async def run(app: Application, args: argparse.Namespace) -> int:
             obj, text = await run_recovery(app, args)
         elif args.command == "audit":
             obj, text = await run_audit(app, args)
+        elif args.command in ("backup", "restore"):
+            obj, text = await run_backup(app, args)
         else:
             obj, text = await run_read(app, args)
     except Refusal as refusal:
@@ -224,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     _key_id(a)
     add_policy_parser(sub, _common)
     add_recovery_parsers(sub, _common)
+    add_backup_parsers(sub, _common)
     p = sub.add_parser("users", help="people, their roles and tokens")
     users = p.add_subparsers(dest="users_command", required=True)
     u = _common(users.add_parser("add", help="register a person; prints their token once"))

@@ -68,6 +68,20 @@ async def migrate_database(settings: Settings) -> None:
         pass
 
 
+async def owner_url(settings: Settings) -> str | None:
+    """The schema owner's URL (backup and restore run their tools with it), once
+    open_store opened the database: the configured one, or the embedded cluster's (found
+    running); None for a service that holds only the application's login."""
+    if settings.database_url is not None:
+        return settings.database_url
+    if settings.database_app_url is not None:
+        return None
+    from eventstore.embedded import start_embedded_postgres
+
+    url, _ = await asyncio.to_thread(start_embedded_postgres, settings.data_dir)
+    return url
+
+
 @contextlib.asynccontextmanager
 async def _owner_url(settings: Settings, stop_embedded: bool) -> AsyncIterator[str]:
     if settings.database_url is not None:

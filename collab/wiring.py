@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from application.projects import ProjectService
 from application.service import Application, assemble
+from collab import database
 from collab.database import open_store
 from collab.settings import Settings
 from collab.temporal_client import connect_client
@@ -33,4 +34,6 @@ async def application(settings: Settings, *, workflows: bool) -> AsyncIterator[A
     (human steps need it; questions and the directory only need the database)."""
     async with open_store(settings) as store:
         projects = await project_service(settings) if workflows else None
-        yield assemble(store, projects, settings.ledger_key_path)
+        yield assemble(
+            store, projects, settings.ledger_key_path, lambda: database.owner_url(settings)
+        )

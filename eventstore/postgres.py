@@ -341,6 +341,14 @@ class PostgresEventStore:
         if self._owns_pool:
             await self._pool.close()
 
+    async def forget_connections(self) -> None:
+        """Connections opened from now on are new ones: after the tables were dropped and
+        created again (a restore), no statement prepared on the old ones is reused."""
+        keep = self._lanes._keep
+        await self._lanes.close()
+        self._lanes._keep = keep
+        await self._pool.expire_connections()
+
     async def __aenter__(self) -> Self:
         return self
 
