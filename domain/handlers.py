@@ -85,7 +85,7 @@ from domain.events import (
 )
 from domain.imports import check_past
 from domain.institutes import Institute
-from domain.instruments import CATALOG, EntryRoute
+from domain.instruments import CATALOG, EntryRoute, Instrument
 from domain.partner_rules import conflict_of_interest, partner_findings
 from domain.policy import CallWindow, Policy, iea_call_window
 from domain.said import Eur, Listed, Said, said
@@ -123,7 +123,8 @@ def _require_reason(command: CommandBase, to: str) -> None:
         )
 
 
-def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) -> list[Pending]:
+def _require_new(s: ProjectState) -> None:
+    """A project is created once: by its submission, or by its import."""
     if s.phase is not Phase.NEW:
         raise IllegalTransition(
             "project.exists",
@@ -133,7 +134,11 @@ def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) ->
                 phase=wording.phase(s.phase.value),
             ),
         )
-    app = c.application
+
+
+def _check_application(app: Application, policy: Policy) -> Instrument:
+    """The rules an application meets, submitted or imported: plain text, real countries,
+    the instrument's partner rules, the requested amount within its range."""
     inst = CATALOG[app.instrument]
     _require_plain_text(app)
     _require_countries(app)
@@ -143,6 +148,13 @@ def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) ->
     policy.check_amount(
         inst, app.requested_eur, said("requested amount"), "application.requested_eur"
     )
+    return inst
+
+
+def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) -> list[Pending]:
+    _require_new(s)
+    app = c.application
+    inst = _check_application(app, policy)
     term_starts_at = None
     if inst.entry is EntryRoute.ANNUAL_CALL:
         if c.call is None or not c.call.is_open_at(c.at):
@@ -182,26 +194,10 @@ def import_project(c: ImportProject, s: ProjectState, policy: Policy) -> list[Pe
     """A project running before the service knew it: its application checked as a
     submission's is (but for the call, long closed), its past as domain.imports checks it,
     its current term planned as a term start plans it."""
-    if s.phase is not Phase.NEW:
-        raise IllegalTransition(
-            "project.exists",
-            said(
-                "project {project_id} already exists (it is {phase})",
-                project_id=s.project_id,
-                phase=wording.phase(s.phase.value),
-            ),
-        )
+    _require_new(s)
     _require_reason(c, said("import a project"))
     app = c.application
-    inst = CATALOG[app.instrument]
-    _require_plain_text(app)
-    _require_countries(app)
-    findings = partner_findings(app)
-    if findings:
-        raise RuleViolation("partners", Listed(findings, ";"), "application.labs")
-    policy.check_amount(
-        inst, app.requested_eur, said("requested amount"), "application.requested_eur"
-    )
+    inst = _check_application(app, policy)
     past = c.imported
     check_past(app, past, policy, c.at)
     starts_at, years = past.term_starts_at, inst.term_years
