@@ -48,11 +48,21 @@ class Site:
     url: str
     api: Api
 
-    async def sign_in(self, page, who: str) -> None:
-        await page.goto(f"{self.url}/ui/signin")
-        await page.get_by_label("token", exact=False).first.fill(self.api.tokens[who])
-        await page.locator("form button[type=submit]").click()
+    async def sign_in(self, page, who: str, lang: str | None = None) -> None:
+        """Signed in as `who` (in `lang`, when given: the pages then speak it)."""
+        await page.goto(f"{self.url}/ui/signin" + (f"?lang={lang}" if lang else ""))
+        # by name, not by label: the label is in the page's language
+        await page.locator("input[name=token]").fill(self.api.tokens[who])
+        await page.locator("main form button[type=submit]").click()
         await page.wait_for_url("**/ui/portfolio**")
+
+
+async def a_page(browser, lang: str, **options):
+    """A fresh browser context in the language's locale, and its page."""
+    context = await browser.new_context(
+        locale="fr-FR" if lang == "fr" else "en-GB", accept_downloads=True, **options
+    )
+    return context, await context.new_page()
 
 
 def free_port() -> int:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 
 from tests.web.axe import axe_violations
-from tests.web.conftest import shot
+from tests.web.conftest import a_page, shot
 from tests.web.test_history_page import a_late_year
-from tests.web.test_portfolio_page import PHONE, a_page, sign_in
+from tests.web.test_portfolio_page import PHONE
 from web import i18n
 from web.i18n import MESSAGES, translator
 from web.narration import NNBSP
@@ -51,7 +51,7 @@ async def test_every_page_reads_in_french_without_a_missing_label(site, browser,
         assert await axe_violations(page) == []
         await shot(page, "fr-signin")
 
-        await sign_in(site, page, "derci_officer", "fr")
+        await site.sign_in(page, "derci_officer", "fr")
         walked = {
             "portfolio": "/ui/portfolio",
             "project": f"/ui/projects/{pid}",

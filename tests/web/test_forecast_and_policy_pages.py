@@ -16,8 +16,8 @@ from application.service import assemble
 from tests.api.conftest import PEOPLE
 from tests.api.test_api import active
 from tests.web.axe import axe_violations
-from tests.web.conftest import shot
-from tests.web.test_portfolio_page import _RGB, PHONE, a_page, sign_in
+from tests.web.conftest import a_page, shot
+from tests.web.test_portfolio_page import _RGB, PHONE
 from web.ahead_pages import CATEGORIES
 from web.narration import NNBSP
 from web.pages import _eur
@@ -52,7 +52,7 @@ async def test_the_forecast_per_year_agrees_with_the_api_with_one_colour_per_cat
     assert rows and pid
     context, page = await a_page(browser, lang)
     try:
-        await sign_in(site, page, "derci_officer", lang)
+        await site.sign_in(page, "derci_officer", lang)
         await page.locator("nav[aria-label=main] a[href='/ui/forecast']").click()
         await page.wait_for_url("**/ui/forecast")
         await charts_drawn(page)
@@ -106,11 +106,11 @@ async def test_a_coordinator_reads_their_own_forecast_a_reviewer_is_refused(site
     await active(site.api, ts_env)
     context, page = await a_page(browser, "en")
     try:
-        await sign_in(site, page, "other_coordinator", "en")
+        await site.sign_in(page, "other_coordinator", "en")
         await page.goto(f"{site.url}/ui/forecast")
         assert await page.locator("table.forecast").count() == 0  # none of theirs
         assert await page.locator("nav[aria-label=main] a[href='/ui/policy']").count() == 0
-        await sign_in(site, page, "coordinator", "en")
+        await site.sign_in(page, "coordinator", "en")
         await page.goto(f"{site.url}/ui/forecast")
         assert "Your projects" in await page.locator("main .help").first.inner_text()
         assert await page.locator("table.forecast").count() >= 1
@@ -119,7 +119,7 @@ async def test_a_coordinator_reads_their_own_forecast_a_reviewer_is_refused(site
         assert policy is not None and policy.status == 403
         assert "officers and auditors" in await page.locator("#refusal").inner_text()
 
-        await sign_in(site, page, "reviewer", "en")
+        await site.sign_in(page, "reviewer", "en")
         assert await page.locator("nav[aria-label=main] a[href='/ui/forecast']").count() == 0
         refused = await page.goto(f"{site.url}/ui/forecast?lang=fr")
         assert refused is not None and refused.status == 403
@@ -143,7 +143,7 @@ async def test_the_policy_page_shows_the_version_in_force_and_every_version(
     await policies.set(PEOPLE["derci_officer"], document, today, "wider IRP range")
     context, page = await a_page(browser, lang)
     try:
-        await sign_in(site, page, "auditor", lang)
+        await site.sign_in(page, "auditor", lang)
         await page.locator("nav[aria-label=main] a[href='/ui/policy']").click()
         await page.wait_for_url("**/ui/policy")
         heading = await page.locator("#in-force-h").inner_text()

@@ -20,27 +20,13 @@ import pytest
 from readmodels.views import PortfolioRow
 from tests.api.test_api import REVIEWER, submitted
 from tests.web.axe import axe_clean
-from tests.web.conftest import shot
+from tests.web.conftest import a_page, shot
 from web.pages import STATIC, STATIC_CACHE, STATIC_PREFIX, _csv
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGS = pytest.mark.parametrize("lang", ["en", "fr"])
 PHONE = {"width": 390, "height": 844}
 TERM_2027 = "2027-03-01T00:00:00Z"
-
-
-async def a_page(browser, lang: str, **options):
-    context = await browser.new_context(
-        locale="fr-FR" if lang == "fr" else "en-GB", accept_downloads=True, **options
-    )
-    return context, await context.new_page()
-
-
-async def sign_in(site, page, who: str, lang: str) -> None:
-    await page.goto(f"{site.url}/ui/signin?lang={lang}")
-    await page.locator("input[name=token]").fill(site.api.tokens[who])
-    await page.locator("main form button[type=submit]").click()
-    await page.wait_for_url("**/ui/portfolio**")
 
 
 async def approved_from(api, ts_env, starts_at: str = TERM_2027) -> str:
@@ -81,7 +67,7 @@ _RGB = """c => { const e = document.createElement('span'); e.style.color = c;
 async def test_empty_charts_say_so_in_the_pages_language(site, browser, lang):
     context, page = await a_page(browser, lang)
     try:
-        await sign_in(site, page, "derci_officer", lang)
+        await site.sign_in(page, "derci_officer", lang)
         assert await page.locator("canvas").count() == 0
         said = {
             "en": ("Nothing released yet.", "No project to count yet.", "No partner country yet."),
@@ -107,7 +93,7 @@ async def test_one_colour_per_state_countries_by_name_and_whole_number_axes(
     approved = await approved_from(site.api, ts_env)
     context, page = await a_page(browser, lang)
     try:
-        await sign_in(site, page, "derci_officer", lang)
+        await site.sign_in(page, "derci_officer", lang)
         await charts_drawn(page)
         assert sorted(await shown_ids(page)) == sorted([irp, approved])
 
@@ -164,7 +150,7 @@ async def test_the_year_filter_names_its_year_and_finds_the_projects_active_then
     assert this_year < 2027
     context, page = await a_page(browser, lang)
     try:
-        await sign_in(site, page, "derci_officer", lang)
+        await site.sign_in(page, "derci_officer", lang)
         await page.goto(f"{site.url}/ui/portfolio?year=2027")
         assert await shown_ids(page) == [starting]
         note = {"en": "Projects active in 2027", "fr": "Projets actifs en 2027"}[lang]
@@ -203,7 +189,7 @@ async def test_the_export_is_the_list_on_screen_as_each_spreadsheet_reads_it(sit
     ):
         context, page = await a_page(browser, lang)
         try:
-            await sign_in(site, page, "derci_officer", lang)
+            await site.sign_in(page, "derci_officer", lang)
             await page.goto(f"{site.url}/ui/portfolio?state=approved")
             assert await shown_ids(page) == [approved]
             link = page.get_by_role(
@@ -269,7 +255,7 @@ async def test_on_a_phone_the_table_scrolls_in_its_box_not_the_page(site, browse
     await approved_from(site.api, ts_env)
     context, page = await a_page(browser, lang, viewport=PHONE)
     try:
-        await sign_in(site, page, "derci_officer", lang)
+        await site.sign_in(page, "derci_officer", lang)
         await charts_drawn(page)
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
         box = page.locator(".table-scroll")
@@ -282,7 +268,7 @@ async def test_on_a_phone_the_table_scrolls_in_its_box_not_the_page(site, browse
         await context.close()
     context, page = await a_page(browser, lang, viewport=PHONE)
     try:
-        await sign_in(site, page, "coordinator", lang)
+        await site.sign_in(page, "coordinator", lang)
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
         await axe_clean(page)
         await shot(page, f"portfolio-coordinator-phone-{lang}")
@@ -326,7 +312,7 @@ async def test_a_coordinator_sees_their_projects_and_what_falls_due_next(
     await ts_env.sleep(timedelta(hours=1))  # eligible: its evaluation has a deadline
     context, page = await a_page(browser, lang)
     try:
-        await sign_in(site, page, "coordinator", lang)
+        await site.sign_in(page, "coordinator", lang)
         heading = {"en": "My projects", "fr": "Mes projets"}[lang]
         assert await page.locator("h1").inner_text() == heading
         assert sorted(await shown_ids(page)) == sorted([approved, evaluated])

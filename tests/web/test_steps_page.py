@@ -16,7 +16,7 @@ import pytest
 
 from tests.api.test_api import REVIEWER, submitted
 from tests.web.axe import axe_clean
-from tests.web.conftest import shot
+from tests.web.conftest import a_page, shot
 from tests.web.test_pages import recorded, under_review
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,20 +78,6 @@ WORDS = {
 LANGS = pytest.mark.parametrize("lang", ["en", "fr"])
 
 
-async def a_page(browser, lang: str, **options):
-    context = await browser.new_context(
-        locale="fr-FR" if lang == "fr" else "en-GB", accept_downloads=True, **options
-    )
-    return context, await context.new_page()
-
-
-async def sign_in(site, page, who: str, lang: str) -> None:
-    await page.goto(f"{site.url}/ui/signin?lang={lang}")
-    await page.locator("input[name=token]").fill(site.api.tokens[who])
-    await page.locator("main form button[type=submit]").click()
-    await page.wait_for_url("**/ui/portfolio**")
-
-
 def text_of(value: str) -> str:
     return " ".join(value.replace(NBSP, " ").replace(NNBSP, " ").split())
 
@@ -103,7 +89,7 @@ async def test_a_step_held_back_says_why_and_buttons_say_their_step(site, browse
     await ts_env.sleep(timedelta(hours=1))  # eligible: under evaluation
     context, page = await a_page(browser, lang)
     try:
-        await sign_in(site, page, "institute_officer", lang)
+        await site.sign_in(page, "institute_officer", lang)
         await page.goto(f"{site.url}/ui/projects/{pid}")
         # a rejection may be decided now; approval waits for a review, and says so
         decide = page.locator("#form-DecideApplication")
@@ -143,7 +129,7 @@ async def test_an_amount_shows_its_range_and_is_read_as_typed_and_a_day_is_iso(
     pid = await under_review(site, ts_env)
     context, page = await a_page(browser, lang)
     try:
-        await sign_in(site, page, "institute_officer", lang)
+        await site.sign_in(page, "institute_officer", lang)
         await page.goto(f"{site.url}/ui/projects/{pid}")
         form = page.locator("#form-DecideApplication")
         amount = form.locator("#DecideApplication-awarded_eur")
@@ -194,7 +180,7 @@ async def test_a_refusal_takes_the_focus_shows_on_a_phone_and_its_address_reload
     pid = await under_review(site, ts_env)
     context, page = await a_page(browser, lang, viewport={"width": 390, "height": 844})
     try:
-        await sign_in(site, page, "derci_officer", lang)
+        await site.sign_in(page, "derci_officer", lang)
         await page.goto(f"{site.url}/ui/projects/{pid}")
         form = page.locator("#form-DecideApplication")
         await form.get_by_label(words["yes"], exact=True).check()
@@ -243,7 +229,7 @@ async def test_ending_a_project_is_set_apart_named_and_confirmed(site, browser, 
     await ts_env.sleep(timedelta(hours=1))
     context, page = await a_page(browser, lang)
     try:
-        await sign_in(site, page, "derci_officer", lang)
+        await site.sign_in(page, "derci_officer", lang)
         await page.goto(f"{site.url}/ui/projects/{pid}")
         # its own section, the last of the steps, named by what it does
         last = page.locator("#actions > section:last-child")
@@ -286,7 +272,7 @@ async def test_a_new_calendar_link_is_confirmed_copied_and_keeps_the_view(site, 
     context, page = await a_page(browser, lang)
     await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.url)
     try:
-        await sign_in(site, page, "institute_officer", lang)
+        await site.sign_in(page, "institute_officer", lang)
         await page.goto(f"{site.url}/ui/deadlines?within=30")
         await page.get_by_role("button", name=words["new_link"]).click()
         # a confirmation first: the previous link will stop working
