@@ -7,6 +7,7 @@ Plain pydantic models, shared by workflows, activities and clients; they travel 
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,6 +41,13 @@ class ProjectInput(_Message):
     # running during a rolling deploy or after a rollback, must decode every input a newer
     # API starts a project with (it refuses a bound below 200).
     history_bound: int = Field(default=250, ge=200)
+    # the latest persons' steps and what they answered, carried over by continue-as-new: a
+    # client retrying a step taken just before the run continued reaches the new run, which
+    # has not seen its update id, and must get the first answer, not a second decision.
+    # Left out when empty, so that a worker of the previous release decodes every input a
+    # newer API starts a project with; one that meets a carried-over input fails that
+    # workflow task, which a current worker then takes.
+    recent_steps: tuple[RecentStep, ...] = Field(default=(), exclude_if=lambda steps: not steps)
 
 
 # the type of the ApplicationError a refused step fails with is this and the domain's kind
@@ -54,6 +62,11 @@ class StepResult(_Message):
     # the store's global position of the step's last event: a read made after the step
     # waits until the read models have passed it (None from a worker of an older release)
     position: int | None = None
+
+
+class RecentStep(_Message):
+    command_id: UUID
+    result: StepResult
 
 
 class ProjectOutcome(_Message):

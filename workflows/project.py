@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         PlannedStep,
         ProjectInput,
         ProjectOutcome,
+        RecentStep,
         ReminderNotice,
         StepResult,
     )
@@ -69,6 +70,8 @@ ROOM_FOR_A_STEP = 20
 MAX_STEPS_AT_ONCE = 12
 # a workflow started for a submission the rules refused waits this long for a valid one
 UNSUBMITTED_EXPIRY = timedelta(hours=1)
+# persons' steps whose answers a run keeps and hands to the next (messages.ProjectInput)
+RECENT_STEPS_KEPT = 16
 _VALIDATION_ID = UUID(int=0)  # validators must not draw from workflow.uuid4()
 
 
@@ -93,6 +96,7 @@ class ProjectWorkflow:
         self._policy = inp.policy
         self._state = inp.state or ProjectState()
         self._lock = asyncio.Lock()  # one command decided and persisted at a time
+        self._recent = {step.command_id: step.result for step in inp.recent_steps}
         # the latest instant a fired timer proves has passed; see _now
         self._clock_floor = datetime.min.replace(tzinfo=UTC)
 
@@ -128,11 +132,11 @@ class ProjectWorkflow:
                 due = step is not None and step.due_at <= self._now()
                 if self._run_is_full(inp.history_bound, new_term, quiet=not due):
                     await workflow.wait_condition(workflow.all_handlers_finished)
-                    workflow.continue_as_new(inp.model_copy(update={"state": self._state}))
+                    workflow.continue_as_new(self._carried_over(inp))
             else:
                 if new_term or self._history_too_long(inp.history_bound):
                     await workflow.wait_condition(workflow.all_handlers_finished)
-                    workflow.continue_as_new(inp.model_copy(update={"state": self._state}))
+                    workflow.continue_as_new(self._carried_over(inp))
                 step = next_step(self._state, self._policy)
             now = self._now()
             if step is not None and step.due_at <= now:
@@ -190,6 +194,10 @@ class ProjectWorkflow:
         except TimeoutError:
             assert step is not None
             self._clock_floor = max(self._clock_floor, step.due_at)
+
+    def _carried_over(self, inp: ProjectInput) -> ProjectInput:
+        recent = tuple(RecentStep(command_id=c, result=r) for c, r in self._recent.items())
+        return inp.model_copy(update={"state": self._state, "recent_steps": recent})
 
     def _history_too_long(self, input_bound: int) -> bool:
         bound = input_bound
@@ -297,22 +305,31 @@ class ProjectWorkflow:
     @workflow.update(name="execute")
     async def execute(self, command: Command) -> StepResult:
         async with self._lock:
+            earlier = self._recent.get(command.command_id)
+            if earlier is not None and workflow.patched("repeated-step-answered"):
+                return earlier
             command = self._at_now(command)
             try:
                 events = decide(command, self._state, self._policy)
             except DomainError as err:
                 raise _refusal(err) from err
             outcome = await self._persist(events)
-            return StepResult(
+            result = StepResult(
                 project_id=self._project_id,
                 version=self._state.version,
                 phase=self._state.phase,
                 events=tuple(e.type for e in events),
                 position=max(outcome.positions, default=None),
             )
+            self._recent[command.command_id] = result
+            while len(self._recent) > RECENT_STEPS_KEPT:
+                del self._recent[next(iter(self._recent))]
+            return result
 
     @execute.validator
     def validate_execute(self, command: Command) -> None:
+        if command.command_id in self._recent:
+            return  # a retry of a step already taken: the handler answers as the first time
         probe = self._at_now(command).model_copy(update={"command_id": _VALIDATION_ID})
         try:
             decide(probe, self._state, self._policy)

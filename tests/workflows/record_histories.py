@@ -41,6 +41,8 @@ from domain.calendar import add_months, add_years
 from domain.commands import (
     AddPartnerLab,
     AmendBudget,
+    AssignReviewer,
+    DecideApplication,
     DecideRenewal,
     ExtendTerm,
     LinkSuccessor,
@@ -57,7 +59,7 @@ from domain.state import Phase, ProjectState, TrancheStatus
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.postgres import PostgresEventStore
 from identity.people import Person
-from tests.builders import DERCI, INSTITUTE, application, pi_actor
+from tests.builders import DERCI, INSTITUTE, application, pi_actor, reviewer
 from tests.conftest import RecordingNotifier
 from tests.workflows.driver import ProjectDriver
 
@@ -236,6 +238,28 @@ async def irl_imported(rec: Recording) -> None:
     await rec.save(irl.project_id, "irl-imported")
 
 
+async def irp_retried(rec: Recording) -> None:
+    """An IRP whose run continues as new right after a reviewer is assigned, and whose
+    client then retries that step (same command id): the new run answers it as the first
+    run did, without deciding again; the application is then refused."""
+    irp = ProjectDriver(rec.env, rec.service, "IRP-retried-history")
+    await irp.submit("IRP")
+    await irp.wait_for(lambda s: s.phase is Phase.UNDER_EVALUATION, "eligibility checked")
+    handle = rec.service.handle(irp.project_id)
+    first_run = (await handle.describe()).run_id
+    for n in range(40):
+        step = AssignReviewer(
+            command_id=uuid.uuid4(), actor=INSTITUTE, at=await irp.now(),
+            reviewer=reviewer(f"rev-{n}", lab=f"Lab {n}"),
+        )  # fmt: skip
+        answer = await rec.service.execute(irp.project_id, step)
+        if (await handle.describe()).run_id != first_run:
+            break
+    assert await rec.service.execute(irp.project_id, step) == answer
+    await irp.act(DecideApplication, INSTITUTE, approve=False, reason="out of scope")
+    await rec.save(irp.project_id, "irp-retried")
+
+
 # in the order they run on one virtual clock: the import first, since the import checks its
 # entry's term start against the wall clock, which the other lives leave years behind
 SCENARIOS: dict[str, Callable[[Recording], Awaitable[None]]] = {
@@ -244,6 +268,7 @@ SCENARIOS: dict[str, Callable[[Recording], Awaitable[None]]] = {
     "irp-renewed": irp_renewed,
     "irl-terminated": irl_terminated,
     "irp-amended": irp_amended,
+    "irp-retried": irp_retried,
 }
 
 

@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 from application.projects import refusal_of
 from domain.commands import DecideApplication, SubmitReview, TerminateProject
 from domain.events import ProjectTerminated, ProjectTerminatedData, Recommendation
+from domain.state import Phase
 from eventstore.event_records import to_record
 from tests.builders import DERCI, INSTITUTE, reviewer_actor
 from tests.workflows.driver import ProjectDriver
@@ -48,6 +49,45 @@ async def test_the_same_command_sent_twice_is_recorded_once(ts_env, service, eve
     assert "You cannot decide the application now: the project is" in str(err.value.cause)
     assert "not under evaluation" in str(err.value.cause)
     assert [e.type for e in await event_store.read_stream(driver.project_id)] == types
+
+
+async def test_a_step_retried_after_its_run_continued_as_new_is_answered_not_decided_again(
+    ts_env, service, event_store
+):
+    """A run continues as new right after a person's step (at a quiet moment); the client's
+    retry of that step reaches the new run, which has never seen its update id."""
+    from domain.commands import AssignReviewer
+    from tests.builders import reviewer
+
+    driver = ProjectDriver(ts_env, service, f"IRP-{uuid.uuid4().hex[:6]}")
+    await driver.submit("IRP")
+    await driver.wait_for(lambda s: s.phase is Phase.UNDER_EVALUATION, "eligibility checked")
+    handle = service.handle(driver.project_id)
+    run = (await handle.describe()).run_id
+    for n in range(40):
+        step = AssignReviewer(
+            command_id=uuid.uuid4(),
+            actor=INSTITUTE,
+            at=datetime.now(UTC),
+            reviewer=reviewer(f"rev-{n}", lab=f"Lab {n}"),
+        )
+        first = await service.execute(driver.project_id, step)
+        if (await handle.describe()).run_id != run:
+            break
+    else:
+        pytest.fail("the run never continued as new")
+    recorded = await event_store.read_stream(driver.project_id)
+
+    again = await service.execute(driver.project_id, step)  # the client's retry
+
+    assert again == first
+    assert await event_store.read_stream(driver.project_id) == recorded
+    # a new step with the same content is a new decision, refused as it breaks a rule
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await service.execute(
+            driver.project_id, step.model_copy(update={"command_id": uuid.uuid4()})
+        )
+    assert "already" in str(err.value.cause)
 
 
 async def test_a_review_after_the_deadline_is_refused(ts_env, service, event_store):
