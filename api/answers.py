@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from application.portfolio_query import PortfolioQuery
 from domain.actors import Role
+from domain.call_round import MAX_RANKED
 from domain.deadlines import DeadlineKind
+from domain.fields import ProjectId, Reason
 from domain.institutes import Institute
 from domain.instruments import EntryRoute, InstrumentCode, PartnerRules
 from domain.state import Phase
@@ -69,6 +71,36 @@ class ForecastAnswer(BaseModel):
     """The money ahead, one row per year, instrument and institute (GET /forecast)."""
 
     rows: list[ForecastRow]
+
+
+class RankingBody(BaseModel):
+    """An institute's ranking of its eligible applications, best first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ranking: list[ProjectId] = Field(min_length=1, max_length=MAX_RANKED)
+    reason: Reason
+
+
+class Adjustment(BaseModel):
+    """An application's award at the closing, in EUR: 0 refuses it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: ProjectId
+    amount_eur: int = Field(ge=0, le=10_000_000)
+
+
+class ClosingBody(BaseModel):
+    """DERCI's closing: the proposal as it stands, or adjusted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+    adjustments: list[Adjustment] = Field(default_factory=list, max_length=MAX_RANKED)
+
+    def adjusted(self) -> dict[str, int]:
+        return {a.project_id: a.amount_eur for a in self.adjustments}
 
 
 class ProjectAnswer(BaseModel):

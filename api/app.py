@@ -22,6 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.answers import (
     CURSOR_PATTERN,
+    ClosingBody,
     DeadlinesPage,
     ForecastAnswer,
     HistoryOut,
@@ -29,19 +30,23 @@ from api.answers import (
     PortfolioFilters,
     ProjectAnswer,
     ProjectsPage,
+    RankingBody,
 )
 from api.body_limit import BodyLimit
 from api.calendar import FeedCache, etag, http_date, ics, labels_in, not_modified
 from api.methods import add_options
 from api.refusals import http_error, in_askers_language, malformed_request, responses
 from application.audit import AuditReport
+from application.calls import CallView, ClosingOutcome
 from application.catalog import instruments_catalog
 from application.language import deadline_in, pick
 from application.reads import MAX_FORECAST_YEARS
 from application.refusals import Kind, Refusal
 from application.service import Application
+from domain.call_round import Ranking
 from domain.declarations import PERSON_STEPS, Declaration
 from domain.fields import PROJECT_ID_PATTERN, REPORT_ID_PATTERN
+from domain.institutes import Institute
 from identity.people import Person
 from readmodels.paging import MAX_PAGE_SIZE, PAGE_SIZE
 from workflows.messages import StepResult
@@ -258,6 +263,43 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
         start = first_year or datetime.now(UTC).year
         rows = await _answer(app.reads.forecast(who.actor, start, years, project, after))
         return {"rows": rows}
+
+    @fastapi.get("/calls/{year}", tags=["call"], responses=responses(401, 403, 422))
+    async def call(who: Me, year: Annotated[int, Path(ge=2000, le=2100)]) -> CallView:
+        """A year's IEA call: its applications by institute with their reviews' scores,
+        each institute's ranking, the envelope used and left (as DERCI's proposal places
+        them until the call is closed, then as closed), success rates by institute and
+        partner country. For officers and auditors."""
+        return await _answer(app.calls.show(year, who.actor))
+
+    @fastapi.put(
+        "/calls/{year}/rankings/{institute}",
+        tags=["call"],
+        responses=responses(401, 403, 409, 422),
+    )
+    async def rank(
+        who: Me,
+        year: Annotated[int, Path(ge=2000, le=2100)],
+        institute: Institute,
+        body: RankingBody,
+    ) -> Ranking:
+        """An institute officer's ranking of the institute's eligible applications, best
+        first, with a reason; a new one replaces it until DERCI closes the call."""
+        return await _answer(app.calls.rank(who, year, institute, body.ranking, body.reason))
+
+    @fastapi.post(
+        "/calls/{year}/closing",
+        tags=["call"],
+        responses=responses(401, 403, 409, 422, 503),
+    )
+    async def close_call(
+        who: Me, year: Annotated[int, Path(ge=2000, le=2100)], body: ClosingBody
+    ) -> ClosingOutcome:
+        """DERCI closes the call: the proposal (GET /calls/{year}) as it stands or adjusted
+        is recorded, then each application gets its own decision with the reason its place
+        gives. Posting it again after a closing cut short takes the decisions not yet
+        taken, and no other."""
+        return await _answer(app.calls.close(who, year, body.reason, body.adjusted()))
 
     @fastapi.get("/audit/verify", tags=["questions"], responses=responses(401, 403, 503))
     async def audit_verify(who: Me) -> AuditReport:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from application.audit import Audit
 from application.backup import Backups, OwnerUrl
+from application.calls import Calls
 from application.imports import Imports
 from application.operations import Operations
 from application.people import Directory, Identities
@@ -37,6 +38,7 @@ class Application:
     recovery: Recovery
     operations: Operations  # readiness and the metrics read from the database
     backups: Backups  # the record copied out and put back (`collab backup`, `restore`)
+    calls: Calls  # the IEA call round: rankings, DERCI's proposal and closing
 
 
 class Maintenance:
@@ -64,8 +66,10 @@ def assemble(
     `owner_url`: how to get the schema owner's login (None: no backup or restore here)."""
     people = PeopleDirectory(store)
     audit = Audit(store, key_file)
+    steps = Steps(store, projects, people)
+    policies = Policies(store)
     return Application(
-        steps=Steps(store, projects, people),
+        steps=steps,
         reads=Reads(store, people),
         identities=Identities(people),
         directory=Directory(people),
@@ -73,10 +77,11 @@ def assemble(
         maintenance=Maintenance(store),
         audit=audit,
         imports=Imports(store, projects),
-        policies=Policies(store),
+        policies=policies,
         recovery=Recovery(store, projects),
         operations=Operations(store, projects),
         backups=Backups(store, audit, owner_url or _no_owner),
+        calls=Calls(store, steps, policies),
     )
 
 

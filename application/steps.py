@@ -142,6 +142,11 @@ class Steps:
             raise Refusal(Kind.UNAVAILABLE, said("no workflow service: steps cannot be taken here"))
         return self._projects
 
+    async def send(self, project_id: str, command: Command) -> StepResult:
+        """A step the application composed for a person (DERCI's closing of a call takes
+        each project's decision): refused as any step is."""
+        return await self._send(project_id, command, created=False)
+
     async def _send(self, project_id: str, command: Command, *, created: bool) -> StepResult:
         try:
             if created:

@@ -18,6 +18,7 @@ from application.refusals import Refusal
 from application.service import Application
 from cli.audit import check_proof_offline, run_audit
 from cli.backup import add_backup_parsers, run_backup
+from cli.calls import add_call_parser, run_call
 from cli.errors import REFUSED, CliError
 from cli.imports import add_import_parser, run_import
 from cli.policy import add_policy_parser, run_policy
@@ -59,6 +60,8 @@ SERVICE_COMMANDS = ("up", "worker", "projector", "api", "demo", "migrate")
 def needs_workflows(args: argparse.Namespace) -> bool:
     """Whether the command takes a step (and so needs Temporal)."""
     if args.command in ("recover", "reconcile"):
+        return True
+    if args.command == "call" and args.call_command == "close":
         return True
     return bool(args.command == "step" or (args.command == "import" and not args.dry_run))
 
@@ -102,6 +105,8 @@ async def run(app: Application, args: argparse.Namespace) -> int:
             obj, text = await run_users(app, args)
         elif args.command == "policy":
             obj, text = await run_policy(app, args)
+        elif args.command == "call":
+            obj, text = await run_call(app, args)
         elif args.command in ("recover", "reconcile"):
             obj, text = await run_recovery(app, args)
         elif args.command == "audit":
@@ -226,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--digest", metavar="FILE", required=True)
     _key_id(a)
     add_policy_parser(sub, _common)
+    add_call_parser(sub, _common)
     add_recovery_parsers(sub, _common)
     add_backup_parsers(sub, _common)
     p = sub.add_parser("users", help="people, their roles and tokens")

@@ -10,6 +10,7 @@ from pathlib import Path
 import aiosmtplib
 import structlog
 
+from application.language import in_language, read_back
 from collab.settings import Settings
 from domain.actors import Role
 from eventstore.postgres import PostgresEventStore
@@ -34,6 +35,28 @@ async def _send(s: Settings, msg: EmailMessage) -> None:
         start_tls=s.smtp_starttls,
         timeout=30,
     )
+
+
+CALL_DECISIONS = {"call_approved", "call_rejected"}
+
+
+def call_decision_mail(note: Notification) -> tuple[str, str]:
+    """A call round's decision, told to the coordinator in English and French: the reason
+    is the one recorded (readmodels.projector copies it), read back in French."""
+    approved = note.kind == "call_approved"
+    call, pid = note.reminder_key, note.project_id
+    verdict = ("approved", "retenue") if approved else ("not retained", "non retenue")
+    subject = (
+        f"Call {call}: your application is {verdict[0]} / "
+        f"Appel {call} : votre demande est {verdict[1]}"
+    )
+    body = (
+        f"Call {call}: your application {pid} is {verdict[0]}.\n"
+        f"Reason: {note.subject}\n\n"
+        f"Appel {call} : votre demande {pid} est {verdict[1]}.\n"
+        f"Motif : {in_language(read_back(note.subject), 'fr')}\n"
+    )
+    return subject, body
 
 
 class NoRecipient(Exception):
@@ -66,15 +89,20 @@ class SmtpMailer:
         msg = EmailMessage()
         msg["From"] = self._settings.smtp_from
         msg["To"] = ", ".join(to)
-        msg["Subject"] = f"[{note.project_id}] {note.subject}"
-        # one message id per reminder event: a receiver can drop a duplicate delivery
+        # one message id per event: a receiver can drop a duplicate delivery
         msg["Message-ID"] = f"<{note.event_id}@collab-lifecycle>"
-        msg.set_content(
-            f"{note.subject}\n\n"
-            f"Project: {note.project_id}\n"
-            f"Due: {note.due_at.date().isoformat()}\n"
-            f"Reminder: {note.kind} ({note.reminder_key})\n"
-        )
+        if note.kind in CALL_DECISIONS:
+            subject, body = call_decision_mail(note)
+            msg["Subject"] = f"[{note.project_id}] {subject}"
+            msg.set_content(body)
+        else:
+            msg["Subject"] = f"[{note.project_id}] {note.subject}"
+            msg.set_content(
+                f"{note.subject}\n\n"
+                f"Project: {note.project_id}\n"
+                f"Due: {note.due_at.date().isoformat()}\n"
+                f"Reminder: {note.kind} ({note.reminder_key})\n"
+            )
         await _send(self._settings, msg)
         log.info("reminder e-mailed", project_id=note.project_id, key=note.reminder_key, to=to)
         return to

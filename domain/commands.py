@@ -83,6 +83,9 @@ class RecordReminder(CommandBase):
 
 class DecideApplication(DecisionInput, CommandBase):
     kind: Literal["decide_application"] = "decide_application"
+    # taken by DERCI's closing of a call round (domain.call_round), never by a person's own
+    # step; left out when False so that an older worker reads every other decision
+    call_closing: bool = Field(default=False, exclude_if=lambda v: not v)
 
 
 class StartTerm(CommandBase):

@@ -109,10 +109,12 @@ class ReminderSentData(_Frozen):
 class ApplicationApprovedData(_Frozen):
     awarded_eur: int
     term_starts_at: AwareDatetime
+    # the call whose round decided it (domain.call_round), whose closing tells the coordinator
+    call_id: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class ApplicationRejectedData(_Frozen):
-    pass
+    call_id: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class TermStartedData(_Frozen):

@@ -167,6 +167,16 @@ def submit_application(c: SubmitApplication, s: ProjectState, policy: Policy) ->
                 ),
             )
         term_starts_at = c.call.term_starts_at
+        if policy.iea_call.envelope_eur is not None and app.institute is None:
+            raise RuleViolation(
+                "application.institute",
+                said(
+                    "institute: an {code} application names the CNRS institute that ranks it "
+                    "in the call",
+                    code=inst.code,
+                ),
+                "application.institute",
+            )
     elif c.call is not None:
         raise RuleViolation(
             "entry.direct_contact",
@@ -368,8 +378,18 @@ def decide_application(c: DecideApplication, s: ProjectState, policy: Policy) ->
     _require_reason(
         c, said("approve the application") if c.approve else said("reject the application")
     )
+    if s.call_id is not None and policy.iea_call.envelope_eur is not None and not c.call_closing:
+        raise RuleViolation(
+            "call.round",
+            said(
+                "You cannot decide the application alone: the applications of call {call_id} "
+                "are decided together when DERCI closes the call",
+                call_id=s.call_id,
+            ),
+        )
+    in_round = s.call_id if c.call_closing else None
     if not c.approve:
-        return [("ApplicationRejected", ApplicationRejectedData())]
+        return [("ApplicationRejected", ApplicationRejectedData(call_id=in_round))]
     if c.awarded_eur is None:
         raise RuleViolation(
             "awarded_eur.required", said("awarded_eur: required to approve"), "awarded_eur"
@@ -411,7 +431,9 @@ def decide_application(c: DecideApplication, s: ProjectState, policy: Policy) ->
                 ),
                 "term_starts_at",
             )
-    data = ApplicationApprovedData(awarded_eur=c.awarded_eur, term_starts_at=starts_at)
+    data = ApplicationApprovedData(
+        awarded_eur=c.awarded_eur, term_starts_at=starts_at, call_id=in_round
+    )
     return [("ApplicationApproved", data)]
 
 

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
 
 from domain.errors import RuleViolation
+from domain.institutes import Institute
 from domain.instruments import CATALOG, Instrument, InstrumentCode
 from domain.said import Eur, Listed, phrase, said
 
@@ -53,6 +54,15 @@ class CallCalendar(BaseModel):
     opens_day: int = Field(default=1, ge=1, le=28)
     closes_month: int = Field(default=9, ge=1, le=12)
     closes_day: int = Field(default=15, ge=1, le=28)
+    # The round's budget: what the call's approvals may come to in all, and how many IEAs
+    # each institute may have at most (domain.call_round). Without an envelope the call's
+    # applications are decided one by one, as before. Both are left out of the policy's
+    # document when unset, so that a worker of the previous release reads every policy a
+    # newer one sends it (the policy travels in every workflow's input).
+    envelope_eur: int | None = Field(default=None, gt=0, exclude_if=lambda v: v is None)
+    per_institute: dict[Institute, NonNegativeInt] = Field(
+        default_factory=dict, exclude_if=lambda v: not v
+    )
 
 
 # the fields every policy recorded before the award rule holds (a recorded policy is a full

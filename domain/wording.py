@@ -51,6 +51,7 @@ _COUNTED = {
     "review": (phrase("one review"), phrase("{n} reviews")),
     "month": (phrase("one month"), phrase("{n} months")),
     "unpaid tranche": (phrase("one unpaid tranche"), phrase("{n} unpaid tranches")),
+    "application": (phrase("one application"), phrase("{n} applications")),
 }
 
 

@@ -393,7 +393,7 @@ class Projector:
                 last.tx_id,
                 last.position,
             )
-            for copy in (_COPY_RELEASES, _COPY_AWARDS):
+            for copy in (_COPY_RELEASES, _COPY_AWARDS, _COPY_DECISION_NOTICES):
                 await conn.execute(
                     copy, batch.after.tx_id, batch.after.position, last.tx_id, last.position
                 )
@@ -552,6 +552,21 @@ WHERE (e.tx_id, e.position) > ($1::xid8, $2::bigint)
     AND (e.tx_id, e.position) <= ($3::xid8, $4::bigint)
     AND e.type = 'ReminderSent' AND e.event_id <> ALL($5::uuid[])
     AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.event_id = e.event_id)
+ON CONFLICT (event_id) DO NOTHING
+"""
+
+# Each decision a call round took (its data names the call), to be e-mailed to the project's
+# coordinator: the reason in `subject`, approved or not in the kind. Decisions taken one by
+# one were never e-mailed, and a rebuild makes none of them now.
+_COPY_DECISION_NOTICES = """
+INSERT INTO notifications (event_id, project_id, kind, reminder_key, recipients, subject, due_at)
+SELECT e.event_id, e.stream_id,
+    CASE e.type WHEN 'ApplicationApproved' THEN 'call_approved' ELSE 'call_rejected' END,
+    e.data->>'call_id', ARRAY[p.coordinator_id], coalesce(e.reason, ''), e.occurred_at
+FROM events e JOIN portfolio p ON p.project_id = e.stream_id
+WHERE (e.tx_id, e.position) > ($1::xid8, $2::bigint)
+    AND (e.tx_id, e.position) <= ($3::xid8, $4::bigint)
+    AND e.type IN ('ApplicationApproved', 'ApplicationRejected') AND e.data ? 'call_id'
 ON CONFLICT (event_id) DO NOTHING
 """
 

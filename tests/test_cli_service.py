@@ -810,3 +810,26 @@ def test_a_digest_kept_outside_proves_an_event_to_an_auditor_without_the_databas
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 1 and "does not lead to the digest's root" in done.stderr
+
+
+def test_the_call_round_through_the_cli(service):
+    """`collab call`: a year's call as the round sees it; a ranking and a closing that
+    break its rules are refused in one line, by the directory's person, nothing recorded."""
+    shown = service.ok("call", "show", "2027")
+    assert (shown["call_id"], shown["stage"], shown["envelope_eur"]) == ("IEA-2027", "coming", None)
+    assert shown["applications"] == [] and shown["rankings"] == []
+    close = ("call", "close", "2026", "--reason", "the committee met")
+    assert service.refused(*close, "--as", "derci-martin") == (
+        "collab: You cannot close the call: the policy in force for call IEA-2026 sets no "
+        "envelope; its applications are decided one by one"
+    )
+    assert service.refused(*close, "--as", "insb-lemaire") == (
+        "collab: institute officer insb-lemaire may not close the call; only a DERCI officer may"
+    )
+    rank = ("call", "rank", "2026", "IEA-x", "--institute", "INSB", "--reason", "committee")
+    assert service.refused(*rank, "--as", "insb-lemaire") == (
+        "collab: ranking: IEA-x not among INSB's eligible applications of call IEA-2026"
+    )
+    assert service.ok("call", "show", "2026")["rankings"] == []
+    usage = service.run("call", "close", "2026", "--reason", "x", "--amount", "IEA-1=lots")
+    assert usage.returncode == 2 and "--amount: 'IEA-1=lots' is not PROJECT=EUR" in usage.stderr

@@ -38,10 +38,12 @@ def test_a_persons_command_is_its_input_and_who_acts_when(declared):
     step = declared.person
     own = set(declared.command.model_fields) - set(CommandBase.model_fields) - {"kind"}
     typed = set(step.input.model_fields) | set(step.path_fields)
-    # what the record fills in: a reviewer from the directory, a call from the workflow
+    # what the record fills in: a reviewer from the directory, a call from the workflow,
+    # whether DERCI's closing of a call round takes the decision (application.calls)
     filled = {
         "AssignReviewer": ({"reviewer"}, {"reviewer_id"}),
         "SubmitApplication": ({"call"}, set()),
+        "DecideApplication": ({"call_closing"}, set()),
     }
     extra, replaced = filled.get(declared.name, (set(), set()))
     assert own == (typed - replaced - set(CommandBase.model_fields)) | extra

@@ -878,8 +878,10 @@ def _say(e: HistoryEntry, t: Telling) -> Said:
     if ":" in said.text or said.link:  # a sentence with its own details: the reason apart
         reason = t.w("Reason: {r}", "Motif : {r}", r=e.reason)
         return Said(said.text, (reason, *said.details), said.link)
-    # the reason a person gave, as they wrote it, ends the sentence
-    text = t.w("{s}: {r}", "{s} : {r}", s=said.text, r=e.reason)
+    # the reason a person gave, as they wrote it, ends the sentence (one the service wrote
+    # for them, such as a call round's placement, in the reader's language)
+    reason = in_language(read_back(e.reason), t.lang)
+    text = t.w("{s}: {r}", "{s} : {r}", s=said.text, r=reason)
     return Said(text, said.details, said.link, True)
 
 

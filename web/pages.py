@@ -758,6 +758,10 @@ def _csv_rows(rows: list[PortfolioRow], lang: str) -> str:
                 r.term_ends_at.date().isoformat() if r.term_ends_at else "",
                 r.awarded_eur if r.awarded_eur is not None else "",
                 r.total_awarded_eur,
+    from web.call_page import may_see_calls, mount_call_page
+
+    templates.env.globals["may_see_calls"] = may_see_calls
+    mount_call_page(router, application, render, check_csrf)
                 r.released_eur,
                 r.withheld_eur,
                 r.to_come_eur,

@@ -59,6 +59,7 @@ async def test_every_page_reads_in_french_without_a_missing_label(site, browser,
             "import": "/ui/import",
             "forecast": "/ui/forecast",
             "policy": "/ui/policy",
+            "call": "/ui/calls",
         }
         for name, path in walked.items():
             answer = await page.goto(f"{site.url}{path}")
