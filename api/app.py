@@ -287,7 +287,7 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
         first, with a reason; a new one replaces it until DERCI closes the call."""
         return await _answer(app.calls.rank(who, year, institute, body.ranking, body.reason))
 
-    @fastapi.post(
+    @fastapi.put(
         "/calls/{year}/closing",
         tags=["call"],
         responses=responses(401, 403, 409, 422, 503),
@@ -297,8 +297,8 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
     ) -> ClosingOutcome:
         """DERCI closes the call: the proposal (GET /calls/{year}) as it stands or adjusted
         is recorded, then each application gets its own decision with the reason its place
-        gives. Posting it again after a closing cut short takes the decisions not yet
-        taken, and no other."""
+        gives. Put again after a closing cut short, it takes the decisions not yet taken,
+        and no other."""
         return await _answer(app.calls.close(who, year, body.reason, body.adjusted()))
 
     @fastapi.get("/audit/verify", tags=["questions"], responses=responses(401, 403, 503))

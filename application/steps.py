@@ -31,7 +31,13 @@ from domain import wording
 from domain.actors import Actor, Role
 from domain.application import Reviewer
 from domain.authorization import require_role
-from domain.commands import AssignReviewer, Command, CommandBase, LinkSuccessor
+from domain.commands import (
+    AssignReviewer,
+    Command,
+    CommandBase,
+    DecideRenewal,
+    LinkSuccessor,
+)
 from domain.decider import decide
 from domain.declarations import Declaration
 from domain.errors import DomainError
@@ -68,6 +74,7 @@ class Steps:
         self._people = people
         self._prepare: dict[type[CommandBase], Prepare] = {
             AssignReviewer: self._reviewer_from_directory,
+            DecideRenewal: self._next_terms_policy,
         }
 
     async def take(
@@ -240,6 +247,23 @@ class Steps:
             id=found.person_id, name=found.name, lab=found.lab, country=found.country
         )
         return {**fields, "reviewer": reviewer}
+
+    async def _next_terms_policy(
+        self, fields: dict[str, Any], project_id: str | None
+    ) -> dict[str, Any]:
+        """A renewal granted runs its next term under the policy in force on that term's
+        first day (a version DERCI set since the project started applies to it then)."""
+        assert project_id is not None
+        if not fields.get("grant"):
+            return fields
+        try:
+            state = await self.projects.state(project_id)
+        except RPCError as err:
+            raise await self._not_running(project_id, err) from err
+        if state.term is None:
+            return fields  # not a renewal the decider can take: it says why
+        policy = await Policies(self._store).in_force(state.term.ends_at)
+        return {**fields, "policy": policy}
 
     async def _successor_exists(self, project_id: str, command: LinkSuccessor) -> None:
         """A link is recorded for good: it must name a project that exists, of the

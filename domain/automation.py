@@ -33,6 +33,7 @@ from domain.state import (
     RenewalStatus,
     ReportStatus,
     TrancheStatus,
+    governing,
 )
 
 Builder = Callable[[UUID, datetime], Command]
@@ -260,6 +261,7 @@ def _term_end_steps(s: ProjectState, policy: Policy) -> list[Step]:
 def scheduled_steps(state: ProjectState, policy: Policy) -> list[Step]:
     """Every automatic step the project is waiting for, earliest first."""
     s = state
+    policy = governing(state, policy)
     steps: list[Step] = []
     if s.phase is Phase.SUBMITTED and s.eligibility_check_at is not None:
         steps.append(

@@ -34,6 +34,12 @@ ROUND_CLOSED = "CallRoundClosed"
 RANKERS = frozenset({Role.INSTITUTE_OFFICER})
 CLOSERS = frozenset({Role.DERCI_OFFICER})
 MAX_RANKED = 500  # a ranking names at most this many applications
+# the round's two steps, where the API takes them (PUT: a ranking replaces the last; the
+# closing, put again after it was cut short, takes the decisions not yet taken) and who
+ROUND_STEPS = {
+    "rank": ("/calls/{year}/rankings/{institute}", RANKERS),
+    "close": ("/calls/{year}/closing", CLOSERS),
+}
 
 
 def call_stream(call_id: str) -> str:

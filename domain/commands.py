@@ -37,7 +37,7 @@ from domain.inputs import (
     SuspensionInput,
     TerminationInput,
 )
-from domain.policy import CallWindow
+from domain.policy import CallWindow, Policy
 
 
 class CommandBase(BaseModel):
@@ -118,6 +118,9 @@ class RequestRenewal(RenewalInput, CommandBase):
 
 class DecideRenewal(RenewalDecisionInput, CommandBase):
     kind: Literal["decide_renewal"] = "decide_renewal"
+    # the policy in force on the next term's first day, found by the application layer:
+    # the award is checked against it and the next term runs under it
+    policy: Policy | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class CloseProject(CommandBase):

@@ -18,7 +18,7 @@ from domain.errors import IllegalTransition
 from domain.events import EVENT_ADAPTER, DomainEvent
 from domain.policy import DEFAULT_POLICY, Policy
 from domain.said import said
-from domain.state import Phase, ProjectState
+from domain.state import Phase, ProjectState, governing
 
 
 def event_id_for(command_id: UUID, index: int) -> UUID:
@@ -57,6 +57,7 @@ def decide(
         )
     authorize(command, state)
     _require_phase(state, command)
+    policy = governing(state, policy)
     pending = DECLARED[type(command)].handler(command, state, policy)
     project_id = (
         command.project_id

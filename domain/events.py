@@ -167,6 +167,9 @@ class RenewalRequestedData(_Frozen):
 class RenewalGrantedData(_Frozen):
     term_number: int  # the term being renewed
     awarded_eur: int  # for the next term
+    # the policy in force on the next term's first day, which governs that term (None: a
+    # renewal granted before this was recorded keeps the project's policy)
+    policy: Policy | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class RenewalRefusedData(_Frozen):

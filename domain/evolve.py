@@ -181,6 +181,9 @@ def _term_started(s: ProjectState, e: TermStarted) -> dict[str, Any]:
         "next_term_starts_at": None,
         "renewal": None,
         "reports": (*s.reports, *_term_reports(d.term_number, d.starts_at, d.reports)),
+        # the term a renewal granted under a later policy: that policy governs from now
+        "term_policy": s.next_policy or s.term_policy,
+        "next_policy": None,
     }
 
 
@@ -288,6 +291,7 @@ def _renewal_granted(s: ProjectState, e: RenewalGranted) -> dict[str, Any]:
         "renewals_granted": s.renewals_granted + 1,
         "awarded_eur": e.data.awarded_eur,
         "next_term_starts_at": s.term.ends_at,
+        "next_policy": None if e.data.policy is None else shared(e.data.policy),
     }
 
 

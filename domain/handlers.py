@@ -492,7 +492,7 @@ def start_term(c: StartTerm, s: ProjectState, policy: Policy) -> list[Pending]:
         ends_at=add_years(starts_at, years),
         awarded_eur=s.awarded_eur,
         tranches=plan_tranches(starts_at, years, s.awarded_eur),
-        reports=plan_reports(number, starts_at, years, policy),
+        reports=plan_reports(number, starts_at, years, s.next_policy or policy),
     )
     return [*_lapsed_tranches(s), ("TermStarted", data)]
 
@@ -724,9 +724,12 @@ def decide_renewal(c: DecideRenewal, s: ProjectState, policy: Policy) -> list[Pe
         raise RuleViolation(
             "awarded_eur.required", said("awarded_eur: required to grant a renewal"), "awarded_eur"
         )
-    policy.check_amount(s.instrument, c.awarded_eur, said("awarded amount"), "awarded_eur")
-    policy.check_award(c.awarded_eur, s.renewal.requested_eur, "awarded_eur")
-    data = RenewalGrantedData(term_number=s.term.number, awarded_eur=c.awarded_eur)
+    # the next term's policy: the version in force on its first day, when the application
+    # found it
+    term_policy = c.policy or policy
+    term_policy.check_amount(s.instrument, c.awarded_eur, said("awarded amount"), "awarded_eur")
+    term_policy.check_award(c.awarded_eur, s.renewal.requested_eur, "awarded_eur")
+    data = RenewalGrantedData(term_number=s.term.number, awarded_eur=c.awarded_eur, policy=c.policy)
     return [("RenewalGranted", data)]
 
 

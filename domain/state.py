@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from domain.application import Application, Reviewer
 from domain.events import ContributionRecordedData, Recommendation
@@ -135,8 +135,13 @@ class ProjectState(_Frozen):
     # as recorded by ApplicationSubmitted; None before it, or if recorded without one.
     # Read it through policy_of
     policy: Policy | None = None
+    # A renewal granted since this release names the policy in force on its next term's
+    # first day (RenewalGranted.policy): waiting for that term, then governing it. Left out
+    # when unset, so that a worker of the previous release reads every state.
+    next_policy: Policy | None = Field(default=None, exclude_if=lambda v: v is None)
+    term_policy: Policy | None = Field(default=None, exclude_if=lambda v: v is None)
 
-    @field_validator("policy")
+    @field_validator("policy", "next_policy", "term_policy")
     @classmethod
     def _shared_policy(cls, policy: Policy | None) -> Policy | None:
         return None if policy is None else shared(policy)
@@ -190,6 +195,15 @@ FINAL_REPORT_ID = "final"
 def policy_of(state: ProjectState) -> Policy:
     """The policy that governs a project: the one its ApplicationSubmitted recorded (the
     one its workflow was started with and decides with), or DEFAULT_POLICY for a project
-    submitted before events recorded it, which is the policy those ran with. Whatever
+    submitted before events recorded it, which is the policy those ran with; from a term
+    renewed under a later version, that version. Whatever
     shows a project's deadlines or steps must use this, not the code's DEFAULT_POLICY."""
+    if state.term_policy is not None:
+        return state.term_policy
     return DEFAULT_POLICY if state.policy is None else state.policy
+
+
+def governing(state: ProjectState, started_with: Policy) -> Policy:
+    """The policy a workflow decides with: the one it started with (its input's), until a
+    term that began under a later version (a renewal granted since the policy changed)."""
+    return state.term_policy or started_with

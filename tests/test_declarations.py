@@ -15,6 +15,7 @@ from application.service import assemble
 from cli.commands import build_parser
 from collab.http import http_app
 from domain.actors import Role
+from domain.call_round import ROUND_STEPS
 from domain.commands import Command, CommandBase
 from domain.declarations import BY_CLI_NAME, DECLARATIONS, DECLARED, PERSON_STEPS
 from web.forms import FORMS
@@ -44,6 +45,7 @@ def test_a_persons_command_is_its_input_and_who_acts_when(declared):
         "AssignReviewer": ({"reviewer"}, {"reviewer_id"}),
         "SubmitApplication": ({"call"}, set()),
         "DecideApplication": ({"call_closing"}, set()),
+        "DecideRenewal": ({"policy"}, set()),
     }
     extra, replaced = filled.get(declared.name, (set(), set()))
     assert own == (typed - replaced - set(CommandBase.model_fields)) | extra
@@ -91,6 +93,9 @@ def test_the_api_has_no_step_endpoint_beyond_the_declared_ones(openapi):
     declared = {d.person.path for d in PERSON_STEPS.values()}
     posts = {path for path, ops in openapi["paths"].items() if "post" in ops}
     assert posts == declared
+    # the call round's steps are the call's, not a project's (domain.call_round)
+    puts = {path for path, ops in openapi["paths"].items() if "put" in ops}
+    assert puts == {path for path, _ in ROUND_STEPS.values()}
 
 
 def _imports(path: Path) -> set[str]:

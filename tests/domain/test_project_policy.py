@@ -169,3 +169,52 @@ def read_back(event: DomainEvent, drop: str | None = None) -> DomainEvent:
         reason=record.reason,
         data=json.loads(json.dumps(data)),
     )
+
+
+# what DERCI set meanwhile: IRPs 40,000–60,000 EUR, reports due 60 days before anniversaries
+LATER = Policy(
+    funding={
+        **DEFAULT_POLICY.funding,
+        InstrumentCode.IRP: DEFAULT_POLICY.funding[InstrumentCode.IRP].model_copy(
+            update={"funding_min_eur": 40_000, "funding_max_eur": 60_000}
+        ),
+    },
+    report_due_days_before_anniversary=60,
+)
+
+
+def test_a_renewed_term_runs_under_the_policy_in_force_when_it_starts_the_running_one_keeps_its():
+    from domain.commands import DecideRenewal
+    from domain.state import governing
+    from tests.builders import DERCI
+
+    life = active_irp("P-next")
+    life.report_on_time(utc(2030, 9, 1))
+    life.do(RequestRenewal, utc(2030, 9, 1), pi_actor(), requested_eur=60_000, reason="go on")
+    # the award is checked against the next term's policy, which the application found
+    with pytest.raises(RuleViolation, match="outside IRP range 40000–60000"):
+        life.do(
+            DecideRenewal, utc(2030, 10, 1), DERCI, grant=True, awarded_eur=65_000,
+            reason="x", policy=LATER,
+        )  # fmt: skip
+    life.do(
+        DecideRenewal, utc(2030, 10, 1), DERCI, grant=True, awarded_eur=55_000,
+        reason="renewed", policy=LATER,
+    )  # fmt: skip
+    granted = life.events[-1]
+    assert granted.type == "RenewalGranted" and granted.data.policy == LATER
+    # the running term keeps its policy until it ends
+    assert policy_of(life.state) == DEFAULT_POLICY
+    assert governing(life.state, DEFAULT_POLICY) == DEFAULT_POLICY
+    life.run_until(TERM_ENDS + timedelta(hours=1))
+    term = life.state.term
+    assert term is not None and term.number == 2
+    # the new term's reports are due as the later policy says, and it governs from now
+    [report] = [d for d in open_deadlines(life.state) if d.ref == "term2-year1"]
+    assert report.due_at == add_months(TERM_ENDS, 12) - timedelta(days=60)
+    assert policy_of(life.state) == LATER == governing(life.state, DEFAULT_POLICY)
+    # folded by the projector, the same
+    assert policy_of(fold(life.events)) == LATER
+    # and the record reads back, the state with it
+    assert [read_back(e) for e in life.events] == life.events
+    assert ProjectState.model_validate_json(life.state.model_dump_json()) == life.state

@@ -55,6 +55,7 @@ from domain.commands import (
     TerminateProject,
 )
 from domain.events import AmendmentKind
+from domain.policy import Policy
 from domain.state import Phase, ProjectState, TrancheStatus
 from eventstore.embedded import start_embedded_postgres, with_database
 from eventstore.postgres import PostgresEventStore
@@ -238,6 +239,29 @@ async def irl_imported(rec: Recording) -> None:
     await rec.save(irl.project_id, "irl-imported")
 
 
+async def irp_later_policy(rec: Recording) -> None:
+    """An IRP renewed under a policy DERCI set during its first term (issue 18): the
+    renewal names the version in force on the second term's first day, whose report dates
+    the second term follows; the first term keeps its own."""
+    later = Policy(report_due_days_before_anniversary=60, overdue_reminder_every_days=20)
+    irp = ProjectDriver(rec.env, rec.service, "IRP-later-policy-history")
+    await irp.submit("IRP")
+    await irp.evaluate()
+    await irp.approve(72_000, timedelta(days=30))
+    first = None
+    while first is None:
+        await rec.env.sleep(timedelta(days=31))
+        first = (await irp.state()).term
+    await irp.report_on_time(first.ends_at - timedelta(days=240))
+    await irp.act(RequestRenewal, pi_actor(), requested_eur=70_000)
+    await irp.act(
+        DecideRenewal, DERCI, grant=True, awarded_eur=70_000, reason="productive", policy=later
+    )
+    await irp.report_on_time(first.ends_at + timedelta(days=1))
+    await irp.run_to_closure()
+    await rec.save(irp.project_id, "irp-later-policy")
+
+
 async def irp_retried(rec: Recording) -> None:
     """An IRP whose run continues as new right after a reviewer is assigned, and whose
     client then retries that step (same command id): the new run answers it as the first
@@ -269,6 +293,7 @@ SCENARIOS: dict[str, Callable[[Recording], Awaitable[None]]] = {
     "irl-terminated": irl_terminated,
     "irp-amended": irp_amended,
     "irp-retried": irp_retried,
+    "irp-later-policy": irp_later_policy,
 }
 
 

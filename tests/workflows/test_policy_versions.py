@@ -9,7 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from application.policies import Policies
+from application.refusals import Refusal
 from domain.actors import Role
+from domain.calendar import add_years
 from domain.policy import DEFAULT_POLICY, CallCalendar, FundingPolicy, Policy
 from identity.people import Person
 from workflows.iea_call import IeaCallOpener, IeaCallWorkflow
@@ -89,3 +91,61 @@ async def test_versions_follow_each_other_and_read_back(event_store):
         book.in_force(datetime(2099, 7, 1, tzinfo=UTC)).policy.funding_for("IRP").funding_max_eur
         == 60_000
     )
+
+
+async def test_a_renewed_term_starts_under_the_version_in_force_that_day(
+    ts_env, service, event_store
+):
+    """An IRP started under the default runs its first term under it; DERCI sets a version
+    effective next year (IRPs 40,000–60,000 EUR, reports due 60 days before anniversaries);
+    the renewal granted through the application checks the award against it, and the
+    second term's reports fall due as it says, while the first term's did not move."""
+    from application.steps import Steps
+    from domain.commands import DecideRenewal, RequestRenewal
+    from domain.declarations import DECLARED
+    from domain.instruments import InstrumentCode
+    from identity.people import PeopleDirectory
+    from tests.builders import pi_actor
+    from tests.workflows.driver import ProjectDriver
+
+    now = await ts_env.get_current_time()
+    later = Policy(
+        funding={
+            **DEFAULT_POLICY.funding,
+            InstrumentCode.IRP: FundingPolicy(
+                funding_min_eur=40_000, funding_max_eur=60_000, max_renewals=1
+            ),
+        },
+        report_due_days_before_anniversary=60,
+    )
+    irp = ProjectDriver(ts_env, service, "IRP-later-policy")
+    await irp.submit("IRP")
+    await irp.evaluate()
+    await irp.approve(72_000, timedelta(days=30))
+    await Policies(event_store).set(
+        OFFICER, later.model_dump(mode="json"), date(now.year + 1, 1, 1), "tighter IRP range"
+    )
+    first = None
+    while first is None:
+        await ts_env.sleep(timedelta(days=31))
+        first = (await irp.state()).term
+    first_reports = {r.report_id: r.due_at for r in (await irp.state()).reports}
+    await irp.report_on_time(first.ends_at - timedelta(days=240))
+    await irp.act(RequestRenewal, pi_actor(), requested_eur=60_000)
+    steps = Steps(event_store, service, PeopleDirectory(event_store))
+    decide = DECLARED[DecideRenewal]
+    typed = {"grant": True, "awarded_eur": 70_000, "reason": "productive"}
+    with pytest.raises(Refusal, match="outside IRP range 40000–60000"):
+        await steps.take(decide, OFFICER, typed, irp.project_id)
+    await steps.take(decide, OFFICER, {**typed, "awarded_eur": 60_000}, irp.project_id)
+    await irp.report_on_time(first.ends_at + timedelta(days=1))
+    state = await irp.wait_for(lambda s: s.term is not None and s.term.number == 2, "term 2")
+    assert state.term is not None
+    due = {r.report_id: r.due_at for r in state.reports}
+    assert due["term2-year1"] == add_years(state.term.starts_at, 1) - timedelta(days=60)
+    assert {k: due[k] for k in first_reports} == first_reports  # the first term's kept
+    assert state.term_policy == later
+    [granted] = [
+        e for e in await event_store.read_stream(irp.project_id) if e.type == "RenewalGranted"
+    ]
+    assert Policy.model_validate(granted.data["policy"]) == later
