@@ -43,6 +43,16 @@ class Identities:
     async def new_calendar_token(self, person: Person) -> str | None:
         return await self._people.new_calendar_token(person.person_id)
 
+    async def by_email(self, email: str) -> Person | None:
+        """The one live person with this e-mail (an institution's sign-on); None when
+        nobody has it, or several do (who would be meant is not for the service to guess)."""
+        found = await self._people.by_email(email.strip())
+        return found[0] if len(found) == 1 else None
+
+    async def by_subject(self, issuer: str, subject: str) -> Person | None:
+        """The live person an operator linked to this identity provider's subject."""
+        return await self._people.by_subject(issuer, subject)
+
 
 class Directory:
     """The operator's view of the directory (`collab users`)."""
@@ -75,3 +85,16 @@ class Directory:
 
     async def changes(self, person_id: str | None = None) -> list[DirectoryChange]:
         return await self._people.changes(person_id)
+
+    async def link_subject(self, person_id: str, issuer: str, subject: str, operator: str) -> None:
+        """Store the subject an identity provider gives this person (sign-on by subject)."""
+        try:
+            linked = await self._people.link_subject(person_id, issuer, subject, operator=operator)
+        except ValueError as err:
+            raise Refusal(Kind.CONFLICT, str(err), "person.subject", "subject") from err
+        if not linked:
+            raise Refusal(
+                Kind.NOT_FOUND,
+                said("person {person_id} not found or already revoked", person_id=person_id),
+                "person.unknown",
+            )

@@ -244,6 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--country", required=True, help="ISO 3166-1 alpha-2")
     u.add_argument("--role", required=True, choices=[r.value for r in Role if r is not Role.SYSTEM])
     _common(users.add_parser("list", help="everyone registered"))
+    u = _common(
+        users.add_parser(
+            "link-subject", help="the subject the identity provider gives a person (sign-on)"
+        )
+    )
+    u.add_argument("person_id")
+    u.add_argument("--issuer", required=True, help="the provider's issuer (its discovery's)")
+    u.add_argument("--subject", required=True, help="the person's `sub` at that provider")
     u = _common(users.add_parser("changes", help="who changed the directory, and when"))
     u.add_argument("person_id", nargs="?", help="one person's changes (default: all)")
     u = _common(users.add_parser("revoke", help="revoke a person's token"))

@@ -1,4 +1,4 @@
-"""`collab users add/list/revoke`: the people directory, an operator's commands on the
+"""`collab users add/list/revoke/link-subject`: the people directory, an operator's commands on the
 service's host (they need the database). Each change is recorded with the operator: the
 OS account running the command."""
 
@@ -64,5 +64,9 @@ async def run_users(app: Application, args: argparse.Namespace) -> tuple[Any, st
             for c in changes
         )
         return {"changes": [c.model_dump(mode="json") for c in changes]}, text
+    if args.users_command == "link-subject":
+        await app.directory.link_subject(args.person_id, args.issuer, args.subject, operator())
+        linked = {"person_id": args.person_id, "issuer": args.issuer, "subject": args.subject}
+        return linked, f"{args.person_id} signs on as {args.subject} at {args.issuer}"
     await app.directory.revoke(args.person_id, operator())
     return {"revoked": args.person_id}, f"token of {args.person_id} revoked"

@@ -11,6 +11,7 @@ from api.health import DEFAULT_MAX_PROJECTOR_LAG_S, add_health
 from application.service import Application
 from web.api_docs import mount_api_docs
 from web.identity import SignIn, TokenSignIn
+from web.oidc import SignOn, SignOnSettings
 from web.pages import WebConfig, mount_pages
 from web.security_headers import SecurityHeaders
 from web.throttle import Limits, SignInThrottle
@@ -26,10 +27,13 @@ def http_app(
     public_url: str = DEFAULT_PUBLIC_URL,
     sign_in_limits: Limits | None = None,
     ready_max_projector_lag_s: float = DEFAULT_MAX_PROJECTOR_LAG_S,
+    sign_on: SignOnSettings | None = None,
 ) -> FastAPI:
     """`public_url`: where people reach the service (Settings.public_base), the base of
     every absolute link the pages hand out. `ready_max_projector_lag_s`: /readyz answers
-    503 while the read models are further behind (Settings.ready_max_projector_lag_s)."""
+    503 while the read models are further behind (Settings.ready_max_projector_lag_s).
+    `sign_on`: the institution's identity provider the pages sign people on with (None:
+    the personal-token form alone)."""
     fastapi = FastAPI(
         title="collab-lifecycle",
         description="Lifecycle of CNRS international collaboration instruments",
@@ -48,6 +52,7 @@ def http_app(
         cookie_secure,
         public_url=public_url.rstrip("/"),
         throttle=SignInThrottle(sign_in_limits),
+        sign_on=(SignOn(sign_on, app.identities, public_url, session_secret) if sign_on else None),
     )
     mount_pages(fastapi, app, config)
     mount_api_docs(fastapi)

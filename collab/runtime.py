@@ -28,6 +28,7 @@ from collab.worker_build import build_worker
 from eventstore.ledger import Ledger
 from eventstore.postgres import PostgresEventStore
 from readmodels.projector import Projector
+from web.oidc import SignOnSettings
 
 log = structlog.get_logger("collab.up")
 
@@ -96,6 +97,7 @@ def api_server(settings: Settings, app: Application) -> uvicorn.Server:
             settings.cookie_secure,
             public_url=settings.public_base,
             ready_max_projector_lag_s=settings.ready_max_projector_lag_s,
+            sign_on=sign_on_settings(settings),
         ),
         host=settings.api_host,
         port=settings.api_port,
@@ -106,6 +108,19 @@ def api_server(settings: Settings, app: Application) -> uvicorn.Server:
     # ours stop everything (the TaskGroup of `collab up`, the CLI's signal handling)
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     return server
+
+
+def sign_on_settings(settings: Settings) -> SignOnSettings | None:
+    """The pages' sign-on with the institution's identity provider, when configured."""
+    if not settings.oidc_discovery_url or not settings.oidc_client_id:
+        return None
+    return SignOnSettings(
+        discovery_url=settings.oidc_discovery_url,
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret,
+        match=settings.oidc_match,
+        token_form=settings.oidc_token_form,
+    )
 
 
 async def run_api(settings: Settings) -> None:

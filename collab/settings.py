@@ -4,9 +4,10 @@ prefixed COLLAB_ (see docker-compose.yml)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # the worker's workflow cache; see Settings.worker_max_cached_workflows
@@ -81,6 +82,9 @@ class Settings(BaseSettings):
         "database_app_url",
         "public_url",
         "temporal_metrics_address",
+        "oidc_discovery_url",
+        "oidc_client_id",
+        "oidc_client_secret",
         mode="before",
     )
     @classmethod
@@ -106,6 +110,20 @@ class Settings(BaseSettings):
     # header, which whoever sends the request chooses. Unset: http://api_host:api_port
     public_url: str | None = None
 
+    # sign-on with the institution's identity provider (OpenID Connect, authorization code
+    # flow with PKCE) on the pages; off while oidc_discovery_url is unset. The provider's
+    # discovery document (…/.well-known/openid-configuration), this service's client there
+    # (its redirect URI: <public_url>/ui/signin/callback; after sign-out: <public_url>/ui/signin)
+    oidc_discovery_url: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    # how a signed-in person is found in the directory: "email" (the e-mail claim, the
+    # directory's e-mail, one live person) or "subject" (the `sub` an operator stored)
+    oidc_match: Literal["email", "subject"] = "email"
+    # whether the pages still offer the personal-token form beside the provider's sign-on
+    # (tokens stay the API's and the CLI's way in either way)
+    oidc_token_form: bool = True
+
     @field_validator("public_url")
     @classmethod
     def _an_origin(cls, value: str | None) -> str | None:
@@ -115,6 +133,17 @@ class Settings(BaseSettings):
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ValueError("public_url: an http(s) address such as https://collab.cnrs.fr")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _a_whole_client(self) -> Settings:
+        if self.oidc_discovery_url and not self.oidc_client_id:
+            raise ValueError("oidc_client_id: the service's client at the identity provider")
+        if self.oidc_discovery_url and urlsplit(self.oidc_discovery_url).scheme not in (
+            "http",
+            "https",
+        ):
+            raise ValueError("oidc_discovery_url: an http(s) address")
+        return self
 
     @property
     def public_base(self) -> str:

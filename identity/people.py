@@ -199,3 +199,56 @@ class PeopleDirectory:
                 [r.value for r in roles],
             )
         return [Person.model_validate(dict(r)) for r in rows]
+
+    async def by_email(self, email: str) -> list[Person]:
+        """The live people with this e-mail, compared without case (the sign-on's match:
+        more than one is no match)."""
+        async with self._store.connection() as conn:
+            rows = await conn.fetch(
+                "SELECT person_id, name, email, lab, country, role FROM people "
+                "WHERE lower(email) = lower($1) AND revoked_at IS NULL ORDER BY person_id",
+                email,
+            )
+        return [Person.model_validate(dict(r)) for r in rows]
+
+    async def by_subject(self, issuer: str, subject: str) -> Person | None:
+        """The live person an operator linked to this provider's subject."""
+        async with self._store.connection() as conn:
+            row = await conn.fetchrow(
+                "SELECT p.person_id, p.name, p.email, p.lab, p.country, p.role "
+                "FROM people_subjects s JOIN people p USING (person_id) "
+                "WHERE s.issuer = $1 AND s.subject = $2 AND p.revoked_at IS NULL",
+                issuer,
+                subject,
+            )
+        return Person.model_validate(dict(row)) if row else None
+
+    async def link_subject(
+        self, person_id: str, issuer: str, subject: str, *, operator: str
+    ) -> bool:
+        """Store the provider's subject of a live person (replacing their earlier one at
+        this provider); False when nobody live has this id. A subject already linked to
+        someone else is refused (ValueError)."""
+        async with self._store.connection() as conn, conn.transaction():
+            live = await conn.fetchval(
+                "SELECT 1 FROM people WHERE person_id = $1 AND revoked_at IS NULL", person_id
+            )
+            if live is None:
+                return False
+            await conn.execute(
+                "DELETE FROM people_subjects WHERE issuer = $1 AND person_id = $2",
+                issuer,
+                person_id,
+            )
+            try:
+                await conn.execute(
+                    "INSERT INTO people_subjects (issuer, subject, person_id, operator) "
+                    "VALUES ($1, $2, $3, $4)",
+                    issuer,
+                    subject,
+                    person_id,
+                    operator,
+                )
+            except asyncpg.UniqueViolationError as err:
+                raise ValueError(f"subject: {subject} is already another person's") from err
+        return True

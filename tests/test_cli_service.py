@@ -833,3 +833,20 @@ def test_the_call_round_through_the_cli(service):
     assert service.ok("call", "show", "2026")["rankings"] == []
     usage = service.run("call", "close", "2026", "--reason", "x", "--amount", "IEA-1=lots")
     assert usage.returncode == 2 and "--amount: 'IEA-1=lots' is not PROJECT=EUR" in usage.stderr
+
+
+def test_an_operator_links_a_persons_identity_provider_subject(service):
+    """`collab users link-subject`: where the pages' sign-on finds people by subject."""
+    linked = service.ok(
+        "users", "link-subject", "insb-lemaire", "--issuer", "https://idp.cnrs.example",
+        "--subject", "8f2c-lemaire",
+    )  # fmt: skip
+    assert linked == {
+        "person_id": "insb-lemaire", "issuer": "https://idp.cnrs.example",
+        "subject": "8f2c-lemaire",
+    }  # fmt: skip
+    refused = service.refused(
+        "users", "link-subject", "nobody-here", "--issuer", "https://idp.cnrs.example",
+        "--subject", "x",
+    )  # fmt: skip
+    assert refused == "collab: person nobody-here not found or already revoked"

@@ -460,6 +460,42 @@ _EN: dict[str, str] = {
         "A new version is set by a DERCI officer through the service's operators, with its "
         "day and its reason; this page only shows them."
     ),
+    # --- sign-on with the institution's identity provider (OpenID Connect) ---
+    "sign_on.with_institution": "Sign in with your institution",
+    "sign_on.or_token": "Or with your personal token",
+    "sign_on.refused_title": "Sign-in refused",
+    "sign_on.start_again": "Start again",
+    "sign_on.no_flow": (
+        "This sign-in was not started in this browser, or took more than ten minutes: "
+        "nobody was signed in. Start again."
+    ),
+    "sign_on.bad_state": (
+        "The identity provider's answer does not belong to the sign-in this browser started: "
+        "nobody was signed in. Start again."
+    ),
+    "sign_on.provider_said": "Your institution's identity provider did not sign you in ({error}).",
+    "sign_on.bad_answer": (
+        "The identity provider's answer could not be verified: nobody was signed in."
+    ),
+    "sign_on.code_refused": (
+        "The identity provider refused this sign-in's code (already used, or expired): nobody "
+        "was signed in. Start again."
+    ),
+    "sign_on.no_email": (
+        "Your institution's identity provider gave no verified e-mail address: the service "
+        "finds people in its directory by it."
+    ),
+    "sign_on.unknown_person": (
+        "Your institution knows you as {who}, but nobody in this service's directory matches "
+        "you, so you cannot sign in. An operator of the service registers each person: ask "
+        "DERCI's service desk."
+    ),
+    "sign_on.unreachable": (
+        "Your institution's identity provider cannot be reached just now. Try again in a moment."
+    ),
+    "sign_on.signed_out": "You are signed out of this service",
+    "sign_on.signing_out_there": "You are now being signed out at your institution too.",
+    "sign_on.continue": "Continue",
 }
 
 _FR: dict[str, str] = {
@@ -808,42 +844,6 @@ _FR: dict[str, str] = {
     "history.next_term": "La période suivante doit commencer le {day}.",
     # --- fin des phrases de l'historique ---
     # the money ahead (/ui/forecast)
-    "forecast.nav": "Prévisions",
-    "forecast.title": "Les montants à venir",
-    "forecast.help": (
-        "Pour chaque année civile, par instrument et par institut : ce qui a été versé, ce qui "
-        "est prévu et ce qui dépend d'un rapport ou d'un renouvellement, en euros."
-    ),
-    "forecast.mine_help": (
-        "Les montants de vos projets, pour chaque année civile : ce qui a été versé, ce qui "
-        "est prévu et ce qui dépend d'un rapport ou d'un renouvellement, en euros."
-    ),
-    "forecast.from": "À partir de l'année",
-    "forecast.years": "Années",
-    "forecast.show": "Afficher",
-    "forecast.legend": "Ce que compte chaque colonne",
-    "forecast.chart": "Les montants à venir par année (EUR)",
-    "forecast.paid": "Versé",
-    "forecast.paid_help": "tranches versées, l'année de leur versement",
-    "forecast.scheduled": "Prévu",
-    "forecast.scheduled_help": "tranches prévues, l'année de leur échéance",
-    "forecast.withheld": "Retenu",
-    "forecast.withheld_help": "échues, en attente de leur rapport",
-    "forecast.at_risk": "Menacé",
-    "forecast.at_risk_help": "prévues, mais le rapport qu'elles attendent est en retard",
-    "forecast.renewals_pending": "Renouvellements en attente",
-    "forecast.renewals_pending_help": (
-        "ce qu'ajouteraient les renouvellements demandés s'ils étaient accordés"
-    ),
-    "forecast.cofunding": "Cofinancement",
-    "forecast.cofunding_help": "contributions des partenaires, en plus du financement du CNRS",
-    "forecast.total": "Total pour {year}",
-    "forecast.no_institute": "(aucun)",
-    "forecast.nothing": "Rien de versé ni de prévu cette année.",
-    "param.from": "La première année",
-    "param.years": "Le nombre d'années",
-    # the policy's versions (/ui/policy)
-    "policy.nav": "Règles",
     "call.nav": "Appel IEA",
     "call.title": "Appel {call_id}",
     "call.years": "Autres années",
@@ -892,7 +892,9 @@ _FR: dict[str, str] = {
     "call.adjustments_error": "Une ligne par ajustement : projet = montant en euros.",
     "call.close_submit": "Clore l'appel et décider",
     "call.closed_now": "L'appel est clos : {approved} retenues, {refused} non retenues.",
-    "call.pending": "{n} décisions n'ont pu être prises maintenant : clore à nouveau pour les reprendre.",
+    "call.pending": (
+        "{n} décisions n'ont pu être prises maintenant : clore à nouveau pour les reprendre."
+    ),
     "call.success": "Taux de succès",
     "call.by_institute": "Par institut",
     "call.by_country": "Par pays partenaire",
@@ -900,6 +902,42 @@ _FR: dict[str, str] = {
     "call.funded": "Financées",
     "call.rate": "Taux",
     "call.no_decision": "Aucune demande décidée pour l'instant.",
+    "forecast.nav": "Prévisions",
+    "forecast.title": "Les montants à venir",
+    "forecast.help": (
+        "Pour chaque année civile, par instrument et par institut : ce qui a été versé, ce qui "
+        "est prévu et ce qui dépend d'un rapport ou d'un renouvellement, en euros."
+    ),
+    "forecast.mine_help": (
+        "Les montants de vos projets, pour chaque année civile : ce qui a été versé, ce qui "
+        "est prévu et ce qui dépend d'un rapport ou d'un renouvellement, en euros."
+    ),
+    "forecast.from": "À partir de l'année",
+    "forecast.years": "Années",
+    "forecast.show": "Afficher",
+    "forecast.legend": "Ce que compte chaque colonne",
+    "forecast.chart": "Les montants à venir par année (EUR)",
+    "forecast.paid": "Versé",
+    "forecast.paid_help": "tranches versées, l'année de leur versement",
+    "forecast.scheduled": "Prévu",
+    "forecast.scheduled_help": "tranches prévues, l'année de leur échéance",
+    "forecast.withheld": "Retenu",
+    "forecast.withheld_help": "échues, en attente de leur rapport",
+    "forecast.at_risk": "Menacé",
+    "forecast.at_risk_help": "prévues, mais le rapport qu'elles attendent est en retard",
+    "forecast.renewals_pending": "Renouvellements en attente",
+    "forecast.renewals_pending_help": (
+        "ce qu'ajouteraient les renouvellements demandés s'ils étaient accordés"
+    ),
+    "forecast.cofunding": "Cofinancement",
+    "forecast.cofunding_help": "contributions des partenaires, en plus du financement du CNRS",
+    "forecast.total": "Total pour {year}",
+    "forecast.no_institute": "(aucun)",
+    "forecast.nothing": "Rien de versé ni de prévu cette année.",
+    "param.from": "La première année",
+    "param.years": "Le nombre d'années",
+    # the policy's versions (/ui/policy)
+    "policy.nav": "Règles",
     "policy.title": "Règles de financement",
     "policy.help": (
         "Les règles qui sont des données, en versions numérotées, chacune en vigueur à partir "
@@ -933,6 +971,49 @@ _FR: dict[str, str] = {
         "Une nouvelle version est fixée par un gestionnaire de la DERCI auprès des opérateurs "
         "du service, avec son jour et son motif ; cette page ne fait que les montrer."
     ),
+    # --- connexion par le fournisseur d'identité de l'établissement (OpenID Connect) ---
+    "sign_on.with_institution": "Se connecter avec son établissement",
+    "sign_on.or_token": "Ou avec son jeton personnel",
+    "sign_on.refused_title": "Connexion refusée",
+    "sign_on.start_again": "Recommencer",
+    "sign_on.no_flow": (
+        "Cette connexion n'a pas été commencée dans ce navigateur, ou a pris plus de dix "
+        "minutes\u00a0: personne n'a été connecté. Recommencez."
+    ),
+    "sign_on.bad_state": (
+        "La réponse du fournisseur d'identité ne correspond pas à la connexion commencée dans "
+        "ce navigateur\u00a0: personne n'a été connecté. Recommencez."
+    ),
+    "sign_on.provider_said": (
+        "Le fournisseur d'identité de votre établissement ne vous a pas connecté·e ({error})."
+    ),
+    "sign_on.bad_answer": (
+        "La réponse du fournisseur d'identité n'a pas pu être vérifiée\u00a0: personne n'a été "
+        "connecté."
+    ),
+    "sign_on.code_refused": (
+        "Le fournisseur d'identité a refusé le code de cette connexion (déjà utilisé, ou "
+        "expiré)\u00a0: personne n'a été connecté. Recommencez."
+    ),
+    "sign_on.no_email": (
+        "Le fournisseur d'identité de votre établissement n'a donné aucune adresse "
+        "électronique vérifiée\u00a0: c'est par elle que le service trouve chacun dans son "
+        "annuaire."
+    ),
+    "sign_on.unknown_person": (
+        "Votre établissement vous connaît comme {who}, mais personne dans l'annuaire de ce "
+        "service ne vous correspond\u00a0: vous ne pouvez pas vous connecter. Un opérateur du "
+        "service enregistre chaque personne\u00a0: demandez au service d'assistance de la DERCI."
+    ),
+    "sign_on.unreachable": (
+        "Le fournisseur d'identité de votre établissement ne répond pas pour l'instant. "
+        "Réessayez dans un moment."
+    ),
+    "sign_on.signed_out": "Vous êtes déconnecté·e de ce service",
+    "sign_on.signing_out_there": (
+        "Vous allez maintenant être déconnecté·e de votre établissement aussi."
+    ),
+    "sign_on.continue": "Continuer",
 }
 
 MESSAGES = {"en": _EN, "fr": _FR}

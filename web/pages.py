@@ -48,6 +48,14 @@ from web.forms import FORMS, FormErrors, field_of, typed_fields
 from web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translator
 from web.identity import SESSION_COOKIE, SESSION_SECONDS, SessionCookie, SignIn
 from web.narration import number, people_to_name, tell
+from web.oidc import (
+    CALLBACK_PATH,
+    FLOW_COOKIE,
+    FLOW_SECONDS,
+    ID_TOKEN_COOKIE,
+    SignOn,
+    SignOnRefused,
+)
 from web.page_input import BadPageInput, bad_query, refused_query
 from web.step_offers import page_offers
 from web.throttle import SignInThrottle
@@ -88,6 +96,12 @@ class WebConfig:
     # where people reach the service: absolute links are built on it, never on Host
     public_url: str = "http://127.0.0.1:8000"
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    # the institution's identity provider (OpenID Connect); None: the token form alone
+    sign_on: SignOn | None = None
+
+    @property
+    def token_form(self) -> bool:
+        return self.sign_on is None or self.sign_on.token_form
 
 
 @dataclass
@@ -277,48 +291,35 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
         if not secrets.compare_digest(token.encode(), who.session.csrf.encode()):
             raise HTTPException(403, "the form's CSRF token does not match your session")
 
-    # --- signing in and out ---
+    def sign_on_link(next_page: str) -> str:
+        return "/ui/signin/start?" + urlencode({"next": _local(next_page)})
 
-    @router.get("/signin", response_class=HTMLResponse)
-    async def signin_page(request: Request, next: str = "/ui/portfolio") -> HTMLResponse:
-        return render(request, "signin.html", None, next=_local(next), error=None)
+    def signin_form(
+        request: Request, next_page: str, status: int = 200, error: str | None = None
+    ) -> HTMLResponse:
+        return render(
+            request,
+            "signin.html",
+            None,
+            status,
+            next=_local(next_page),
+            error=error,
+            sign_on=config.sign_on is not None,
+            sign_on_url=sign_on_link(next_page),
+            token_form=config.token_form,
+        )
 
-    @router.post("/signin")
-    async def signin(
-        request: Request,
-        token: Annotated[str, Form()],
-        next: Annotated[str, Form()] = "/ui/portfolio",
+    async def signed_in(
+        request: Request, person: Person, next_page: str, id_token: str | None = None
     ) -> Response:
-        if not _same_origin(request):  # no signing a victim in from another site
-            raise HTTPException(403, "sign-in is accepted from this site's own form only")
-        t = translator(language(request))
-        client = request.client.host if request.client else "unknown"
-        wait = config.throttle.wait(client, token)
-        if wait:
-            # the credential is not even checked: guessing faster learns nothing
-            slowed = render(
-                request,
-                "signin.html",
-                None,
-                429,
-                next=_local(next),
-                error=t("too_many_sign_ins").format(seconds=wait),
-            )
-            slowed.headers["Retry-After"] = str(wait)
-            return slowed
-        person = await config.sign_in.person_for(token)
-        if person is None:
-            config.throttle.failed(client, token)
-            return render(
-                request, "signin.html", None, 401, next=_local(next), error=t("bad_token")
-            )
-        config.throttle.succeeded(client, token)
+        """A new session for `person` (ending the one the browser held), then `next_page`.
+        `id_token`: signed on at the provider (its sign-out ends that session too)."""
         session = await sessions.open(
             person.person_id,
             timedelta(seconds=SESSION_SECONDS),
             replacing=codec.open(request.cookies.get(SESSION_COOKIE)),
         )
-        response = RedirectResponse(_local(next), status_code=303)
+        response = RedirectResponse(_local(next_page), status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
             codec.seal(session.session_id),
@@ -327,14 +328,134 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
             secure=config.cookie_secure,
             samesite="lax",  # links from mail and calendars arrive signed in; forms carry CSRF
         )
+        if config.sign_on is not None:
+            if id_token is None:
+                response.delete_cookie(ID_TOKEN_COOKIE, secure=config.cookie_secure, httponly=True)
+            else:
+                response.set_cookie(
+                    ID_TOKEN_COOKIE,
+                    config.sign_on.id_token_cookie(id_token) or "-",
+                    max_age=SESSION_SECONDS,
+                    httponly=True,
+                    secure=config.cookie_secure,
+                    samesite="lax",
+                )
+        return response
+
+    # --- signing in and out ---
+
+    @router.get("/signin", response_class=HTMLResponse)
+    async def signin_page(request: Request, next: str = "/ui/portfolio") -> HTMLResponse:
+        return signin_form(request, next)
+
+    @router.post("/signin")
+    async def signin(
+        request: Request,
+        token: Annotated[str, Form()],
+        next: Annotated[str, Form()] = "/ui/portfolio",
+    ) -> Response:
+        if not config.token_form:  # the institution's sign-on only
+            raise HTTPException(404, "sign-in with a personal token is not offered here")
+        if not _same_origin(request):  # no signing a victim in from another site
+            raise HTTPException(403, "sign-in is accepted from this site's own form only")
+        t = translator(language(request))
+        client = request.client.host if request.client else "unknown"
+        wait = config.throttle.wait(client, token)
+        if wait:
+            # the credential is not even checked: guessing faster learns nothing
+            slowed = signin_form(request, next, 429, t("too_many_sign_ins").format(seconds=wait))
+            slowed.headers["Retry-After"] = str(wait)
+            return slowed
+        person = await config.sign_in.person_for(token)
+        if person is None:
+            config.throttle.failed(client, token)
+            return signin_form(request, next, 401, t("bad_token"))
+        config.throttle.succeeded(client, token)
+        return await signed_in(request, person, next)
+
+    def refused_sign_on(request: Request, refusal: SignOnRefused, next_page: str) -> Response:
+        page = render(
+            request,
+            "signin_refused.html",
+            None,
+            refusal.status,
+            page_url="/ui/signin",
+            reason=refusal.reason,
+            values=refusal.values,
+            sign_on_url=sign_on_link(next_page),
+        )
+        page.delete_cookie(
+            FLOW_COOKIE, path="/ui/signin", secure=config.cookie_secure, httponly=True
+        )
+        return page
+
+    @router.get("/signin/start")
+    async def sign_on_start(request: Request, next: str = "/ui/portfolio") -> Response:
+        """To the institution's identity provider, carrying this flow in a cookie."""
+        if config.sign_on is None:
+            raise HTTPException(404, "no identity provider is configured")
+        try:
+            started = await config.sign_on.start(_local(next))
+        except SignOnRefused as refusal:
+            return refused_sign_on(request, refusal, next)
+        response = RedirectResponse(started.url, status_code=303)
+        response.set_cookie(
+            FLOW_COOKIE,
+            started.flow,
+            max_age=FLOW_SECONDS,
+            path="/ui/signin",
+            httponly=True,
+            secure=config.cookie_secure,
+            samesite="lax",  # the provider sends the browser back with a top-level GET
+        )
+        return response
+
+    @router.get(CALLBACK_PATH.removeprefix("/ui"))
+    async def sign_on_callback(request: Request) -> Response:
+        """The provider's answer: a person of the directory signed in, or a page saying why
+        not. The flow is over either way (its cookie goes)."""
+        if config.sign_on is None:
+            raise HTTPException(404, "no identity provider is configured")
+        try:
+            done = await config.sign_on.finish(
+                dict(request.query_params), request.cookies.get(FLOW_COOKIE)
+            )
+        except SignOnRefused as refusal:
+            return refused_sign_on(request, refusal, "/ui/portfolio")
+        response = await signed_in(request, done.person, done.next, done.id_token)
+        response.delete_cookie(
+            FLOW_COOKIE, path="/ui/signin", secure=config.cookie_secure, httponly=True
+        )
         return response
 
     @router.post("/signout")
-    async def signout(who: Who, csrf: Annotated[str, Form()]) -> Response:
+    async def signout(request: Request, who: Who, csrf: Annotated[str, Form()]) -> Response:
         check_csrf(who, csrf)
         await sessions.end(who.session.session_id)  # a copy of the cookie signs in no more
-        response = RedirectResponse("/ui/signin", status_code=303)
+        signed_on = config.sign_on is not None and request.cookies.get(ID_TOKEN_COOKIE)
+        # signed on at the provider: its session is ended next (the page's form may only
+        # lead here, CSP's form-action 'self', hence a page of ours that sends on there)
+        target = "/ui/signout/provider" if signed_on else "/ui/signin"
+        response = RedirectResponse(target, status_code=303)
         response.delete_cookie(SESSION_COOKIE, secure=config.cookie_secure, httponly=True)
+        return response
+
+    @router.get("/signout/provider", response_class=HTMLResponse)
+    async def signout_at_provider(request: Request) -> Response:
+        """Signed out here, the browser is sent to end its session at the provider, when the
+        provider's discovery document names an end_session_endpoint."""
+        hint = request.cookies.get(ID_TOKEN_COOKIE)
+        session_id = codec.open(request.cookies.get(SESSION_COOKIE))
+        still_in = session_id is not None and await sessions.live(session_id) is not None
+        target = None
+        if config.sign_on is not None and hint and not still_in:
+            target = await config.sign_on.sign_out_url(None if hint == "-" else hint)
+        if target is None:
+            response: Response = RedirectResponse("/ui/signin", status_code=303)
+        else:
+            response = render(request, "signed_out.html", None, provider_url=target)
+            response.headers["Refresh"] = f"0; url={target}"
+        response.delete_cookie(ID_TOKEN_COOKIE, secure=config.cookie_secure, httponly=True)
         return response
 
     # --- portfolio ---
@@ -635,6 +756,10 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     templates.env.globals["may_forecast"] = may_forecast  # the navigation's links
     templates.env.globals["may_read_policy"] = may_read_policy
     mount_ahead_pages(router, application, render)
+    from web.call_page import may_see_calls, mount_call_page
+
+    templates.env.globals["may_see_calls"] = may_see_calls
+    mount_call_page(router, application, render, check_csrf)
     app.include_router(router)
 
 
@@ -758,10 +883,6 @@ def _csv_rows(rows: list[PortfolioRow], lang: str) -> str:
                 r.term_ends_at.date().isoformat() if r.term_ends_at else "",
                 r.awarded_eur if r.awarded_eur is not None else "",
                 r.total_awarded_eur,
-    from web.call_page import may_see_calls, mount_call_page
-
-    templates.env.globals["may_see_calls"] = may_see_calls
-    mount_call_page(router, application, render, check_csrf)
                 r.released_eur,
                 r.withheld_eur,
                 r.to_come_eur,

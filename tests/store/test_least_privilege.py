@@ -223,6 +223,7 @@ async def test_the_application_role_has_exactly_the_privileges_it_needs(
         "notifications": "INSERT,SELECT,UPDATE",
         "people": "INSERT,SELECT",
         "people_changes": "INSERT,SELECT",
+        "people_subjects": "DELETE,INSERT,SELECT",
         "web_sessions": "INSERT,SELECT,UPDATE",
     }
     # tables of migrations written alongside (0005_ledger.sql), when they are there
