@@ -25,7 +25,11 @@ In order, each in its own process (each writes its own section of RESULTS.md):
 5. bench/burst.py: N approved projects whose terms start at one instant (wall clock, dev
    server) against N timer + activity workflows (target: ≤ 1.5x), N = 1,000 (`--burst`);
 6. bench/step_latency.py: a budget amendment through the HTTP API against a bare Update
-   running one INSERT (target: p50 ≤ 1.3x).
+   running one INSERT (target: p50 ≤ 1.3x);
+7. bench/reads.py: the portfolio's pages, a filtered page, a coordinator's list, the
+   deadlines and the calendar feed over 10,000 and 100,000 projects, each next to its bare
+   SQL (targets: a page p95 < 50 ms at 100,000, within 3x the bare SQL; the feed < 200 ms
+   cold).
 
 Then the summary at the top of RESULTS.md (between `<!-- summary:start -->` and
 `<!-- summary:end -->`) is rewritten: each target, its figure, met or not, the machine, the
@@ -54,7 +58,7 @@ from bench.report import RESULTS, machine
 HERE = Path(__file__).resolve().parent
 START_MARK = "<!-- summary:start -->"
 END_MARK = "<!-- summary:end -->"
-BENCHES = ("store_append", "load", "lives", "ledger", "burst", "step_latency")
+BENCHES = ("store_append", "load", "lives", "ledger", "burst", "step_latency", "reads")
 
 
 def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
@@ -65,6 +69,7 @@ def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
     ledger = [py, str(HERE / "ledger.py"), "--json", str(out / "ledger.json")]
     burst = [py, str(HERE / "burst.py"), "--json", str(out / "burst.json")]
     steps = [py, str(HERE / "step_latency.py"), "--json", str(out / "step_latency.json")]
+    reads = [py, str(HERE / "reads.py"), "--json", str(out / "reads.json")]
     if args.quick:
         store += ["--events", "2000", "--rounds", "2"]
         load += ["--projects", "300", "--samples", "300"]
@@ -72,6 +77,7 @@ def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
         ledger += ["--quick"]
         burst += ["--quick"]
         steps += ["--quick"]
+        reads += ["--sizes", "2000", "--reps", "10", "--cold-reps", "2", "--lives", "60"]
     else:
         load += ["--projects", str(args.projects)]
         for n in args.lives or [100]:
@@ -86,6 +92,7 @@ def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
         "ledger": ledger,
         "burst": burst,
         "step_latency": steps,
+        "reads": reads,
     }
 
 
@@ -186,6 +193,9 @@ def summary(
                 mark(st["met"]),
             )
         )
+    if "reads" in figures:
+        for measure, figure, target, met in figures["reads"]["rows"]:
+            rows.append((f"{measure}: {target}", figure, mark(met)))
     table = ["| target | figure | met |", "|---|---|:---:|"]
     table += [f"| {t} | {f} | {m} |" for t, f, m in rows]
     notes = notes or {}

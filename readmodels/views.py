@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from domain.actors import OPERATOR as OPERATOR
-from domain.actors import Actor
+from domain.actors import Actor, Role
 from domain.authorization import SEES_ALL
 from eventstore.postgres import PostgresEventStore
 from readmodels.paging import BadCursor, Page, clamp, decode, encode
@@ -80,29 +80,83 @@ class Totals(BaseModel):
         return self.awarded_eur + self.cofunding_eur
 
 
-# $1-$3 who is asking (_who), $4-$8 the filter (_filter_args)
-_PORTFOLIO_WHERE = f"""
-        FROM portfolio p JOIN project_states s USING (project_id)
-        WHERE {_VISIBLE}
-          AND ($4::text IS NULL OR p.instrument = $4)
-          AND ($5::text IS NULL OR p.phase = $5)
-          AND ($6::text IS NULL OR s.state->'application'->>'institute' = $6)
-          AND ($7::text IS NULL OR $7 = ANY(p.countries))
-          AND ($8::int IS NULL OR (
-                extract(year FROM (s.state->>'submitted_at')::timestamptz AT TIME ZONE 'UTC') <= $8
-                AND extract(year FROM (CASE
-                    WHEN p.phase IN ('ineligible', 'rejected', 'terminated')
-                        THEN (s.state->>'last_event_at')::timestamptz
-                    WHEN p.phase = 'closed' THEN (s.state->>'closed_at')::timestamptz
-                    -- approved: the term the decision fixed (its start, for a row projected
-                    -- before the portfolio carried an approved project's term)
-                    ELSE greatest(
-                        p.term_ends_at - interval '1 second',
-                        CASE WHEN p.phase = 'approved'
-                            THEN (s.state->>'next_term_starts_at')::timestamptz END,
-                        now())
-                  END) AT TIME ZONE 'UTC') >= $8))"""
-_PORTFOLIO_COLUMNS = "SELECT p.*, s.state->'application'->>'institute' AS institute"
+class _Sql:
+    """A statement's parameters as its text is put together: the text is made of fixed
+    fragments chosen by the request's shape (which filters are set, the asker's role),
+    every value is bound. A plan then holds only the conditions that apply: one written
+    for every shape (`$4 IS NULL OR ...`) cannot use an index for the conditions that do,
+    and evaluates each one on every row."""
+
+    def __init__(self) -> None:
+        self.args: list[Any] = []
+
+    def bind(self, value: Any, sql_type: str) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}::{sql_type}"
+
+
+def _sees(q: _Sql, viewer: Actor) -> str:
+    """The condition on `p` (a portfolio row) that this person sees it: _VISIBLE's rule."""
+    if viewer.role in SEES_ALL:
+        return "TRUE"
+    if viewer.role is Role.COORDINATOR:
+        return f"p.coordinator_id = {q.bind(viewer.id, 'text')}"
+    if viewer.role is Role.REVIEWER:
+        reviewer = q.bind(viewer.id, "text")
+        return f"""EXISTS (
+            SELECT 1 FROM project_states rs, jsonb_array_elements(rs.state->'assignments') a
+            WHERE rs.project_id = p.project_id AND a->'reviewer'->>'id' = {reviewer})"""
+    return "FALSE"
+
+
+# the project was live during the year: see PortfolioFilter.year. {first} is the year's
+# first instant (UTC) and {next} the next year's: comparing instants costs less on every row
+# than taking each one's year. The state's fields are read from their generated columns
+# (1010_portfolio_filter_columns.sql), not from the document.
+_IN_YEAR = """
+          s.submitted_at < {next}
+          AND (CASE
+              WHEN p.phase IN ('ineligible', 'rejected', 'terminated')
+                  THEN s.last_event_at
+              WHEN p.phase = 'closed' THEN s.closed_at
+              -- approved: the term the decision fixed (its start, for a row projected
+              -- before the portfolio carried an approved project's term)
+              ELSE greatest(
+                  p.term_ends_at - interval '1 second',
+                  CASE WHEN p.phase = 'approved' THEN s.next_term_starts_at END,
+                  now())
+            END) >= {first}"""
+
+
+def _shown(q: _Sql, viewer: Actor, where: PortfolioFilter, states: bool = False) -> str:
+    """FROM ... WHERE ...: the projects of the filtered list this person sees, `p` their
+    portfolio rows and, when a filter needs them or `states`, `s` their states' rows."""
+    conditions = [_sees(q, viewer)]
+    if where.instrument is not None:
+        conditions.append(f"p.instrument = {q.bind(where.instrument, 'text')}")
+    if where.phase is not None:
+        conditions.append(f"p.phase = {q.bind(where.phase, 'text')}")
+    if where.institute is not None:
+        conditions.append(f"s.lead_institute = {q.bind(where.institute, 'text')}")
+    if where.country is not None:
+        conditions.append(f"{q.bind(where.country, 'text')} = ANY(p.countries)")
+    if where.year is not None:
+        first = datetime(where.year, 1, 1, tzinfo=UTC)
+        following = datetime(where.year + 1, 1, 1, tzinfo=UTC)
+        conditions.append(
+            _IN_YEAR.format(
+                first=q.bind(first, "timestamptz"), next=q.bind(following, "timestamptz")
+            )
+        )
+    if states or where.institute is not None or where.year is not None:
+        # every portfolio row has its state's row (the projector writes both at once)
+        tables = "portfolio p JOIN project_states s USING (project_id)"
+    else:
+        tables = "portfolio p"
+    return f"FROM {tables} WHERE " + "\n          AND ".join(conditions)
+
+
+_PORTFOLIO_COLUMNS = "SELECT p.*, s.lead_institute AS institute"
 
 # the SQL type of each sort column, for the cursor's value (never taken from a request)
 _SORT_TYPE = {
@@ -117,10 +171,6 @@ _SORT_TYPE = {
 }
 
 
-def _filter_args(where: PortfolioFilter) -> tuple[Any, ...]:
-    return (where.instrument, where.phase, where.institute, where.country, where.year)
-
-
 def _order(where: PortfolioFilter) -> str:
     # the sort column comes from the SortKey enum, never from the request text
     direction = "DESC" if where.descending else "ASC"
@@ -133,9 +183,10 @@ async def portfolio(
     """Every row this person sees (the CSV export, the charts): not for a list a person
     pages through (portfolio_page)."""
     where = where or PortfolioFilter()
-    sql = f"{_PORTFOLIO_COLUMNS} {_PORTFOLIO_WHERE} ORDER BY {_order(where)}"
+    q = _Sql()
+    sql = f"{_PORTFOLIO_COLUMNS} {_shown(q, viewer, where, states=True)} ORDER BY {_order(where)}"
     async with store.connection() as conn:
-        rows = await conn.fetch(sql, *_who(viewer), *_filter_args(where))
+        rows = await conn.fetch(sql, *q.args)
     return [_portfolio_row(r) for r in rows]
 
 
@@ -148,16 +199,17 @@ async def portfolio_page(
 ) -> tuple[Page[PortfolioRow], Totals]:
     """One page of the portfolio in the filter's order, with the totals of the whole list
     (computed by the database)."""
+    q = _Sql()
     totals_sql = (
         "SELECT count(*) AS projects, coalesce(sum(p.total_awarded_eur), 0) AS awarded_eur, "
         "coalesce(sum(p.released_eur), 0) AS released_eur, "
         "coalesce(sum(p.withheld_eur), 0) AS withheld_eur, "
         "coalesce(sum(p.to_come_eur), 0) AS to_come_eur, "
-        f"coalesce(sum(p.cofunding_eur), 0) AS cofunding_eur {_PORTFOLIO_WHERE}"
+        f"coalesce(sum(p.cofunding_eur), 0) AS cofunding_eur {_shown(q, viewer, where)}"
     )
     async with store.connection() as conn:
         shown, following = await _rows_after(conn, viewer, where, clamp(limit), cursor)
-        sums = await conn.fetchrow(totals_sql, *_who(viewer), *_filter_args(where))
+        sums = await conn.fetchrow(totals_sql, *q.args)
     assert sums is not None
     return Page(shown, following, int(sums["projects"])), Totals(
         **{name: int(sums[name]) for name in Totals.model_fields}
@@ -193,21 +245,26 @@ async def _rows_after(
             raise BadCursor("not a key of this list")
     beyond = "<" if where.descending else ">"
     col = f"p.{where.sort.value}"
-    keyset = f"""
-          AND ($10::text IS NULL OR CASE
-                WHEN $9::{sql_type} IS NULL THEN ({col} IS NULL AND p.project_id > $10)
-                ELSE ({col} {beyond} $9::{sql_type}
-                      OR ({col} = $9::{sql_type} AND p.project_id > $10)
-                      OR {col} IS NULL) END)"""
-    value = after[0]
-    if value is not None and sql_type == "timestamptz":
-        value = _timestamp(value)
+    q = _Sql()
+    shown_sql = _shown(q, viewer, where, states=True)
+    keyset = ""
+    if cursor is not None:
+        value = after[0]
+        if value is not None and sql_type == "timestamptz":
+            value = _timestamp(value)
+        last_id = q.bind(after[1], "text")
+        if value is None:  # NULLs sort last: the rest are NULLs too
+            keyset = f"AND ({col} IS NULL AND p.project_id > {last_id})"
+        else:
+            key = q.bind(value, sql_type)
+            keyset = f"""AND ({col} {beyond} {key}
+                      OR ({col} = {key} AND p.project_id > {last_id})
+                      OR {col} IS NULL)"""
     page_sql = (
-        f"{_PORTFOLIO_COLUMNS} {_PORTFOLIO_WHERE} {keyset} ORDER BY {_order(where)} LIMIT $11"
+        f"{_PORTFOLIO_COLUMNS} {shown_sql} {keyset} ORDER BY {_order(where)} "
+        f"LIMIT {q.bind(size + 1, 'integer')}"
     )
-    rows = await conn.fetch(
-        page_sql, *_who(viewer), *_filter_args(where), value, after[1], size + 1
-    )
+    rows = await conn.fetch(page_sql, *q.args)
     shown = [_portfolio_row(r) for r in rows[:size]]
     following = None
     if len(rows) > size:
@@ -236,7 +293,7 @@ async def project_for(
 ) -> PortfolioRow | None:
     """The project if it exists and this person may see it; None tells neither apart."""
     sql = f"""
-        SELECT p.*, s.state->'application'->>'institute' AS institute
+        SELECT p.*, s.lead_institute AS institute
         FROM portfolio p JOIN project_states s USING (project_id)
         WHERE p.project_id = $4 AND {_VISIBLE}"""
     async with store.connection() as conn:
@@ -338,9 +395,17 @@ async def deadlines_page(
             *after,
             size + 1,
         )
-        total = await conn.fetchval(
-            f"SELECT count(*) FROM ({_DEADLINES}) AS due", *_who(viewer), horizon, None
-        )
+        if viewer.role in SEES_ALL:
+            # every deadline's project has its portfolio row (the projector writes a
+            # project's deadlines with its row, in one transaction): counted from the index
+            # on due_at alone, not joined with every project it names
+            total = await conn.fetchval(
+                "SELECT count(*) FROM deadlines WHERE due_at <= $1", horizon
+            )
+        else:
+            total = await conn.fetchval(
+                f"SELECT count(*) FROM ({_DEADLINES}) AS due", *_who(viewer), horizon, None
+            )
     shown = [DeadlineRow.model_validate(dict(r)) for r in rows[:size]]
     following = None
     if len(rows) > size:
@@ -365,8 +430,9 @@ async def charts_for(
     events stored."""
     where = where or PortfolioFilter()
     columns = "p.project_id, p.instrument, p.phase, p.countries"
-    shown = f"WITH shown AS (SELECT {columns} {_PORTFOLIO_WHERE})"
-    args = (*_who(viewer), *_filter_args(where))
+    q = _Sql()
+    shown = f"WITH shown AS (SELECT {columns} {_shown(q, viewer, where)})"
+    args = q.args
     async with store.connection() as conn:
         released = await conn.fetch(
             f"""{shown}
