@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from api.app import add_api
 from api.health import DEFAULT_MAX_PROJECTOR_LAG_S, add_health
 from application.service import Application
+from collab import tracing
 from web.api_docs import mount_api_docs
 from web.identity import SignIn, TokenSignIn
 from web.oidc import SignOn, SignOnSettings
@@ -43,6 +44,9 @@ def http_app(
         redoc_url=None,
         # Starlette's slash redirects are absolute, built on the request's Host header
         redirect_slashes=False,
+        # FastAPI's own request spans (recent versions, on once a tracer provider is
+        # installed) record the path, calendar tokens included: ours (collab.tracing) don't
+        **tracing.FASTAPI_NATIVE_TRACING_OFF,
     )
     add_api(fastapi, app)
     add_health(fastapi, ready_max_projector_lag_s)
@@ -63,4 +67,7 @@ def http_app(
 
     # HSTS only where the cookie is HTTPS-only: a plain-HTTP rig would lock itself out
     fastapi.add_middleware(SecurityHeaders, https_only=cookie_secure)
+    if tracing.active():
+        # outermost: a span for each request, the trace the update and the append continue
+        fastapi.add_middleware(tracing.RequestSpans)
     return fastapi

