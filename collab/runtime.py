@@ -122,7 +122,7 @@ def sign_on_settings(settings: Settings) -> SignOnSettings | None:
     return SignOnSettings(
         discovery_url=settings.oidc_discovery_url,
         client_id=settings.oidc_client_id,
-        client_secret=settings.oidc_client_secret,
+        client_secret=settings.oidc_client_secret or None,  # compose passes "" for none
         match=settings.oidc_match,
         token_form=settings.oidc_token_form,
     )

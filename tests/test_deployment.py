@@ -10,10 +10,14 @@ store as the role it creates.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import re
 import shlex
+import socket
 import tomllib
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ import asyncpg
 import pytest
 import yaml
 from structlog.testing import capture_logs
+from temporalio.service import RPCError
 
 from collab.database import migrate_database, open_store
 from collab.settings import WORKER_MAX_CACHED_WORKFLOWS, Settings
@@ -212,7 +217,31 @@ def role_attributes(services: Mapping[str, Any], role: str) -> list[str]:
 
 # -- compose: images --------------------------------------------------------------------
 
-EXACT_VERSION = re.compile(r"\d+\.\d+(\.\d+)?(-[\w.-]+)?")
+# major.minor[.patch][-suffix], with the leading "v" some projects tag with (prom/prometheus:
+# v3.5.0); never latest, a major alone (v3, 17) or a wildcard (v3.x)
+EXACT_VERSION = re.compile(r"v?\d+\.\d+(\.\d+)?(-[\w.-]+)?")
+
+
+@pytest.mark.parametrize(
+    ("tag", "exact"),
+    [
+        ("v3.5.0", True),
+        ("12.1.1", True),
+        ("17.9", True),
+        ("1.31.2", True),
+        ("2.52.0", True),
+        ("12.1.1-ubuntu", True),
+        ("latest", False),
+        ("v3", False),
+        ("17", False),
+        ("v3.x", False),
+        ("3.x", False),
+        ("main", False),
+        ("v3.5.0.", False),
+    ],
+)
+def test_the_version_pattern_takes_exact_versions_only(tag, exact):
+    assert bool(EXACT_VERSION.fullmatch(tag)) is exact
 
 
 def test_every_image_is_pinned_to_an_exact_version(services):
@@ -682,8 +711,10 @@ def test_app_services_share_the_workers_image_and_settings(services, name):
     fields = set(Settings.model_fields)
     unknown = [k for k in env if not k.startswith(PREFIX) or k[len(PREFIX) :].lower() not in fields]
     assert not unknown, f"not fields of collab.settings.Settings: {unknown}"
-    # the worker's own tuning (COLLAB_WORKER_*) is the worker's alone
-    shared = {k: v for k, v in environment(worker).items() if not k.startswith(f"{PREFIX}WORKER_")}
+    # the worker's own tuning (COLLAB_WORKER_*) and its SDK metrics address are the worker's
+    own = (f"{PREFIX}WORKER_", f"{PREFIX}TEMPORAL_METRICS_ADDRESS")
+    shared = {k: v for k, v in environment(worker).items() if not k.startswith(own)}
+    assert f"{PREFIX}TEMPORAL_METRICS_ADDRESS" not in env
     assert {k: env.get(k) for k in shared} == shared, (
         "same database, Temporal and queue as the worker"
     )
@@ -713,3 +744,267 @@ def test_the_api_listens_on_all_interfaces_in_its_container(services):
     assert any(
         p.endswith(f":{env[f'{PREFIX}API_PORT']}:8000") or p.endswith(":8000") for p in published
     )
+
+
+# -- compose: monitoring (Prometheus, Grafana) -------------------------------------------
+
+PROMETHEUS_CONFIG = "/etc/prometheus/prometheus.yml"
+GRAFANA_PROVISIONING = "/etc/grafana/provisioning"
+DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "collab-lifecycle.json"
+# Temporal SDK metrics that appear only once what they count has happened (a workflow
+# completed, a task or an activity failed), so a short in-process run does not show them;
+# each is checked to be a metric of the SDK's core (its name is in the bridge library)
+SDK_METRICS_ON_EVENTS = {
+    "temporal_workflow_completed_total",
+    "temporal_workflow_task_execution_failed_total",
+    "temporal_activity_execution_failed_total",
+}
+# series Prometheus makes itself for every target
+SCRAPE_SERIES = {"up"}
+
+
+def image_service(services: Mapping[str, Any], repository: str) -> dict[str, Any]:
+    found = [s for s in services.values() if image_parts(s.get("image", ""))[0] == repository]
+    assert len(found) == 1, f"one {repository} service expected"
+    service: dict[str, Any] = found[0]
+    return service
+
+
+def prometheus_config(services: Mapping[str, Any]) -> dict[str, Any]:
+    prometheus = image_service(services, "prom/prometheus")
+    assert f"--config.file={PROMETHEUS_CONFIG}" in words(prometheus.get("command"))
+    path = host_path(prometheus, PROMETHEUS_CONFIG)
+    assert path is not None and path.is_file(), "prometheus.yml is not mounted"
+    config: dict[str, Any] = yaml.safe_load(path.read_text())
+    return config
+
+
+def scrape_job(config: Mapping[str, Any], name: str) -> dict[str, Any]:
+    jobs: list[dict[str, Any]] = [j for j in config["scrape_configs"] if j["job_name"] == name]
+    assert len(jobs) == 1, f"one scrape job {name} expected"
+    return jobs[0]
+
+
+def test_prometheus_scrapes_the_api_and_every_worker_replica(services):
+    config = prometheus_config(services)
+    api = scrape_job(config, "collab-api")
+    assert api.get("metrics_path", "/metrics") == "/metrics"
+    [target] = [t for static in api["static_configs"] for t in static["targets"]]
+    host, _, port = target.rpartition(":")
+    assert host == "api" and host in services
+    assert int(port) == int(environment(services["api"])[f"{PREFIX}API_PORT"] or 0)
+
+    # each replica serves the SDK's metrics where the worker's settings say
+    address = Settings(
+        temporal_metrics_address=environment(services["worker"])[
+            f"{PREFIX}TEMPORAL_METRICS_ADDRESS"
+        ]
+    ).temporal_metrics_address
+    assert address is not None, "the worker serves no SDK metrics"
+    bind_host, _, bind_port = address.rpartition(":")
+    assert bind_host == "0.0.0.0", "reachable from the prometheus container"
+    worker = scrape_job(config, "collab-worker")
+    assert worker.get("metrics_path", "/metrics") == "/metrics"
+    [dns] = worker["dns_sd_configs"]
+    assert dns["names"] == ["worker"] and dns.get("type", "SRV") == "A"
+    assert int(dns["port"]) == int(bind_port)
+    assert not services["worker"].get("ports"), "the metrics port stays on compose's network"
+    prometheus = image_service(services, "prom/prometheus")
+    assert set(depends_on(prometheus)) == {"api", "worker"}
+
+
+def test_grafana_is_provisioned_with_prometheus_and_the_dashboard(services):
+    grafana = image_service(services, "grafana/grafana")
+    provisioning = host_path(grafana, GRAFANA_PROVISIONING)
+    assert provisioning is not None and provisioning.is_dir()
+    sources = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())
+    [source] = sources["datasources"]
+    assert source["type"] == "prometheus" and source["isDefault"]
+    url = urlsplit(source["url"])
+    prometheus = [n for n, s in services.items() if s is image_service(services, "prom/prometheus")]
+    assert url.hostname == prometheus[0] and url.port == 9090
+
+    [provider] = yaml.safe_load((provisioning / "dashboards" / "collab-lifecycle.yml").read_text())[
+        "providers"
+    ]
+    assert provider["type"] == "file"
+    dashboards = host_path(grafana, provider["options"]["path"])
+    assert dashboards is not None and (dashboards / DASHBOARD.name).resolve() == DASHBOARD
+    home = environment(grafana)["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"] or ""
+    assert host_path(grafana, home) == DASHBOARD
+
+    dashboard = json.loads(DASHBOARD.read_text())
+    assert dashboard["uid"] and dashboard["title"]
+    titles = {p["title"] for p in dashboard["panels"] if p["type"] == "row"}
+    assert titles == {"Portfolio activity", "Reminders", "Lag", "Errors"}
+    for panel in dashboard["panels"]:
+        if panel["type"] != "row":
+            assert panel["datasource"]["uid"] == source["uid"], panel["title"]
+            assert panel["targets"], panel["title"]
+    env = environment(grafana)
+    assert env["GF_USERS_ALLOW_SIGN_UP"] == "false"
+    assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    secret = interpolated(yaml.safe_load(COMPOSE_FILE.read_text()), {"GRAFANA_ADMIN_PASSWORD": "g"})
+    assert (
+        environment(image_service(secret["services"], "grafana/grafana"))[
+            "GF_SECURITY_ADMIN_PASSWORD"
+        ]
+        == "g"
+    )
+    for svc in (grafana, image_service(services, "prom/prometheus")):
+        assert all(str(p).startswith("127.0.0.1:") for p in svc.get("ports", [])), svc["ports"]
+
+
+# PromQL's words that are not metric names: functions (followed by "("), aggregation
+# modifiers, binary operators and keywords
+_PROMQL_WORDS = {
+    "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or",
+    "unless", "offset", "inf", "nan", "atan2",
+}  # fmt: skip
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
+_GROUPING = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)")
+_WORD = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+
+
+def promql_metric_names(expr: str) -> set[str]:
+    """The metric names a PromQL expression reads."""
+    text = _STRING.sub('""', expr)
+    text = re.sub(r"\{[^}]*\}", "", text)  # label matchers
+    text = re.sub(r"\[[^\]]*\]", "", text)  # ranges, $__rate_interval included
+    text = _GROUPING.sub("", text)
+    text = re.sub(r"\$\w+", "", text)
+    names = set()
+    for m in _WORD.finditer(text):
+        following = text[m.end() :].lstrip()
+        if following.startswith("(") or m[0].lower() in _PROMQL_WORDS:
+            continue  # a function, or a keyword
+        names.add(m[0])
+    return names
+
+
+def test_promql_metric_names_are_read_from_expressions():
+    expr = (
+        'histogram_quantile(0.95, sum by (le) (rate(a_bucket{state=~"x|y"}[5m]))) '
+        "/ on (job) group_left sum without (instance) (b_total) * 60 + c"
+    )
+    assert promql_metric_names(expr) == {"a_bucket", "b_total", "c"}
+
+
+def plotted_metrics() -> dict[str, set[str]]:
+    """Each metric name the dashboard plots, with the panels that plot it."""
+    plotted: dict[str, set[str]] = {}
+    for panel in json.loads(DASHBOARD.read_text())["panels"]:
+        for target in panel.get("targets", []):
+            for name in promql_metric_names(target["expr"]):
+                plotted.setdefault(name, set()).add(panel["title"])
+    return plotted
+
+
+def sample_names(exposition: str) -> set[str]:
+    """The series names a Prometheus text exposition holds, with those its families will
+    hold once they have a child (a labelled counter not incremented yet shows only its
+    TYPE line)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    suffixes = {
+        "counter": ("_total", "_created"),
+        "gauge": ("",),
+        "histogram": ("_bucket", "_count", "_sum", "_created"),
+        "summary": ("", "_count", "_sum", "_created"),
+        "info": ("_info",),
+    }
+    names = set()
+    for family in text_string_to_metric_families(exposition):
+        names |= {sample.name for sample in family.samples}
+        names |= {family.name + suffix for suffix in suffixes.get(family.type, ("",))}
+    return names
+
+
+async def api_metrics(event_store: Any, tmp_path: Path) -> set[str]:
+    """The API's /metrics, served in-process by the app `collab api` runs."""
+    import httpx
+
+    from application.service import assemble
+    from collab.http import http_app
+
+    app = assemble(event_store, None, tmp_path / "keys" / "ledger.pem")
+    web = http_app(app, b"s" * 32, public_url="http://127.0.0.1:8000")
+    transport = httpx.ASGITransport(app=web)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as http:
+        response = await http.get("/metrics")
+    assert response.status_code == 200
+    return sample_names(response.text)
+
+
+async def worker_sdk_metrics(event_store: Any) -> set[str]:
+    """The Temporal SDK's metrics as a worker serves them (collab.temporal_client's
+    runtime, the production worker), after a project's first steps."""
+    import httpx
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.testing import WorkflowEnvironment
+
+    from application.projects import ProjectService
+    from collab.embedded_temporal import time_skipping_server_binary
+    from collab.temporal_client import sdk_metrics_runtime
+    from collab.worker_build import build_worker
+    from domain.commands import SubmitApplication
+    from domain.state import Phase
+    from tests.builders import application, pi_actor
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    runtime = sdk_metrics_runtime(f"127.0.0.1:{port}")
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=time_skipping_server_binary(),
+        data_converter=pydantic_data_converter,
+        runtime=runtime,
+    )
+    try:
+        async with build_worker(env.client, event_store, "tq-metrics"):
+            projects = ProjectService(env.client, "tq-metrics")
+            submit = SubmitApplication(
+                command_id=uuid.uuid4(),
+                actor=pi_actor(),
+                at=await env.get_current_time(),
+                project_id="IRP-metrics-1",
+                application=application("IRP"),
+            )
+            await projects.submit(submit)
+            for _ in range(100):
+                if (await projects.state("IRP-metrics-1")).phase is Phase.UNDER_EVALUATION:
+                    break
+                await asyncio.sleep(0.05)
+            with contextlib.suppress(RPCError):  # a failed request, counted
+                await env.client.get_workflow_handle("no-such-workflow").describe()
+            async with httpx.AsyncClient() as http:
+                response = await http.get(f"http://127.0.0.1:{port}/metrics")
+    finally:
+        await env.shutdown()
+    assert response.status_code == 200
+    return sample_names(response.text)
+
+
+def sdk_core_knows(name: str) -> bool:
+    """Whether the SDK's core (the bridge library) defines a metric of this name."""
+    import temporalio.bridge
+
+    bare = name.removeprefix("temporal_").removesuffix("_total").encode()
+    libraries = Path(temporalio.bridge.__file__).parent.glob("temporal_sdk_bridge*")
+    return any(bare in library.read_bytes() for library in libraries)
+
+
+async def test_the_dashboard_plots_only_metrics_the_service_exports(event_store, tmp_path):
+    plotted = plotted_metrics()
+    assert any(n.startswith("collab_") for n in plotted)
+    assert any(n.startswith("temporal_") for n in plotted)
+    api = await api_metrics(event_store, tmp_path)
+    sdk = await worker_sdk_metrics(event_store)
+    assert not {n for n in sdk if not n.startswith("temporal_")}, "the SDK's prefix is temporal_"
+    for name in SDK_METRICS_ON_EVENTS:
+        assert sdk_core_knows(name), f"{name}: not a metric of the Temporal SDK's core"
+    exported = api | sdk | SDK_METRICS_ON_EVENTS | SCRAPE_SERIES
+    unknown = {name: sorted(panels) for name, panels in plotted.items() if name not in exported}
+    assert not unknown, f"plotted but exported by no process: {unknown}"
+    # the API's own are plotted from the API's scrape, the SDK's from the workers'
+    assert {n for n in plotted if n.startswith("collab_")} <= api
