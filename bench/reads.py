@@ -13,7 +13,8 @@ SQL of the same answer, measured in the same run.
    releases and the total of its awards. Each project of the portfolio is one of those
    states under its own id, title, coordinator (three projects each) and leading
    institute, written by COPY into `project_states`, `portfolio`, `deadlines` and
-   `releases`; the 100,000 are the 10,000 and 90,000 more.
+   `releases`, and the charts' sums added up from them by migration 1011's own
+   `fill_portfolio_charts()`; the 100,000 are the 10,000 and 90,000 more.
 2. Reads, through the service's whole HTTP app (`collab.http.http_app`, httpx over ASGI, in
    this process, as bench/calendar_feed.py does), each interleaved with its bare SQL
    (asyncpg on the owner's connection: the same rows, total and aggregates, nothing
@@ -227,6 +228,8 @@ async def fill(conn: asyncpg.Connection, shapes: list[Template], first: int, las
     await conn.copy_records_to_table(
         "releases", records=paid, columns=["event_id", "project_id", "year", "amount_eur"]
     )
+    # the charts' sums the projector keeps, added up again by migration 1011's own SQL
+    await conn.execute("SELECT fill_portfolio_charts()")
     return len(due)
 
 
@@ -245,6 +248,13 @@ _BARE_CHARTS = [
     "SELECT phase, count(*) FROM portfolio p {where} GROUP BY phase",
     """SELECT c, count(*) FROM portfolio p, unnest(p.countries) c
        {where} {and_} c <> 'FR' GROUP BY c""",
+]
+# the whole portfolio's charts: the sums the projector keeps (1011_portfolio_charts.sql)
+_BARE_KEPT_CHARTS = [
+    "SELECT instrument, year, sum(amount_eur) FROM released_by_year GROUP BY 1, 2",
+    "SELECT phase, sum(projects) FROM portfolio_counts GROUP BY phase",
+    """SELECT country, sum(projects) FROM portfolio_country_counts WHERE country <> 'FR'
+       GROUP BY country""",
 ]
 # the filter (readmodels.views' year rule for an active project: submitted by the year's end,
 # its term not ended before the year), on the state's columns of migration 1010
@@ -353,6 +363,10 @@ async def measure(
     async def bare_page(where: str = "", *params: Any) -> None:
         await owner.fetch(f"{_ROWS} {where} ORDER BY p.project_id LIMIT 101", *params)
         await owner.fetchrow(f"{_BARE_TOTALS} {where}", *params)
+        if not where:  # the whole portfolio's: kept by the projector
+            for sql in _BARE_KEPT_CHARTS:
+                await owner.fetch(sql)
+            return
         for sql in _BARE_CHARTS:
             await owner.fetch(sql.format(where=where, and_="AND" if where else "WHERE"), *params)
 
@@ -415,7 +429,7 @@ async def measure(
             lambda: get(pages["derci_officer"], "/ui/portfolio"),
             lambda: bare_page(),
             True,
-            note="rows + totals + 3 charts",
+            note="rows + totals + 3 kept charts",
         ),
         Case(
             "filtered: GET /projects?instrument=IRP&state=active&country=BR&year=" + str(year),
@@ -685,16 +699,34 @@ NOTES = """- Before the changes of 2026-12-03 (`--reps 30`, load 1.6), at 100,00
   write, by an immutable cast of the domain's ISO 8601 with its offset); the totals read
   from an index on (instrument, phase) that includes the sums; an officer's deadlines
   counted from the index on due_at.
-- Left: the officer's page aggregates its charts and totals over the whole list at every
-  view (the released tranches by year join about 450,000 releases at 100,000 projects):
-  its bare SQL alone takes about 200 ms there (p50). 50 ms needs those sums kept by the
-  projector (by instrument, state, institute and year, in its batch), outside the read
-  side this change could touch; a cache keyed by the projector's checkpoint would be
-  emptied by every batch, so a busy service would still pay the whole cost (not done).
-  Tried and dropped: the index on (instrument, phase) also holding project_id and the
-  countries, so the charts read it alone (no faster, within this machine's noise). A
-  filtered list matching thousands of projects (7,126 here) totals each of them: it runs
-  at its bare SQL's speed.
+- The charts kept by the projector (issue 19, 2026-12-03, migration 1011): before, the
+  officer's page aggregated its charts over the whole list at every view (the released
+  tranches by year joined about 450,000 releases at 100,000 projects): `/ui/portfolio`
+  (officer) p50 226 / p95 396 ms, its bare SQL 200 / 495 (`--reps 30`, load 2.4). Now
+  the charts of every project, whole or by instrument, state or leading institute (an
+  officer's or auditor's list), read sums the projector keeps by those keys
+  (`portfolio_counts`, `portfolio_country_counts`, `released_by_year`) in the transaction
+  of the rows they add up: each touched project's old contribution taken off before the
+  batch writes its rows, its new one added after (readmodels/projector.py `_CHART_SUMS`),
+  a few hundred rows read at each view whatever the portfolio's size. This run fills them
+  after its COPY with the migration's own `fill_portfolio_charts()`; the page's bare SQL
+  reads the same sums (rows + totals + 3 kept charts). A list the sums have no key for
+  (a partner country, a year: the filtered page) or a coordinator's own counts its rows
+  as before. A first run of the same command at load 4.3 (a busier machine: `GET
+  /projects` p50 28.5 ms, the cold feed 6.1 s) gave the officer's page p50 39.0 / p95
+  64.1 ms (bare 21.8 / 33.0). Reads this change does not touch ran slower in both runs
+  than in the one before them, at a lower load (`GET /projects` at 10,000 p50 10.6
+  against 5.6 ms, the cold feed at 10,000 741 against 422 ms): the tree measured holds
+  other work in progress (collab/, eventstore/), not examined here; the filling times
+  include the sums' `fill_portfolio_charts()` over the whole portfolio.
+- Left: the officer's page still totals its whole list at each view (the sums over
+  every project, read from the index on (instrument, phase) that includes them) and
+  reads its first rows with their states; the filtered page counts and charts the
+  thousands of projects it matches (7,126 here) at its bare SQL's speed: its partner
+  country and year are not keys of the kept sums (the year is a question of the day
+  asked). Tried and dropped earlier: the index on (instrument, phase) also holding
+  project_id and the countries, so the charts read it alone (no faster, within this
+  machine's noise).
   The coordinator's list and the deadlines' first page are a few milliseconds: the ratio
   there is the HTTP app's fixed cost (token look-up, FastAPI, models) over a bare query
   under a millisecond. The calendar feed grows with its entries: an officer sees every

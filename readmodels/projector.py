@@ -55,6 +55,7 @@ async def migrate_read_models(owner_url: str) -> list[int]:
         await conn.close()
 
 
+REFOLD_BATCH = 200  # projects projected again in one transaction (refold)
 REBUILD_BATCH = 50_000  # a rebuild writes each project's rows once per batch: big batches
 MAX_CACHED_STATES = 50_000  # folded states kept between the batches of one catch-up
 _PARSE_SLICE = 500  # events parsed between two looks at the database's replies
@@ -294,6 +295,9 @@ class Projector:
             for table in (
                 "decisions",
                 "forecast",
+                "portfolio_counts",
+                "portfolio_country_counts",
+                "released_by_year",
                 "releases",
                 "awards",
                 "deadlines",
@@ -353,38 +357,10 @@ class Projector:
                 }
             batch.fold_deferred(stored)
             project_ids = sorted(batch.states)
-            touched = [batch.states[p] for p in project_ids]
-            await conn.execute(
-                _UPSERT_STATES,
-                *_columns([(s.project_id, s.version, s.model_dump_json()) for s in touched], 3),
-            )
-            await conn.execute(
-                _UPSERT_PORTFOLIO, *_columns([_portfolio_row(s) for s in touched], 22)
-            )
-            await conn.execute("DELETE FROM deadlines WHERE project_id = ANY($1)", project_ids)
-            # each project's by its own policy (recorded in its state), as its workflow
-            # decides: a policy changed since shows only in projects started under it
-            deadlines = [
-                (s.project_id, d.kind.value, d.ref, d.due_at, d.label, json.dumps(as_data(d.label)))
-                for s in touched
-                for d in open_deadlines(s)
-            ]
-            if deadlines:
-                await conn.execute(_INSERT_DEADLINES, *_columns(deadlines, 6))
-            await conn.execute("DELETE FROM forecast WHERE project_id = ANY($1)", project_ids)
-            ahead = [
-                (
-                    s.project_id, s.application.instrument.value,
-                    s.application.institute.value if s.application.institute else None,
-                    line.year, line.kind.value, line.amount_eur, line.report_id,
-                    line.report_due_at,
-                )
-                for s in touched
-                if s.application is not None
-                for line in forecast_lines(s)
-            ]  # fmt: skip
-            if ahead:
-                await conn.execute(_INSERT_FORECAST, *_columns(ahead, 8))
+            # the charts' sums (1011_portfolio_charts.sql): these projects' rows as they
+            # were taken off, then, once every row is written, as they are now added
+            await conn.execute(_CHART_SUMS, project_ids, -1)
+            await _write_projects(conn, [batch.states[p] for p in project_ids])
             last = batch.page.after
             await conn.execute(
                 _INSERT_DECISIONS,
@@ -398,6 +374,8 @@ class Projector:
                     copy, batch.after.tx_id, batch.after.position, last.tx_id, last.position
                 )
             await conn.execute(_TOTAL_AWARDED, project_ids)
+            await conn.execute(_CHART_SUMS, project_ids, 1)
+            await conn.execute(_CHART_SUMS_EMPTIED)
             # ON CONFLICT: a rebuild re-projects old reminders; they were sent already
             await conn.execute(
                 _COPY_NOTIFICATIONS,
@@ -418,6 +396,21 @@ class Projector:
                 last.position,
             )
         return True
+
+    async def refold(self, project_ids: list[str]) -> None:
+        """Project these projects again from their events as they read now: after a
+        person's erasure (application.privacy), their rows, states and deadlines name them
+        as erased. What the events' amounts and dates make (charts, awards, releases) does
+        not change."""
+        for start in range(0, len(project_ids), REFOLD_BATCH):
+            chunk = project_ids[start : start + REFOLD_BATCH]
+            states = [fold(from_record(e) for e in await self._store.read_stream(p)) for p in chunk]
+            folded = [s for s in states if s.project_id is not None]
+            if not folded:
+                continue
+            async with self._store.connection() as conn, conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+                await _write_projects(conn, folded)
 
 
 @contextlib.contextmanager
@@ -446,6 +439,41 @@ async def _cancel(task: asyncio.Task[Any]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await task
+
+
+async def _write_projects(conn: Any, touched: list[ProjectState]) -> None:
+    """What the read models hold of each of these projects, from its folded state: its
+    state, its portfolio row, its open deadlines and the money ahead."""
+    project_ids = [s.project_id for s in touched]
+    await conn.execute(
+        _UPSERT_STATES,
+        *_columns([(s.project_id, s.version, s.model_dump_json()) for s in touched], 3),
+    )
+    await conn.execute(_UPSERT_PORTFOLIO, *_columns([_portfolio_row(s) for s in touched], 22))
+    await conn.execute("DELETE FROM deadlines WHERE project_id = ANY($1)", project_ids)
+    # each project's by its own policy (recorded in its state), as its workflow
+    # decides: a policy changed since shows only in projects started under it
+    deadlines = [
+        (s.project_id, d.kind.value, d.ref, d.due_at, d.label, json.dumps(as_data(d.label)))
+        for s in touched
+        for d in open_deadlines(s)
+    ]
+    if deadlines:
+        await conn.execute(_INSERT_DEADLINES, *_columns(deadlines, 6))
+    await conn.execute("DELETE FROM forecast WHERE project_id = ANY($1)", project_ids)
+    ahead = [
+        (
+            s.project_id, s.application.instrument.value,
+            s.application.institute.value if s.application.institute else None,
+            line.year, line.kind.value, line.amount_eur, line.report_id,
+            line.report_due_at,
+        )
+        for s in touched
+        if s.application is not None
+        for line in forecast_lines(s)
+    ]  # fmt: skip
+    if ahead:
+        await conn.execute(_INSERT_FORECAST, *_columns(ahead, 8))
 
 
 def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
@@ -625,6 +653,43 @@ UPDATE portfolio p SET total_awarded_eur = coalesce((
         FROM awards a WHERE a.project_id = p.project_id
         ORDER BY a.term_number, a.version DESC) latest), 0)
 WHERE p.project_id = ANY($1::text[])
+"""
+
+
+# The charts' sums (1011_portfolio_charts.sql) kept by the batch: the contribution of the
+# projects $1 (their portfolio rows, their states' leading institute, their releases) added
+# to them, times $2: -1 before the batch writes their rows, +1 after. One statement, each
+# table written once; rows left at zero are deleted by _CHART_SUMS_EMPTIED.
+_CHART_SUMS = """
+WITH touched AS (
+    SELECT p.project_id, p.instrument, p.phase, s.lead_institute AS institute, p.countries
+    FROM portfolio p JOIN project_states s USING (project_id)
+    WHERE p.project_id = ANY($1::text[])
+), projects AS (
+    INSERT INTO portfolio_counts AS c (instrument, phase, institute, projects)
+    SELECT instrument, phase, institute, $2::int * count(*)
+    FROM touched GROUP BY 1, 2, 3
+    ON CONFLICT (instrument, phase, institute)
+        DO UPDATE SET projects = c.projects + EXCLUDED.projects
+), countries AS (
+    INSERT INTO portfolio_country_counts AS c (instrument, phase, institute, country, projects)
+    SELECT t.instrument, t.phase, t.institute, u.country, $2::int * count(*)
+    FROM touched t, unnest(t.countries) AS u(country) GROUP BY 1, 2, 3, 4
+    ON CONFLICT (instrument, phase, institute, country)
+        DO UPDATE SET projects = c.projects + EXCLUDED.projects
+)
+INSERT INTO released_by_year AS c (instrument, phase, institute, year, amount_eur, releases)
+SELECT t.instrument, t.phase, t.institute, r.year, $2::int * sum(r.amount_eur),
+    $2::int * count(*)
+FROM touched t JOIN releases r USING (project_id) GROUP BY 1, 2, 3, 4
+ON CONFLICT (instrument, phase, institute, year)
+    DO UPDATE SET amount_eur = c.amount_eur + EXCLUDED.amount_eur,
+        releases = c.releases + EXCLUDED.releases
+"""
+_CHART_SUMS_EMPTIED = """
+WITH projects AS (DELETE FROM portfolio_counts WHERE projects = 0),
+    countries AS (DELETE FROM portfolio_country_counts WHERE projects = 0)
+DELETE FROM released_by_year WHERE releases = 0
 """
 
 

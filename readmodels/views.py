@@ -426,9 +426,20 @@ async def charts_for(
     store: PostgresEventStore, viewer: Actor, where: PortfolioFilter | None = None
 ) -> Charts:
     """The charts of every project of a filtered list (all its pages), aggregated by the
-    database from the read models: their cost follows the projects shown, never the
-    events stored."""
+    database from the read models: never from the events stored. A list of every project
+    (an officer's, an auditor's), whole or by instrument, state or institute, reads the
+    sums the projector keeps (_charts_kept); any other counts its rows."""
     where = where or PortfolioFilter()
+    if viewer.role in SEES_ALL and where.country is None and where.year is None:
+        return await _charts_kept(store, where)
+    return await _charts_counted(store, viewer, where)
+
+
+async def _charts_counted(
+    store: PostgresEventStore, viewer: Actor, where: PortfolioFilter
+) -> Charts:
+    """The charts counted from the list's own rows: a person who sees some projects only
+    (the coordinator's few, through an index), or a filter the kept sums have no key for."""
     columns = "p.project_id, p.instrument, p.phase, p.countries"
     q = _Sql()
     shown = f"WITH shown AS (SELECT {columns} {_shown(q, viewer, where)})"
@@ -452,6 +463,53 @@ async def charts_for(
                 WHERE c.country <> 'FR'
                 GROUP BY c.country ORDER BY n DESC, c.country""",
             *args,
+        )
+    by_year: dict[str, dict[int, int]] = {}
+    for r in released:
+        by_year.setdefault(r["instrument"], {})[r["year"]] = int(r["eur"])
+    return Charts(
+        released_by_year=by_year,
+        projects_by_state={r["phase"]: int(r["n"]) for r in states},
+        partner_countries={r["country"]: int(r["n"]) for r in countries},
+    )
+
+
+async def _charts_kept(store: PostgresEventStore, where: PortfolioFilter) -> Charts:
+    """The charts of every project, or of those of an instrument, a state or a leading
+    institute, from the sums the projector keeps by those keys (1011_portfolio_charts.sql):
+    a few rows read, however many projects and releases they add up. The same figures as
+    charts_for's from the rows (tests/readmodels/test_chart_sums.py)."""
+    q = _Sql()
+    conditions = ["TRUE"]
+    if where.instrument is not None:
+        conditions.append(f"c.instrument = {q.bind(where.instrument, 'text')}")
+    if where.phase is not None:
+        conditions.append(f"c.phase = {q.bind(where.phase, 'text')}")
+    if where.institute is not None:
+        conditions.append(f"c.institute = {q.bind(where.institute, 'text')}")
+    kept = " AND ".join(conditions)
+    async with (
+        store.connection() as conn,
+        conn.transaction(readonly=True, isolation="repeatable_read"),
+    ):
+        # one snapshot for the three: the figures of one batch of the projector
+        released = await conn.fetch(
+            f"""SELECT c.instrument, c.year, sum(c.amount_eur)::bigint AS eur
+                FROM released_by_year c WHERE {kept}
+                GROUP BY 1, 2 ORDER BY 1, 2""",
+            *q.args,
+        )
+        states = await conn.fetch(
+            f"""SELECT c.phase, sum(c.projects)::bigint AS n
+                FROM portfolio_counts c WHERE {kept}
+                GROUP BY c.phase ORDER BY n DESC, c.phase""",
+            *q.args,
+        )
+        countries = await conn.fetch(
+            f"""SELECT c.country, sum(c.projects)::bigint AS n
+                FROM portfolio_country_counts c WHERE {kept} AND c.country <> 'FR'
+                GROUP BY c.country ORDER BY n DESC, c.country""",
+            *q.args,
         )
     by_year: dict[str, dict[int, int]] = {}
     for r in released:
