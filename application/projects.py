@@ -150,6 +150,17 @@ class ProjectService:
         )
         return result
 
+    async def forget(self, project_id: str, person_id: str) -> bool:
+        """Tell the project's running workflow to forget an erased person (False: it is
+        not running, nothing holds them there)."""
+        try:
+            await self.handle(project_id).signal(ProjectWorkflow.forget, person_id)
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return True
+
     async def state(self, project_id: str) -> ProjectState:
         state: ProjectState = await self.handle(project_id).query(ProjectWorkflow.state)
         return state

@@ -14,6 +14,7 @@ from application.imports import Imports
 from application.operations import Operations
 from application.people import Directory, Identities
 from application.policies import Policies
+from application.privacy import Privacy
 from application.projects import ProjectService
 from application.reads import Reads
 from application.recovery import Recovery
@@ -39,6 +40,7 @@ class Application:
     operations: Operations  # readiness and the metrics read from the database
     backups: Backups  # the record copied out and put back (`collab backup`, `restore`)
     calls: Calls  # the IEA call round: rankings, DERCI's proposal and closing
+    privacy: Privacy  # a person's data: export and erasure (the data-protection officer)
 
 
 class Maintenance:
@@ -82,6 +84,7 @@ def assemble(
         operations=Operations(store, projects),
         backups=Backups(store, audit, owner_url or _no_owner),
         calls=Calls(store, steps, policies),
+        privacy=Privacy(store, people, Projector(store), projects),
     )
 
 

@@ -22,6 +22,7 @@ from cli.calls import add_call_parser, run_call
 from cli.errors import REFUSED, CliError
 from cli.imports import add_import_parser, run_import
 from cli.policy import add_policy_parser, run_policy
+from cli.privacy import add_privacy_parser, run_privacy
 from cli.reads import run_read
 from cli.recovery import add_recovery_parsers, run_recovery
 from cli.steps import add_step_parsers, run_step
@@ -63,6 +64,8 @@ def needs_workflows(args: argparse.Namespace) -> bool:
         return True
     if args.command == "call" and args.call_command == "close":
         return True
+    if args.command == "privacy" and args.privacy_command == "erase":
+        return True  # running projects are told to forget the person
     return bool(args.command == "step" or (args.command == "import" and not args.dry_run))
 
 
@@ -107,6 +110,8 @@ async def run(app: Application, args: argparse.Namespace) -> int:
             obj, text = await run_policy(app, args)
         elif args.command == "call":
             obj, text = await run_call(app, args)
+        elif args.command == "privacy":
+            obj, text = await run_privacy(app, args)
         elif args.command in ("recover", "reconcile"):
             obj, text = await run_recovery(app, args)
         elif args.command == "audit":
@@ -232,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     _key_id(a)
     add_policy_parser(sub, _common)
     add_call_parser(sub, _common)
+    add_privacy_parser(sub, _common)
     add_recovery_parsers(sub, _common)
     add_backup_parsers(sub, _common)
     p = sub.add_parser("users", help="people, their roles and tokens")

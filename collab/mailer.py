@@ -13,6 +13,7 @@ import structlog
 from application.language import in_language, read_back
 from collab.settings import Settings
 from domain.actors import Role
+from domain.personal_data import ERASED_EMAIL
 from eventstore.postgres import PostgresEventStore
 from eventstore.tree_head import TreeHead
 from identity.people import PeopleDirectory
@@ -80,7 +81,8 @@ class SmtpMailer:
         if note.kind in _OFFICERS_TOO:
             officers = await self._people.with_roles([Role.INSTITUTE_OFFICER, Role.DERCI_OFFICER])
             addresses += [p.email for p in officers]
-        return sorted(set(addresses))
+        # an erased person (application.privacy) has no address any more
+        return sorted(set(addresses) - {ERASED_EMAIL})
 
     async def send(self, note: Notification) -> list[str]:
         to = await self.recipients(note)

@@ -13,6 +13,7 @@ class Role(StrEnum):
     INSTITUTE_OFFICER = "institute_officer"
     DERCI_OFFICER = "derci_officer"
     AUDITOR = "auditor"
+    DATA_PROTECTION_OFFICER = "data_protection_officer"  # personal data: exports, erasure
     SYSTEM = "system"
 
 

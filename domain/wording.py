@@ -15,6 +15,7 @@ _ROLES = {
     Role.INSTITUTE_OFFICER: phrase("institute officer"),
     Role.DERCI_OFFICER: phrase("DERCI officer"),
     Role.AUDITOR: phrase("auditor"),
+    Role.DATA_PROTECTION_OFFICER: phrase("data protection officer"),
     Role.SYSTEM: phrase("system"),
 }
 _A_ROLES = {
@@ -23,6 +24,7 @@ _A_ROLES = {
     Role.INSTITUTE_OFFICER: phrase("an institute officer"),
     Role.DERCI_OFFICER: phrase("a DERCI officer"),
     Role.AUDITOR: phrase("an auditor"),
+    Role.DATA_PROTECTION_OFFICER: phrase("the data protection officer"),
     Role.SYSTEM: phrase("the system"),
 }
 # the phases (domain.state.Phase) and the statuses of tranches, reports and renewals

@@ -37,9 +37,12 @@ from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import asyncpg
+import opentelemetry.trace
 import structlog
 from asyncpg.pool import PoolConnectionProxy
 
+from domain.personal_data import PERSONAL_PATHS
+from eventstore import shredding
 from eventstore.errors import (
     ConcurrencyError,
     EventStoreError,
@@ -70,6 +73,7 @@ from eventstore.records import (
 from eventstore.upcasting import Upcasters
 
 log = structlog.get_logger("eventstore")
+_TRACER = opentelemetry.trace.get_tracer("eventstore")
 
 VERSION_CONFLICT = "VC409"  # SQLSTATE raised by eventstore_append, see migration 0002
 _ACTUAL_VERSION = re.compile(r"actual_version=(\d+)")
@@ -117,6 +121,12 @@ LIMIT $3
 _READ_ALL = _feed(_columns())
 
 _BY_IDS = f"SELECT {_columns()} FROM events WHERE event_id = ANY($1::uuid[])"
+_NAMING = f"""
+SELECT {_columns()} FROM events
+WHERE actor_id = $1 OR data @> ANY($2::jsonb[])
+    OR data @> jsonb_build_object('reviewer_id', $1::text) OR data->'recipients' ? $1
+ORDER BY position LIMIT $3
+"""
 
 # verify walks (stream_id, version) with a keyset cursor on the unique index; each row
 # carries its stream's head so the last event can be checked against it.
@@ -378,11 +388,89 @@ class PostgresEventStore:
         handler appends to several streams atomically, and how tests hold a write
         transaction open.
         """
-        batch = _prepare(stream_id, events, expected_version)
+        # a no-op span unless tracing is on (collab/tracing.py); no SQL, no event data
+        with _TRACER.start_as_current_span(
+            "eventstore.append",
+            attributes={"collab.stream_id": stream_id, "collab.event_count": len(events)},
+        ):
+            events = await self._sealed(events, conn)
+            batch = _prepare(stream_id, events, expected_version)
+            if conn is not None:
+                return await self._append_on(conn, batch)
+            async with self._lanes.lease() as leased:
+                return await self._append_on(leased, batch)
+
+    async def _sealed(
+        self, events: Sequence[NewEvent], conn: Connection | None
+    ) -> Sequence[NewEvent]:
+        """The events with the personal fields they name sealed under each person's key
+        (eventstore.shredding): what is stored, hashed and proved."""
+        people = set().union(*(shredding.people_named(e.type, e.data) for e in events))
+        if not people:
+            return events
         if conn is not None:
-            return await self._append_on(conn, batch)
-        async with self._lanes.lease() as leased:
-            return await self._append_on(leased, batch)
+            keys = await shredding.keys_for(conn, people, create=True)
+        else:
+            async with self._lanes.lease() as leased:
+                keys = await shredding.keys_for(leased, people, create=True)
+        return [
+            replace(e, data=shredding.seal(e.type, str(e.event_id), e.data, keys))
+            if shredding.people_named(e.type, e.data)
+            else e
+            for e in events
+        ]
+
+    async def _opened(self, events: list[StoredEvent]) -> list[StoredEvent]:
+        """Events as they read: each sealed field opened with its person's key, or erased."""
+        people = shredding.sealed_people(json.dumps(e.data) for e in events if e.data)
+        if not people:
+            return events
+        async with self._lanes.lease() as conn:
+            keys = await shredding.keys_for(conn, people, create=False)
+        return [replace(e, data=shredding.open_any(e.data, keys)) for e in events]
+
+    async def _opened_documents(self, documents: list[str | None]) -> list[str | None]:
+        people = shredding.sealed_people(documents)
+        if not people:
+            return documents
+        async with self._lanes.lease() as conn:
+            keys = await shredding.keys_for(conn, people, create=False)
+        return [
+            json.dumps(shredding.open_any(json.loads(d), keys))
+            if d is not None and shredding.PREFIX in d
+            else d
+            for d in documents
+        ]
+
+    async def events_naming(
+        self, person_id: str, limit: int = 100_000, *, opened: bool = True
+    ) -> list[StoredEvent]:
+        """Every event that names the person (as its actor, where PERSONAL_PATHS say, as a
+        reviewer's id or a reminder's recipient), oldest first, as they read now: what a
+        data-protection officer's export lists. A scan of the record, for a rare request."""
+        shapes = [
+            json.dumps(shredding.person_shape(path, person_id))
+            for paths in PERSONAL_PATHS.values()
+            for path in paths
+        ]
+        async with self._lanes.lease() as conn:
+            rows = await conn.fetch(_NAMING, person_id, shapes, limit)
+        events = [_stored_event(row) for row in rows]
+        if not opened:  # as stored: sealed or, recorded before sealing began, in clear
+            return events
+        return await self._opened([self._upcast(e) for e in events])
+
+    async def erase_person(self, person_id: str) -> bool:
+        """Destroy the person's data key (GDPR erasure): every event that names them keeps
+        its bytes and its proofs, and reads them as erased from now on. False: erased
+        already."""
+        async with self._lanes.lease() as conn:
+            return await shredding.destroy_key(conn, person_id)
+
+    async def erased_people(self, people: Sequence[str]) -> set[str]:
+        async with self._lanes.lease() as conn:
+            keys = await shredding.keys_for(conn, people, create=False)
+        return {p for p, key in keys.items() if key is None}
 
     async def _append_on(self, conn: Connection, batch: _Batch) -> AppendResult:
         try:
@@ -439,7 +527,7 @@ class PostgresEventStore:
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[StoredEvent]:
         async with self._lanes.lease() as conn:
             rows = await conn.fetch(_READ_STREAM, stream_id, from_version)
-        return [self._upcast(_stored_event(row)) for row in rows]
+        return await self._opened([self._upcast(_stored_event(row)) for row in rows])
 
     async def read_stream_documents(
         self, stream_id: str, document: str, from_version: int = 1
@@ -467,14 +555,16 @@ class PostgresEventStore:
                     upcast = {
                         i: self._upcast(_stored_event(r)) for i, r in zip(old, records, strict=True)
                     }
-        return StreamDocuments([row[3] for row in rows], upcast)
+        documents = [d or "" for d in await self._opened_documents([row[3] for row in rows])]
+        upcast = dict(zip(upcast, await self._opened(list(upcast.values())), strict=True))
+        return StreamDocuments(documents, upcast)
 
     async def read_all(self, after: GlobalCursor = START, limit: int = 1000) -> list[StoredEvent]:
         """Events after ``after`` in (tx_id, position) order, never past a transaction that
         may still commit (see the module docstring for why and what it costs)."""
         async with self._lanes.lease() as conn:
             rows = await conn.fetch(_READ_ALL, after.tx_id, after.position, limit)
-        return [self._upcast(_stored_event(row)) for row in rows]
+        return await self._opened([self._upcast(_stored_event(row)) for row in rows])
 
     async def read_all_documents(
         self, document: str, after: GlobalCursor = START, limit: int = 1000
@@ -504,7 +594,8 @@ class PostgresEventStore:
                 assert [r.position for r in records[: len(rows)]] == [r[1] for r in rows]
                 upcast = {i: records[i] for i in old}
         last = rows[-1]
-        return FeedDocuments([row[4] for row in rows], upcast, GlobalCursor(last[0], last[1]))
+        documents = await self._opened_documents([row[4] for row in rows])
+        return FeedDocuments(documents, upcast, GlobalCursor(last[0], last[1]))
 
     async def project_stream_ids(self) -> list[str]:
         """Every project's stream, by id (not the service's own streams, named with ":")."""

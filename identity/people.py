@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.actors import Actor, Role
 from domain.fields import PersonId
+from domain.personal_data import ERASED_EMAIL, ERASED_NAME
 from eventstore.migrations import migrate
 from eventstore.postgres import PostgresEventStore
 
@@ -128,6 +129,32 @@ class PeopleDirectory:
                 return False
             await _record_change(conn, person_id, "revoked", Role(role), operator)
         return True
+
+    async def erase(self, person_id: str, *, operator: str) -> bool:
+        """Overwrite the person's name and e-mail with the erased marks and revoke them (a
+        person erased signs in no more); False: not in the directory."""
+        async with self._store.connection() as conn, conn.transaction():
+            role = await conn.fetchval(
+                "UPDATE people SET name = $2, email = $3, revoked_at = coalesce(revoked_at, now()) "
+                "WHERE person_id = $1 RETURNING role",
+                person_id,
+                ERASED_NAME,
+                ERASED_EMAIL,
+            )
+            if role is None:
+                return False
+            await _record_change(conn, person_id, "erased", Role(role), operator)
+        return True
+
+    async def record(self, person_id: str) -> PersonRecord | None:
+        """The person's row as the directory keeps it, revoked or not."""
+        async with self._store.connection() as conn:
+            row = await conn.fetchrow(
+                "SELECT person_id, name, email, lab, country, role, created_at, revoked_at "
+                "FROM people WHERE person_id = $1",
+                person_id,
+            )
+        return PersonRecord.model_validate(dict(row)) if row else None
 
     async def changes(self, person_id: str | None = None) -> list[DirectoryChange]:
         """Who changed the directory, oldest first (one person's changes, or all)."""

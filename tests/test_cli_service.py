@@ -850,3 +850,41 @@ def test_an_operator_links_a_persons_identity_provider_subject(service):
         "--subject", "x",
     )  # fmt: skip
     assert refused == "collab: person nobody-here not found or already revoked"
+
+
+def test_the_data_protection_officer_exports_and_erases_a_person(service, tmp_path):
+    """`collab privacy`: the export lists what names the person; the erasure leaves their
+    name out of every answer, the project's decisions standing."""
+    for pid, role in (("dpo-bernard", "data_protection_officer"), ("pi-gone", "coordinator")):
+        service.ok(
+            "users", "add", pid, "--name", f"Name of {pid}", "--email", f"{pid}@cnrs.example.fr",
+            "--lab", "CNRS", "--country", "FR", "--role", role,
+        )  # fmt: skip
+    project = f"IRP-GONE-{uuid.uuid4().hex[:4]}"
+    app = write_app(
+        tmp_path,
+        project,
+        **{
+            "pi-moreau": "pi-gone",
+            "Julie Moreau": "Name of pi-gone",
+            "julie.moreau@cnrs.fr": "pi-gone@cnrs.example.fr",
+        },
+    )
+    service.ok("submit", str(app))
+    service.wait_for(lambda s: s["project"]["phase"] == "under_evaluation", "status", project)
+
+    kept = service.ok("privacy", "export", "pi-gone", "--as", "dpo-bernard")
+    assert kept["projects"] == [project] and kept["directory"]["name"] == "Name of pi-gone"
+    assert [e["type"] for e in kept["events"]] == ["ApplicationSubmitted"]
+    assert service.refused("privacy", "export", "pi-gone", "--as", "insb-lemaire") == (
+        "collab: institute officer insb-lemaire may not export a person's data; only the "
+        "data protection officer may"
+    )
+    erase = ("privacy", "erase", "pi-gone", "--reason", "their request", "--basis", "GDPR 17")
+    done = service.ok(*erase, "--as", "dpo-bernard")
+    assert (done["projects"], done["running"], done["in_clear"]) == ([project], [project], [])
+    status = service.wait_for(
+        lambda s: s["project"]["coordinator"] == "(erased)", "status", project
+    )
+    assert "Name of pi-gone" not in json.dumps(status)
+    assert status["project"]["phase"] == "under_evaluation"

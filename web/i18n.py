@@ -393,6 +393,41 @@ _EN: dict[str, str] = {
     "call.funded": "Funded",
     "call.rate": "Rate",
     "call.no_decision": "No application decided yet.",
+    "privacy.nav": "Personal data",
+    "privacy.title": "Personal data (GDPR)",
+    "privacy.refused": "personal data is the data protection officer's to see and erase",
+    "privacy.help": (
+        "What the service keeps about a person, to hand over (GDPR art. 15), and their "
+        "erasure (art. 17): their name and e-mail become unreadable everywhere, while the "
+        "decisions, amounts and dates stay and the record still verifies."
+    ),
+    "privacy.person": "Person (directory id)",
+    "privacy.look": "Look",
+    "privacy.kept": "Kept about {person}",
+    "privacy.erased": "erased",
+    "privacy.name": "Name",
+    "privacy.email": "E-mail",
+    "privacy.role": "Role",
+    "privacy.projects": "Projects",
+    "privacy.download": "Download everything as JSON",
+    "privacy.events": "{n} events name them",
+    "privacy.recorded": "Recorded",
+    "privacy.fact": "Fact",
+    "privacy.actor": "By",
+    "privacy.erase": "Erase this person",
+    "privacy.erase_help": (
+        "Their key is destroyed: it cannot be undone. The erasure is recorded with your "
+        "name, the reason and the legal basis."
+    ),
+    "privacy.basis": "Legal basis",
+    "privacy.confirm": "I confirm the erasure, which cannot be undone",
+    "privacy.confirm_error": "Tick the box to confirm the erasure.",
+    "privacy.erase_submit": "Erase",
+    "privacy.erased_now": (
+        "{person} is erased: {projects} projects projected again, {running} running ones "
+        "told to forget them."
+    ),
+    "privacy.in_clear": "{n} events recorded before sealing began still name them in clear.",
     "forecast.nav": "Forecast",
     "forecast.title": "The money ahead",
     "forecast.help": (
@@ -902,6 +937,46 @@ _FR: dict[str, str] = {
     "call.funded": "Financées",
     "call.rate": "Taux",
     "call.no_decision": "Aucune demande décidée pour l'instant.",
+    "privacy.nav": "Données personnelles",
+    "privacy.title": "Données personnelles (RGPD)",
+    "privacy.refused": (
+        "les données personnelles sont consultées et effacées par le ou la délégué·e à la "
+        "protection des données"
+    ),
+    "privacy.help": (
+        "Ce que le service conserve sur une personne, à lui remettre (RGPD art. 15), et son "
+        "effacement (art. 17) : son nom et son courriel deviennent illisibles partout, "
+        "les décisions, montants et dates restent et le registre se vérifie toujours."
+    ),
+    "privacy.person": "Personne (identifiant de l'annuaire)",
+    "privacy.look": "Consulter",
+    "privacy.kept": "Conservé sur {person}",
+    "privacy.erased": "effacée",
+    "privacy.name": "Nom",
+    "privacy.email": "Courriel",
+    "privacy.role": "Rôle",
+    "privacy.projects": "Projets",
+    "privacy.download": "Tout télécharger en JSON",
+    "privacy.events": "{n} événements la nomment",
+    "privacy.recorded": "Enregistré",
+    "privacy.fact": "Fait",
+    "privacy.actor": "Par",
+    "privacy.erase": "Effacer cette personne",
+    "privacy.erase_help": (
+        "Sa clé est détruite : c'est irréversible. L'effacement est enregistré avec "
+        "votre nom, le motif et la base légale."
+    ),
+    "privacy.basis": "Base légale",
+    "privacy.confirm": "Je confirme l'effacement, irréversible",
+    "privacy.confirm_error": "Cochez la case pour confirmer l'effacement.",
+    "privacy.erase_submit": "Effacer",
+    "privacy.erased_now": (
+        "{person} est effacée : {projects} projets projetés à nouveau, {running} en "
+        "cours invités à l'oublier."
+    ),
+    "privacy.in_clear": (
+        "{n} événements enregistrés avant le scellement la nomment encore en clair."
+    ),
     "forecast.nav": "Prévisions",
     "forecast.title": "Les montants à venir",
     "forecast.help": (

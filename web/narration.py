@@ -53,6 +53,7 @@ _ROLES = {
         "institute_officer": "institute officer",
         "derci_officer": "DERCI officer",
         "auditor": "auditor",
+        "data_protection_officer": "data protection officer",
         "system": "the service",
     },
     "fr": {
@@ -61,6 +62,7 @@ _ROLES = {
         "institute_officer": "chargé·e de mission d'institut",
         "derci_officer": "chargé·e de mission DERCI",
         "auditor": "auditeur·rice",
+        "data_protection_officer": "délégué·e à la protection des données",
         "system": "le service",
     },
 }

@@ -760,6 +760,10 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
 
     templates.env.globals["may_see_calls"] = may_see_calls
     mount_call_page(router, application, render, check_csrf)
+    from web.privacy_page import may_erase, mount_privacy_page
+
+    templates.env.globals["may_erase"] = may_erase
+    mount_privacy_page(router, application, render, check_csrf)
     app.include_router(router)
 
 

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import DomainEvent, ReminderSent, TermStarted
     from domain.evolve import evolve
     from domain.handlers import successor_link_closes_at
+    from domain.personal_data import forget
     from domain.said import as_data
     from domain.state import Phase, ProjectState
     from workflows.messages import (
@@ -335,6 +336,12 @@ class ProjectWorkflow:
             decide(probe, self._state, self._policy)
         except DomainError as err:
             raise _refusal(err) from err
+
+    @workflow.signal(name="forget")
+    def forget(self, person_id: str) -> None:
+        """A person erased (application.privacy): their name and e-mail leave the state,
+        and so every later run's input; their id and what they did stay."""
+        self._state = forget(self._state, person_id)
 
     @workflow.query(name="state")
     def state(self) -> ProjectState:

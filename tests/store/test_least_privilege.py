@@ -220,11 +220,15 @@ async def test_the_application_role_has_exactly_the_privileges_it_needs(
         "releases": "DELETE,INSERT,SELECT",
         "awards": "DELETE,INSERT,SELECT",
         "forecast": "DELETE,INSERT,SELECT",
+        "portfolio_counts": "DELETE,INSERT,SELECT,UPDATE",
+        "portfolio_country_counts": "DELETE,INSERT,SELECT,UPDATE",
+        "released_by_year": "DELETE,INSERT,SELECT,UPDATE",
         "notifications": "INSERT,SELECT,UPDATE",
         "people": "INSERT,SELECT",
         "people_changes": "INSERT,SELECT",
         "people_subjects": "DELETE,INSERT,SELECT",
         "web_sessions": "INSERT,SELECT,UPDATE",
+        "person_keys": "INSERT,SELECT",  # and UPDATE of two columns, below: never DELETE
     }
     # tables of migrations written alongside (0005_ledger.sql), when they are there
     if await owner.fetchval("SELECT to_regclass('ledger') IS NOT NULL"):
@@ -238,7 +242,16 @@ async def test_the_application_role_has_exactly_the_privileges_it_needs(
         "ORDER BY column_name",
         APP_ROLE,
     )
-    assert [r["column_name"] for r in columns] == ["calendar_hash", "revoked_at"]
+    # revoking, a new calendar link, and an erasure's overwriting of the name and e-mail
+    assert [r["column_name"] for r in columns] == ["calendar_hash", "email", "name", "revoked_at"]
+    # a key is destroyed (its bytes and when), never given back to a person or deleted
+    keys = await owner.fetch(
+        "SELECT column_name FROM information_schema.column_privileges "
+        "WHERE grantee = $1 AND table_name = 'person_keys' AND privilege_type = 'UPDATE' "
+        "ORDER BY column_name",
+        APP_ROLE,
+    )
+    assert [r["column_name"] for r in keys] == ["data_key", "destroyed_at"]
     inserted = await owner.fetch(
         "SELECT column_name FROM information_schema.column_privileges "
         "WHERE grantee = $1 AND table_name = 'events' AND privilege_type = 'INSERT'",

@@ -262,6 +262,18 @@ async def irp_later_policy(rec: Recording) -> None:
     await rec.save(irp.project_id, "irp-later-policy")
 
 
+async def irp_forgotten(rec: Recording) -> None:
+    """An IRP whose reviewer is erased after reviewing (issue 21): the workflow is told to
+    forget them (signal `forget`), and the project goes on to its decision."""
+    irp = ProjectDriver(rec.env, rec.service, "IRP-forgotten-history")
+    await irp.submit("IRP")
+    await irp.evaluate()
+    assert await rec.service.forget(irp.project_id, "rev-1")
+    await irp.approve(60_000, timedelta(days=30))
+    await irp.act(TerminateProject, DERCI, reason="partner withdrew")
+    await rec.save(irp.project_id, "irp-forgotten")
+
+
 async def irp_retried(rec: Recording) -> None:
     """An IRP whose run continues as new right after a reviewer is assigned, and whose
     client then retries that step (same command id): the new run answers it as the first
@@ -294,6 +306,7 @@ SCENARIOS: dict[str, Callable[[Recording], Awaitable[None]]] = {
     "irp-amended": irp_amended,
     "irp-retried": irp_retried,
     "irp-later-policy": irp_later_policy,
+    "irp-forgotten": irp_forgotten,
 }
 
 

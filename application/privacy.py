@@ -1,0 +1,254 @@
+"""A person's data under the GDPR, for the data-protection officer: everything the service
+keeps about them (art. 15), and their erasure (art. 17) by crypto-shredding, the record
+still verifying (domain.personal_data, eventstore.shredding).
+
+An erasure destroys the person's key, is recorded as a fact of its own (who, when, why, the
+legal basis; stream `privacy:<person id>`), overwrites their name and e-mail in the
+directory and revokes them, projects their projects again (every read model then shows
+them erased) and tells their running projects' workflows to forget them."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from uuid import uuid4
+
+from pydantic import BaseModel, ConfigDict
+
+from application.refusals import Kind, Refusal
+from domain import wording
+from domain.actors import Role
+from domain.fields import service_stream
+from domain.said import said
+from eventstore import shredding
+from eventstore.errors import ConcurrencyError
+from eventstore.postgres import PostgresEventStore
+from eventstore.records import NewEvent, StoredEvent
+from identity.people import PeopleDirectory, Person, PersonRecord
+
+PERSON_ERASED = "PersonErased"
+OFFICERS = frozenset({Role.DATA_PROTECTION_OFFICER})
+MAX_TEXT = 2000
+
+
+class Forgetting(Protocol):
+    """The workflow side: tell a running project to forget a person (False: not running)."""
+
+    async def forget(self, project_id: str, person_id: str) -> bool: ...
+
+
+class Refolding(Protocol):
+    """The read side: project these projects again from their events."""
+
+    async def refold(self, project_ids: list[str]) -> None: ...
+
+
+class KeptEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    stream_id: str
+    version: int
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    actor_id: str
+    actor_role: str
+    reason: str | None
+    data: dict[str, Any]
+
+
+class PersonalExport(BaseModel):
+    """Everything kept about a person (GDPR art. 15), as JSON."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: str
+    exported_at: datetime
+    exported_by: str
+    directory: dict[str, Any] | None  # their row, revoked or not
+    directory_changes: list[dict[str, Any]]
+    erased: bool
+    projects: list[str]  # the projects whose record names them
+    events: list[KeptEvent]  # every event that names them, as it reads now
+
+
+class Erasure(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    person_id: str
+    erased_at: datetime
+    erased_by: str
+    legal_basis: str
+    reason: str
+    projects: list[str]  # projected again
+    running: list[str]  # running workflows told to forget them
+    # events recorded before sealing began that hold their name in clear: they keep
+    # reading (README, "Personal data": sealing them is a migration of its own)
+    in_clear: list[str]
+
+
+def _require_officer(person: Person, to: str) -> None:
+    if person.role not in OFFICERS:
+        raise Refusal(
+            Kind.PERMISSION,
+            said(
+                "{role} {actor_id} may not {action}; only {allowed} may",
+                role=wording.role(person.role),
+                actor_id=person.person_id,
+                action=to,
+                allowed=wording.a_role(Role.DATA_PROTECTION_OFFICER),
+            ),
+            "role",
+        )
+
+
+def _require_text(value: str, field: str) -> str:
+    text = value.strip()
+    if not text:
+        raise Refusal(
+            Kind.INPUT, said("{field}: required to erase a person", field=field), "required", field
+        )
+    if len(text) > MAX_TEXT or "\x00" in text:
+        raise Refusal(
+            Kind.INPUT,
+            said("{field}: at most {most} characters of text", field=field, most=MAX_TEXT),
+            "bounds",
+            field,
+        )
+    return text
+
+
+def _kept(e: StoredEvent) -> KeptEvent:
+    return KeptEvent(
+        event_id=str(e.event_id),
+        stream_id=e.stream_id,
+        version=e.version,
+        type=e.type,
+        occurred_at=e.occurred_at,
+        recorded_at=e.recorded_at,
+        actor_id=e.actor_id,
+        actor_role=e.actor_role,
+        reason=e.reason,
+        data=e.data,
+    )
+
+
+def _projects(events: list[StoredEvent]) -> list[str]:
+    return sorted({e.stream_id for e in events if ":" not in e.stream_id})
+
+
+class Privacy:
+    def __init__(
+        self,
+        store: PostgresEventStore,
+        people: PeopleDirectory,
+        read_side: Refolding,
+        workflows: Forgetting | None,
+    ) -> None:
+        self._store = store
+        self._people = people
+        self._read_side = read_side
+        self._workflows = workflows
+
+    async def export(self, officer: Person, person_id: str) -> PersonalExport:
+        _require_officer(officer, said("export a person's data"))
+        record: PersonRecord | None = await self._people.record(person_id)
+        events = await self._store.events_naming(person_id)
+        if record is None and not events:
+            raise Refusal(
+                Kind.NOT_FOUND,
+                said("nothing is kept about {person_id}", person_id=person_id),
+                "person.unknown",
+            )
+        changes = await self._people.changes(person_id)
+        return PersonalExport(
+            person_id=person_id,
+            exported_at=datetime.now(UTC),
+            exported_by=officer.person_id,
+            directory=record.model_dump(mode="json") if record else None,
+            directory_changes=[c.model_dump(mode="json") for c in changes],
+            erased=person_id in await self._store.erased_people([person_id]),
+            projects=_projects(events),
+            events=[_kept(e) for e in events],
+        )
+
+    async def erase(
+        self, officer: Person, person_id: str, reason: str, legal_basis: str, operator: str
+    ) -> Erasure:
+        _require_officer(officer, said("erase a person's data"))
+        reason = _require_text(reason, "reason")
+        legal_basis = _require_text(legal_basis, "legal_basis")
+        if person_id == officer.person_id:
+            raise Refusal(
+                Kind.RULE,
+                said("a data protection officer does not erase themselves; ask another"),
+                "privacy.self",
+            )
+        events = await self._store.events_naming(person_id)
+        record = await self._people.record(person_id)
+        if record is None and not events:
+            raise Refusal(
+                Kind.NOT_FOUND,
+                said("nothing is kept about {person_id}", person_id=person_id),
+                "person.unknown",
+            )
+        stored = await self._store.events_naming(person_id, opened=False)
+        in_clear = [
+            str(e.event_id) for e in stored if shredding.in_clear(e.type, e.data, person_id)
+        ]
+        # the fact first: an erasure cut short is finished by erasing again, and recorded once
+        recorded = await self._recorded(person_id)
+        if recorded is None:
+            recorded = await self._record(officer, person_id, reason, legal_basis)
+        await self._store.erase_person(person_id)
+        await self._people.erase(person_id, operator=operator)
+        projects = _projects(events)
+        await self._read_side.refold(projects)
+        running: list[str] = []
+        if self._workflows is not None:
+            told = await asyncio.gather(*(self._workflows.forget(p, person_id) for p in projects))
+            running = [p for p, yes in zip(projects, told, strict=True) if yes]
+        return Erasure(
+            person_id=person_id,
+            erased_at=recorded.recorded_at,
+            erased_by=recorded.actor_id,
+            legal_basis=str(recorded.data["legal_basis"]),
+            reason=recorded.reason or "",
+            projects=projects,
+            running=running,
+            in_clear=in_clear,
+        )
+
+    async def _recorded(self, person_id: str) -> StoredEvent | None:
+        facts = await self._store.read_stream(service_stream("privacy", person_id))
+        return next((e for e in facts if e.type == PERSON_ERASED), None)
+
+    async def _record(
+        self, officer: Person, person_id: str, reason: str, legal_basis: str
+    ) -> StoredEvent:
+        stream = service_stream("privacy", person_id)
+        fact = NewEvent(
+            event_id=uuid4(),
+            stream_id=stream,
+            version=1,
+            type=PERSON_ERASED,
+            schema_version=1,
+            occurred_at=datetime.now(UTC),
+            actor_id=officer.person_id,
+            actor_role=officer.role.value,
+            reason=reason,
+            data={"person_id": person_id, "legal_basis": legal_basis},
+        )
+        try:
+            await self._store.append(stream, [fact], 0)
+        except ConcurrencyError as err:  # another officer erased them at this moment
+            raise Refusal(
+                Kind.CONFLICT,
+                said("{person_id} was erased meanwhile", person_id=person_id),
+                "concurrency",
+            ) from err
+        recorded = await self._recorded(person_id)
+        assert recorded is not None
+        return recorded

@@ -1,0 +1,57 @@
+"""`collab privacy export PERSON --as ...` and `collab privacy erase PERSON --reason ...
+--basis ... --as ...`: a person's data for the data-protection officer (GDPR arts. 15, 17)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from application.service import Application
+from cli.steps import acting_person
+from cli.users import operator
+
+
+def add_privacy_parser(sub: Any, common: Any) -> None:
+    p = sub.add_parser("privacy", help="a person's data: export, erasure (data protection)")
+    privacy = p.add_subparsers(dest="privacy_command", required=True)
+    e = common(privacy.add_parser("export", help="everything kept about a person, as JSON"))
+    e.set_defaults(step="privacy")
+    e.add_argument("person_id", metavar="PERSON")
+    e.add_argument("--as", dest="actor", metavar="PERSON", help="the data protection officer")
+    e.add_argument("--role", help=argparse.SUPPRESS)
+    r = common(privacy.add_parser("erase", help="erase a person: their key destroyed"))
+    r.set_defaults(step="privacy")
+    r.add_argument("person_id", metavar="PERSON")
+    r.add_argument("--reason", required=True, help="the request, in a sentence")
+    r.add_argument("--basis", required=True, help="the legal basis, e.g. 'GDPR art. 17(1)(a)'")
+    r.add_argument("--as", dest="actor", metavar="PERSON", help="the data protection officer")
+    r.add_argument("--role", help=argparse.SUPPRESS)
+
+
+async def run_privacy(app: Application, args: argparse.Namespace) -> tuple[Any, str]:
+    person = await acting_person(app, args, {})
+    if args.privacy_command == "export":
+        kept = await app.privacy.export(person, args.person_id)
+        shown = kept.model_dump(mode="json")
+        lines = [
+            f"{kept.person_id}: {len(kept.events)} events name them, in "
+            f"{len(kept.projects)} projects" + (" (erased)" if kept.erased else ""),
+            *(
+                f"  {e.recorded_at:%Y-%m-%d} {e.stream_id} v{e.version} {e.type}"
+                for e in kept.events
+            ),
+            "(--json: the whole export)",
+        ]
+        return shown, "\n".join(lines)
+    done = await app.privacy.erase(person, args.person_id, args.reason, args.basis, operator())
+    text = (
+        f"{done.person_id} erased on {done.erased_at:%Y-%m-%d %H:%M} UTC by {done.erased_by} "
+        f"({done.legal_basis}): {len(done.projects)} projects projected again, "
+        f"{len(done.running)} running ones told to forget them"
+    )
+    if done.in_clear:
+        text += (
+            f"\n  {len(done.in_clear)} events recorded before sealing began still hold their "
+            "name in clear (README, Personal data)"
+        )
+    return done.model_dump(mode="json"), text

@@ -1,0 +1,165 @@
+"""Crypto-shredding: the personal fields of events (domain.personal_data) stored sealed
+under a key per person, AES-256-GCM, the keys held apart in `person_keys`.
+
+Sealing is deterministic for a given event, field and key (the nonce is derived from them)
+so that a retried append produces the very bytes already stored and is recognised as the
+same event. The hash of an event and the ledger cover what is stored, the ciphertext:
+destroying a key makes the person unreadable and changes no byte the proofs cover.
+
+A sealed value reads `enc:v1:<person id>:<base64 of nonce and ciphertext>`; a value sealed
+for a person already erased reads `enc:v1:<person id>:erased`."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from domain.personal_data import ERASED, people_in, transform
+
+PREFIX = "enc:v1:"
+_ERASED_TAIL = "erased"
+
+# None: the person's key was destroyed (they were erased)
+Keys = Mapping[str, bytes | None]
+
+_ENSURE = """
+INSERT INTO person_keys (person_id, data_key)
+SELECT p, k FROM unnest($1::text[], $2::bytea[]) AS u(p, k)
+ON CONFLICT (person_id) DO NOTHING
+"""
+_KEYS = "SELECT person_id, data_key FROM person_keys WHERE person_id = ANY($1::text[])"
+_DESTROY = """
+UPDATE person_keys SET data_key = NULL, destroyed_at = now()
+WHERE person_id = $1 AND data_key IS NOT NULL
+"""
+_ERASED_AT = "SELECT destroyed_at FROM person_keys WHERE person_id = $1"
+
+
+def new_key() -> bytes:
+    return os.urandom(32)
+
+
+def _nonce(key: bytes, event_id: str, person_id: str, field: str) -> bytes:
+    return hmac.new(key, f"{event_id}/{person_id}/{field}".encode(), hashlib.sha256).digest()[:12]
+
+
+def seal_value(key: bytes | None, event_id: str, person_id: str, field: str, value: Any) -> str:
+    if isinstance(value, str) and value.startswith(PREFIX):
+        return value  # sealed already
+    if key is None:
+        return f"{PREFIX}{person_id}:{_ERASED_TAIL}"
+    nonce = _nonce(key, event_id, person_id, field)
+    sealed = AESGCM(key).encrypt(nonce, str(value).encode(), f"{person_id}/{field}".encode())
+    return f"{PREFIX}{person_id}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+def open_value(keys: Keys, field: str, value: Any) -> Any:
+    """The value as it reads: in clear with the person's key, erased without it."""
+    if not isinstance(value, str) or not value.startswith(PREFIX):
+        return value  # recorded before sealing began
+    person_id, _, tail = value[len(PREFIX) :].rpartition(":")
+    key = keys.get(person_id)
+    if key is None or tail == _ERASED_TAIL:
+        return ERASED[field]
+    raw = base64.b64decode(tail)
+    try:
+        clear = AESGCM(key).decrypt(raw[:12], raw[12:], f"{person_id}/{field}".encode())
+    except InvalidTag:
+        return ERASED[field]  # not this person's key: read as nobody, never as someone else
+    return clear.decode()
+
+
+def seal(event_type: str, event_id: str, data: Mapping[str, Any], keys: Keys) -> dict[str, Any]:
+    return transform(
+        event_type,
+        data,
+        lambda person_id, field, value: seal_value(
+            keys.get(person_id), event_id, person_id, field, value
+        ),
+    )
+
+
+def open_any(value: Any, keys: Keys) -> Any:
+    """`value` (an event's data, or a whole document of it) with every sealed field opened:
+    wherever a `name` or an `email` holds a sealed value."""
+    if isinstance(value, dict):
+        return {
+            k: open_value(keys, k, v) if k in ERASED and isinstance(v, str) else open_any(v, keys)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [open_any(v, keys) for v in value]
+    return value
+
+
+def sealed_people(values: Iterable[Any]) -> set[str]:
+    """The people whose sealed values appear among `values` (strings of a document too)."""
+    found = set()
+    for value in values:
+        if isinstance(value, str):
+            start = 0
+            while (at := value.find(PREFIX, start)) >= 0:
+                rest = value[at + len(PREFIX) :]
+                person_id = rest.split(":", 1)[0]
+                found.add(person_id)
+                start = at + len(PREFIX)
+    return found
+
+
+async def keys_for(conn: Any, people: Iterable[str], *, create: bool) -> dict[str, bytes | None]:
+    """Each person's key (None: destroyed); with `create`, a key made for whoever has none
+    (in its own statement: a key without events is harmless, an event without a key is
+    not)."""
+    wanted = sorted(set(people))
+    if not wanted:
+        return {}
+    if create:
+        await conn.execute(_ENSURE, wanted, [new_key() for _ in wanted])
+    rows = await conn.fetch(_KEYS, wanted)
+    return {r["person_id"]: r["data_key"] for r in rows}
+
+
+async def destroy_key(conn: Any, person_id: str) -> bool:
+    """Destroy the person's key; False if it was destroyed already. A person never named
+    in an event gets a destroyed key too, so that nothing is ever sealed readably for
+    them."""
+    made = await conn.fetchval(
+        "INSERT INTO person_keys (person_id, data_key, destroyed_at) VALUES ($1, NULL, now()) "
+        "ON CONFLICT (person_id) DO NOTHING RETURNING true",
+        person_id,
+    )
+    done = await conn.execute(_DESTROY, person_id)
+    return bool(made) or str(done).endswith(" 1")
+
+
+def in_clear(event_type: str, data: Mapping[str, Any], person_id: str) -> bool:
+    """Whether the event, as stored, holds the person's name or e-mail unsealed (recorded
+    before sealing began)."""
+    seen: list[Any] = []
+
+    def look(pid: str, _field: str, value: Any) -> Any:
+        if pid == person_id:
+            seen.append(value)
+        return value
+
+    transform(event_type, data, look)
+    return any(not (isinstance(v, str) and v.startswith(PREFIX)) for v in seen)
+
+
+def person_shape(path: tuple[str, ...], person_id: str) -> dict[str, Any]:
+    """The JSON shape that data naming the person at `path` contains (`@>`)."""
+    shape: dict[str, Any] = {"id": person_id}
+    for key in reversed(path):
+        shape = {key: shape}
+    return shape
+
+
+def people_named(event_type: str, data: Mapping[str, Any]) -> set[str]:
+    return people_in(event_type, data)
