@@ -16,18 +16,23 @@ from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict
 
+from application.policies import Policies
 from application.refusals import Kind, Refusal
 from domain import wording
-from domain.actors import Role
+from domain.actors import SYSTEM, Actor, Role
 from domain.fields import service_stream
-from domain.said import said
+from domain.personal_data import RETENTION_NOTICE, retention
+from domain.said import Day, said
 from eventstore import shredding
 from eventstore.errors import ConcurrencyError
 from eventstore.postgres import PostgresEventStore
 from eventstore.records import NewEvent, StoredEvent
 from identity.people import PeopleDirectory, Person, PersonRecord
+from readmodels.privacy import person_links
 
 PERSON_ERASED = "PersonErased"
+RETENTION_NOTICED = "RetentionNoticed"  # the officer told a person's data falls due
+RETENTION_BASIS = "GDPR art. 5(1)(e): storage limitation (retention policy)"
 OFFICERS = frozenset({Role.DATA_PROTECTION_OFFICER})
 MAX_TEXT = 2000
 
@@ -72,6 +77,19 @@ class PersonalExport(BaseModel):
     erased: bool
     projects: list[str]  # the projects whose record names them
     events: list[KeptEvent]  # every event that names them, as it reads now
+
+
+class Due(BaseModel):
+    person_id: str
+    due_on: datetime
+    noticed_at: datetime | None
+
+
+class RetentionReport(BaseModel):
+    years: int
+    notice: list[Due]  # to tell the officer of now
+    erase: list[Due]  # due, noticed RETENTION_NOTICE ago: erased by the sweep
+    noticed: list[Due]  # told already, not yet to erase
 
 
 class Erasure(BaseModel):
@@ -146,11 +164,13 @@ class Privacy:
         people: PeopleDirectory,
         read_side: Refolding,
         workflows: Forgetting | None,
+        policies: Policies,
     ) -> None:
         self._store = store
         self._people = people
         self._read_side = read_side
         self._workflows = workflows
+        self._policies = policies
 
     async def export(self, officer: Person, person_id: str) -> PersonalExport:
         _require_officer(officer, said("export a person's data"))
@@ -186,6 +206,11 @@ class Privacy:
                 said("a data protection officer does not erase themselves; ask another"),
                 "privacy.self",
             )
+        return await self._erase(officer.actor, person_id, reason, legal_basis, operator)
+
+    async def _erase(
+        self, actor: Actor, person_id: str, reason: str, legal_basis: str, operator: str
+    ) -> Erasure:
         events = await self._store.events_naming(person_id)
         record = await self._people.record(person_id)
         if record is None and not events:
@@ -199,9 +224,10 @@ class Privacy:
             str(e.event_id) for e in stored if shredding.in_clear(e.type, e.data, person_id)
         ]
         # the fact first: an erasure cut short is finished by erasing again, and recorded once
-        recorded = await self._recorded(person_id)
+        recorded = await self._recorded(person_id, PERSON_ERASED)
         if recorded is None:
-            recorded = await self._record(officer, person_id, reason, legal_basis)
+            data = {"person_id": person_id, "legal_basis": legal_basis}
+            recorded = await self._record(actor, person_id, PERSON_ERASED, reason, data)
         await self._store.erase_person(person_id)
         await self._people.erase(person_id, operator=operator)
         projects = _projects(events)
@@ -221,34 +247,96 @@ class Privacy:
             in_clear=in_clear,
         )
 
-    async def _recorded(self, person_id: str) -> StoredEvent | None:
+    async def _recorded(self, person_id: str, kind: str) -> StoredEvent | None:
         facts = await self._store.read_stream(service_stream("privacy", person_id))
-        return next((e for e in facts if e.type == PERSON_ERASED), None)
+        return next((e for e in facts if e.type == kind), None)
 
     async def _record(
-        self, officer: Person, person_id: str, reason: str, legal_basis: str
+        self,
+        actor: Actor,
+        person_id: str,
+        kind: str,
+        reason: str,
+        data: dict[str, Any],
+        at: datetime | None = None,
     ) -> StoredEvent:
         stream = service_stream("privacy", person_id)
+        version = await self._store.stream_version(stream)
         fact = NewEvent(
             event_id=uuid4(),
             stream_id=stream,
-            version=1,
-            type=PERSON_ERASED,
+            version=version + 1,
+            type=kind,
             schema_version=1,
-            occurred_at=datetime.now(UTC),
-            actor_id=officer.person_id,
-            actor_role=officer.role.value,
+            occurred_at=at or datetime.now(UTC),
+            actor_id=actor.id,
+            actor_role=actor.role.value,
             reason=reason,
-            data={"person_id": person_id, "legal_basis": legal_basis},
+            data=data,
         )
         try:
-            await self._store.append(stream, [fact], 0)
-        except ConcurrencyError as err:  # another officer erased them at this moment
+            await self._store.append(stream, [fact], version)
+        except ConcurrencyError as err:  # another officer, or the retention, at this moment
             raise Refusal(
                 Kind.CONFLICT,
                 said("{person_id} was erased meanwhile", person_id=person_id),
                 "concurrency",
             ) from err
-        recorded = await self._recorded(person_id)
+        recorded = await self._recorded(person_id, kind)
         assert recorded is not None
         return recorded
+
+    # --- retention (policy: personal_data_retention_years) ---------------------------
+
+    async def retention(self, now: datetime) -> RetentionReport:
+        """Whose personal data the retention policy erases: the people linked only to
+        projects ended more than the policy's years ago. Each is noticed to the officer
+        first, and erased once the notice is RETENTION_NOTICE old (and due)."""
+        years = (await self._policies.in_force(now)).personal_data_retention_years
+        due, coming = retention(await person_links(self._store), years, now)
+        erased = await self._store.erased_people(sorted({*due, *coming}))
+        report = RetentionReport(years=years, notice=[], erase=[], noticed=[])
+        for person_id, on in sorted({**coming, **due}.items()):
+            if person_id in erased or person_id == SYSTEM.id:
+                continue
+            notice = await self._recorded(person_id, RETENTION_NOTICED)
+            entry = Due(
+                person_id=person_id,
+                due_on=on,
+                noticed_at=notice.occurred_at if notice else None,
+            )
+            if notice is None:
+                report.notice.append(entry)
+            elif person_id in due and notice.occurred_at <= now - RETENTION_NOTICE:
+                report.erase.append(entry)
+            else:
+                report.noticed.append(entry)
+        return report
+
+    async def report(
+        self, officer: Person, now: datetime, *, apply: bool = False, operator: str = ""
+    ) -> RetentionReport:
+        """The retention as the officer sees it; `apply`: sweep now, as the schedule does."""
+        _require_officer(officer, said("see the retention of personal data"))
+        return await (self.sweep(now, operator) if apply else self.retention(now))
+
+    async def sweep(self, now: datetime, operator: str) -> RetentionReport:
+        """What the daily schedule does: notice those coming due (recorded, for the
+        officer's report), erase those due whose notice has run its course."""
+        report = await self.retention(now)
+        for entry in report.notice:
+            await self._record(
+                SYSTEM,
+                entry.person_id,
+                RETENTION_NOTICED,
+                said("their personal data falls due for erasure on {day}", day=Day(entry.due_on)),
+                {"person_id": entry.person_id, "due_on": entry.due_on.isoformat()},
+                at=now,  # the sweep's day: a month on from it, the person is erased
+            )
+        for entry in report.erase:
+            reason = said(
+                "the retention period of {years} years since their last project ended has passed",
+                years=report.years,
+            )
+            await self._erase(SYSTEM, entry.person_id, reason, RETENTION_BASIS, operator)
+        return report

@@ -84,7 +84,7 @@ def assemble(
         operations=Operations(store, projects),
         backups=Backups(store, audit, owner_url or _no_owner),
         calls=Calls(store, steps, policies),
-        privacy=Privacy(store, people, Projector(store), projects),
+        privacy=Privacy(store, people, Projector(store), projects, policies),
     )
 
 

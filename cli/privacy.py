@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from typing import Any
 
 from application.service import Application
@@ -26,10 +27,27 @@ def add_privacy_parser(sub: Any, common: Any) -> None:
     r.add_argument("--basis", required=True, help="the legal basis, e.g. 'GDPR art. 17(1)(a)'")
     r.add_argument("--as", dest="actor", metavar="PERSON", help="the data protection officer")
     r.add_argument("--role", help=argparse.SUPPRESS)
+    k = common(privacy.add_parser("retention", help="who the retention policy erases, when"))
+    k.set_defaults(step="privacy")
+    k.add_argument("--apply", action="store_true", help="sweep now, as the daily schedule does")
+    k.add_argument("--as", dest="actor", metavar="PERSON", help="the data protection officer")
+    k.add_argument("--role", help=argparse.SUPPRESS)
 
 
 async def run_privacy(app: Application, args: argparse.Namespace) -> tuple[Any, str]:
     person = await acting_person(app, args, {})
+    if args.privacy_command == "retention":
+        report = await app.privacy.report(
+            person, datetime.now(UTC), apply=args.apply, operator=operator()
+        )
+        lines = [f"retention: {report.years} years after a person's last project ended"]
+        for title, entries in (
+            ("noticed now" if args.apply else "to notice", report.notice),
+            ("erased" if args.apply else "to erase", report.erase),
+            ("noticed, waiting", report.noticed),
+        ):
+            lines += [f"  {title}: {d.person_id} (due {d.due_on:%Y-%m-%d})" for d in entries]
+        return report.model_dump(mode="json"), "\n".join(lines)
     if args.privacy_command == "export":
         kept = await app.privacy.export(person, args.person_id)
         shown = kept.model_dump(mode="json")

@@ -21,6 +21,7 @@ from collab.embedded_temporal import start_dev_server
 from collab.http import http_app
 from collab.logging_setup import configure_logging, redact_calendar_tokens
 from collab.mailer import DigestMailer, run_mailer
+from collab.retention import run_retention
 from collab.schedules import ensure_digest_schedule, ensure_iea_call_schedule
 from collab.settings import Settings
 from collab.temporal_client import connect_client
@@ -82,6 +83,7 @@ async def run_service(settings: Settings) -> None:
                 tasks.create_task(api.serve())
                 if settings.smtp_host:
                     tasks.create_task(run_mailer(settings, store))
+                tasks.create_task(run_retention(settings, store, app.privacy))
     finally:
         if temporal is not None:
             temporal.terminate()
@@ -155,6 +157,9 @@ async def run_projector(settings: Settings) -> None:
             tasks.create_task(Ledger(store).run())
             if settings.smtp_host:
                 tasks.create_task(run_mailer(settings, store))
+            # the people it erases have no project running: no workflow to tell
+            privacy = assemble(store, None).privacy
+            tasks.create_task(run_retention(settings, store, privacy))
 
 
 async def service_worker(settings: Settings, client: Client, store: PostgresEventStore) -> Worker:

@@ -12,9 +12,11 @@ README's "Personal data" section says the same, and a test holds them together).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
+from domain.calendar import add_years
 from domain.state import ProjectState
 
 # In each event type, where a person is recorded: the path to an object with the person's
@@ -128,6 +130,37 @@ def forget(state: ProjectState, person_id: str) -> ProjectState:
             for a in state.assignments
         )
     return state.model_copy(update=changes) if changes else state
+
+
+RETENTION_NOTICE = timedelta(days=30)  # the data-protection officer is told this long ahead
+
+
+def retention(
+    links: Iterable[tuple[str, datetime | None]], years: int, now: datetime
+) -> tuple[dict[str, datetime], dict[str, datetime]]:
+    """Whose personal data the retention policy erases: each person linked to projects
+    (person id, the day the project ended, None while it runs) whose every project ended,
+    the last more than `years` ago. (Due now, due within RETENTION_NOTICE), each with the
+    day it falls due."""
+    ended: dict[str, datetime | None] = {}
+    for person_id, end in links:
+        if person_id in ended and ended[person_id] is None:
+            continue
+        if end is None:
+            ended[person_id] = None
+        else:
+            known = ended.get(person_id)
+            ended[person_id] = end if known is None or end > known else known
+    due, coming = {}, {}
+    for person_id, last in ended.items():
+        if last is None:
+            continue
+        on = add_years(last, years)
+        if on <= now:
+            due[person_id] = on
+        elif on <= now + RETENTION_NOTICE:
+            coming[person_id] = on
+    return due, coming
 
 
 def _at(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:

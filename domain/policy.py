@@ -106,6 +106,10 @@ class Policy(BaseModel):
     # A policy recorded before this field reads with the default: no recorded history
     # holds an extension, so none depends on what it was
     max_extension_months: int = Field(default=12, ge=0)
+    # personal data of people linked only to projects ended this many years ago is erased
+    # (domain.personal_data.retention); left out of the document at its default, so that a
+    # worker of the previous release reads every policy a newer one sends it
+    personal_data_retention_years: int = Field(default=10, ge=1, exclude_if=lambda v: v == 10)
 
     @model_validator(mode="before")
     @classmethod

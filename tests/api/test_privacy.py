@@ -132,3 +132,33 @@ async def test_a_running_projects_reviewer_erased_mid_life_and_the_project_goes_
     await api.caught_up()
     history = (await api.get("derci_officer", f"/projects/{pid}/history")).text
     assert REVIEWER_PERSON.name not in history
+
+
+async def test_the_retention_tells_the_officer_a_month_ahead_then_erases(api, app, ts_env):
+    """Retention of 10 years (the policy's): the people linked only to a project ended ten
+    years ago are noticed first (recorded), and erased once the notice is a month old."""
+    pid = await rejected(api, ts_env)
+    await api.caught_up()
+    ended = max(e.occurred_at for e in await app.reads._store.read_stream(pid))
+    ten_years_on = ended.replace(year=ended.year + 10) + timedelta(days=1)
+    assert (await app.privacy.retention(ten_years_on - timedelta(days=40))).notice == []
+
+    first = await app.privacy.sweep(ten_years_on, "test")
+
+    assert [d.person_id for d in first.notice] == ["pi-durand", "rev-1"] and first.erase == []
+    again = await app.privacy.retention(ten_years_on)
+    assert again.notice == [] and [d.person_id for d in again.noticed] == ["pi-durand", "rev-1"]
+    with pytest.raises(Refusal, match="may not see the retention"):
+        await app.privacy.report(COORDINATOR, ten_years_on)
+
+    month_on = await app.privacy.sweep(ten_years_on + timedelta(days=31), "test")
+
+    assert [d.person_id for d in month_on.erase] == ["pi-durand", "rev-1"]
+    kept = await app.privacy.export(DPO, "pi-durand")
+    assert kept.erased and kept.directory is not None and kept.directory["name"] == ERASED_NAME
+    facts = [e for e in await app.reads._store.read_stream("privacy:pi-durand")]
+    assert [(f.type, f.actor_id) for f in facts] == [
+        ("RetentionNoticed", "system"), ("PersonErased", "system"),
+    ]  # fmt: skip
+    assert "retention period of 10 years" in (facts[1].reason or "")
+    assert (await app.privacy.retention(ten_years_on + timedelta(days=62))).erase == []

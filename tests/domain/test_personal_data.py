@@ -86,3 +86,24 @@ def test_a_running_project_forgets_an_erased_person_and_keeps_what_they_did():
         ERASED_NAME, ERASED_EMAIL,
     )  # fmt: skip
     assert forget(state, "nobody") is state
+
+
+def test_the_retention_waits_for_every_project_of_a_person_to_have_ended_long_enough():
+    from datetime import timedelta
+
+    from domain.personal_data import retention
+
+    now = utc(2040, 6, 1)
+    links = [
+        ("pi-old", utc(2029, 1, 1)), ("pi-old", utc(2030, 3, 1)),  # last ended 2030-03-01
+        ("pi-running", utc(2020, 1, 1)), ("pi-running", None),  # one project still runs
+        ("rev-soon", utc(2030, 6, 20)),  # due within the month
+        ("rev-later", utc(2031, 1, 1)),
+    ]  # fmt: skip
+    due, coming = retention(links, 10, now)
+    assert due == {"pi-old": utc(2040, 3, 1)}
+    assert coming == {"rev-soon": utc(2040, 6, 20)}
+    assert retention(links, 10, now + timedelta(days=365)) == (
+        {"pi-old": utc(2040, 3, 1), "rev-soon": utc(2040, 6, 20), "rev-later": utc(2041, 1, 1)},
+        {},
+    )
