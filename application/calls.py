@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, uuid4, uuid5
 
 from pydantic import BaseModel, ConfigDict
+from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.service import RPCError
 
 from application.policies import Policies
 from application.refusals import Kind, Refusal
@@ -33,12 +35,13 @@ from domain.call_round import (
     decision_reason,
     fold,
     propose,
+    require_closer,
     submit_ranking,
 )
 from domain.commands import DecideApplication
 from domain.errors import DomainError
 from domain.institutes import Institute
-from domain.policy import CallWindow, Policy, iea_call_window
+from domain.policy import CallWindow, Policy
 from domain.said import said
 from domain.state import Phase
 from eventstore.errors import ConcurrencyError
@@ -114,10 +117,7 @@ class Calls:
     async def rules(self, year: int) -> tuple[CallWindow, Policy]:
         """The year's call window and the policy it opened under: the version in force
         when the call opens (as the yearly opener reads it)."""
-        book = await self._policies.book()
-        first = iea_call_window(year, book.in_force(datetime(year, 1, 1, tzinfo=UTC)).policy)
-        policy = book.in_force(first.opens_at).policy
-        return iea_call_window(year, policy), policy
+        return await self._policies.for_call(year)
 
     async def round(self, call_id: str) -> CallRound:
         events = await self._store.read_stream(call_stream(call_id))
@@ -204,6 +204,10 @@ class Calls:
     ) -> ClosingOutcome:
         """Record the closing (the proposal as adjusted), then take each project's decision.
         A round already closed is not closed again: its decisions not yet taken are."""
+        try:  # whoever may not close may not finish a closing either
+            require_closer(person.actor)
+        except DomainError as err:
+            raise Refusal.of_domain(err) from err
         window, policy = await self.rules(year)
         state = await self.round(window.call_id)
         if state.closing is None:
@@ -261,6 +265,8 @@ class Calls:
                 except Refusal as refusal:
                     if refusal.kind is not Kind.TRANSITION:  # else decided meanwhile
                         pending[p.project_id] = refusal.message
+                except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+                    pending[p.project_id] = f"the workflow service did not answer ({err})"
 
         await asyncio.gather(*(decide(p) for p in closing.placements))
         return ClosingOutcome(

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from activities.policy import read_book
 from application.refusals import Kind, Refusal
 from domain.errors import DomainError
-from domain.policy import Policy
+from domain.policy import CallWindow, Policy, iea_call_window
 from domain.policy_versions import (
     POLICY_SET,
     POLICY_STREAM,
@@ -37,6 +37,15 @@ class Policies:
 
     async def in_force(self, at: datetime) -> Policy:
         return (await self.book()).in_force(at).policy
+
+    async def for_call(self, year: int) -> tuple[CallWindow, Policy]:
+        """A year's IEA call and the policy it runs under: the version in force on the day
+        it opens (as the yearly opener reads it). Its applications are submitted under it
+        too, so that the round and each application read one envelope."""
+        book = await self.book()
+        first = iea_call_window(year, book.in_force(datetime(year, 1, 1, tzinfo=UTC)).policy)
+        policy = book.in_force(first.opens_at).policy
+        return iea_call_window(year, policy), policy
 
     async def set(
         self, person: Person, document: Any, effective: date, reason: str

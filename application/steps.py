@@ -37,11 +37,13 @@ from domain.commands import (
     CommandBase,
     DecideRenewal,
     LinkSuccessor,
+    SubmitApplication,
 )
 from domain.decider import decide
 from domain.declarations import Declaration
 from domain.errors import DomainError
 from domain.fields import is_project_id
+from domain.instruments import CATALOG, EntryRoute
 from domain.said import from_data, said
 from domain.state import policy_of
 from domain.typed_text import from_text
@@ -157,8 +159,15 @@ class Steps:
     async def _send(self, project_id: str, command: Command, *, created: bool) -> StepResult:
         try:
             if created:
-                # what starts now starts under the policy in force now
-                policy = await Policies(self._store).in_force(command.at)
+                # what starts now starts under the policy in force now; an IEA under its
+                # year's call's (the round's envelope is the one it is decided within)
+                policies = Policies(self._store)
+                policy = await policies.in_force(command.at)
+                if (
+                    isinstance(command, SubmitApplication)
+                    and CATALOG[command.application.instrument].entry is EntryRoute.ANNUAL_CALL
+                ):
+                    policy = (await policies.for_call(command.at.year))[1]
                 return await self.projects.submit(command, policy)  # type: ignore[arg-type]
             return await self.projects.execute(project_id, command)
         except WorkflowUpdateFailedError as err:

@@ -15,7 +15,6 @@ import aiosmtplib
 import structlog
 
 from application.privacy import Privacy, RetentionReport
-from application.refusals import Refusal
 from collab.settings import Settings
 from domain.actors import Role
 from eventstore.postgres import PostgresEventStore
@@ -80,6 +79,7 @@ async def run_retention(
                 erased=len(report.erase),
                 years=report.years,
             )
-        except (Refusal, OSError, aiosmtplib.SMTPException) as err:  # tried again tomorrow
-            log.warning("retention sweep incomplete", error=str(err))
+        except Exception as err:
+            # the service it runs beside goes on)
+            log.warning("retention sweep incomplete", error=str(err), kind=type(err).__name__)
         await asyncio.sleep(every_s)

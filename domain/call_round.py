@@ -163,6 +163,10 @@ def _require(actor: Actor, roles: frozenset[Role], to: Said) -> None:
         )
 
 
+def require_closer(actor: Actor) -> None:
+    _require(actor, CLOSERS, said("close the call"))
+
+
 def _require_reason(reason: str, to: Said) -> None:
     if not reason.strip():
         raise RuleViolation("reason.required", said("reason: a reason is required to {to}", to=to))

@@ -125,6 +125,9 @@ _NAMING = f"""
 SELECT {_columns()} FROM events
 WHERE actor_id = $1 OR data @> ANY($2::jsonb[])
     OR data @> jsonb_build_object('reviewer_id', $1::text) OR data->'recipients' ? $1
+    OR data @> jsonb_build_object('person_id', $1::text)
+    OR data @> jsonb_build_object('past', jsonb_build_object('decided_by',
+        jsonb_build_object('id', $1::text)))
 ORDER BY position LIMIT $3
 """
 

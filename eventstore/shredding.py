@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from domain.personal_data import ERASED, people_in, transform
 
 PREFIX = "enc:v1:"
+_NONCE, _TAG = 12, 16  # AES-GCM's nonce and tag, in bytes
 _ERASED_TAIL = "erased"
 
 # None: the person's key was destroyed (they were erased)
@@ -51,8 +52,7 @@ def _nonce(key: bytes, event_id: str, person_id: str, field: str) -> bytes:
 
 
 def seal_value(key: bytes | None, event_id: str, person_id: str, field: str, value: Any) -> str:
-    if isinstance(value, str) and value.startswith(PREFIX):
-        return value  # sealed already
+    # every value is sealed, one that looks sealed too: it is what a person typed
     if key is None:
         return f"{PREFIX}{person_id}:{_ERASED_TAIL}"
     nonce = _nonce(key, event_id, person_id, field)
@@ -68,12 +68,16 @@ def open_value(keys: Keys, field: str, value: Any) -> Any:
     key = keys.get(person_id)
     if key is None or tail == _ERASED_TAIL:
         return ERASED[field]
-    raw = base64.b64decode(tail)
     try:
-        clear = AESGCM(key).decrypt(raw[:12], raw[12:], f"{person_id}/{field}".encode())
-    except InvalidTag:
-        return ERASED[field]  # not this person's key: read as nobody, never as someone else
-    return clear.decode()
+        raw = base64.b64decode(tail, validate=True)
+        if len(raw) < _NONCE + _TAG:
+            raise ValueError("too short to be sealed")
+        clear = AESGCM(key).decrypt(raw[:_NONCE], raw[_NONCE:], f"{person_id}/{field}".encode())
+        return clear.decode()
+    except (InvalidTag, ValueError):
+        # not this person's sealing (or not a sealing at all): read as nobody, never as
+        # someone else, and never an error that would stop a reader
+        return ERASED[field]
 
 
 def seal(event_type: str, event_id: str, data: Mapping[str, Any], keys: Keys) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import gc
 import itertools
 import json
 from collections.abc import Awaitable, Callable, Iterator
+from functools import reduce
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from domain.deadlines import open_deadlines
 from domain.events import EVENT_ADAPTER, DomainEvent, ReminderSent
 from domain.evolve import fold
 from domain.forecast import forecast_lines
+from domain.personal_data import forget
 from domain.said import as_data
 from domain.state import Phase, ProjectState, TrancheStatus
 from eventstore.event_records import from_record
@@ -404,13 +406,25 @@ class Projector:
         not change."""
         for start in range(0, len(project_ids), REFOLD_BATCH):
             chunk = project_ids[start : start + REFOLD_BATCH]
-            states = [fold(from_record(e) for e in await self._store.read_stream(p)) for p in chunk]
-            folded = [s for s in states if s.project_id is not None]
-            if not folded:
-                continue
             async with self._store.connection() as conn, conn.transaction():
+                # the projector waits meanwhile: its checkpoint holds, and each project is
+                # folded up to it, no further (its next batch folds on from there)
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
-                await _write_projects(conn, folded)
+                row = await conn.fetchrow(
+                    "SELECT tx_id, position FROM projection_checkpoints WHERE name = $1", NAME
+                )
+                upto = GlobalCursor(row["tx_id"], row["position"]) if row else GlobalCursor()
+                states = [
+                    fold(
+                        from_record(e)
+                        for e in await self._store.read_stream(p)
+                        if GlobalCursor(e.tx_id, e.position) <= upto
+                    )
+                    for p in chunk
+                ]
+                folded = [s for s in states if s.project_id is not None]
+                if folded:
+                    await _write_projects(conn, folded)
 
 
 @contextlib.contextmanager
@@ -445,6 +459,7 @@ async def _write_projects(conn: Any, touched: list[ProjectState]) -> None:
     """What the read models hold of each of these projects, from its folded state: its
     state, its portfolio row, its open deadlines and the money ahead."""
     project_ids = [s.project_id for s in touched]
+    touched = await _without_the_erased(conn, touched)
     await conn.execute(
         _UPSERT_STATES,
         *_columns([(s.project_id, s.version, s.model_dump_json()) for s in touched], 3),
@@ -474,6 +489,24 @@ async def _write_projects(conn: Any, touched: list[ProjectState]) -> None:
     ]  # fmt: skip
     if ahead:
         await conn.execute(_INSERT_FORECAST, *_columns(ahead, 8))
+
+
+async def _without_the_erased(conn: Any, states: list[ProjectState]) -> list[ProjectState]:
+    """The states with every erased person forgotten: a batch folded before a person's key
+    was destroyed, or a state cached from before, never writes their name back."""
+    people = {s.application.coordinator.id for s in states if s.application is not None}
+    people |= {a.reviewer.id for s in states for a in s.assignments}
+    if not people:
+        return states
+    erased = sorted(r["person_id"] for r in await conn.fetch(_ERASED_AMONG, sorted(people)))
+    if not erased:
+        return states
+    return [reduce(forget, erased, s) for s in states]
+
+
+_ERASED_AMONG = (
+    "SELECT person_id FROM person_keys WHERE data_key IS NULL AND person_id = ANY($1::text[])"
+)
 
 
 def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:

@@ -123,3 +123,27 @@ async def test_an_erased_person_reads_as_erased_and_the_record_still_verifies(
     [later] = await event_store.read_stream("P-erase-2")
     assert later.data["application"]["coordinator"]["name"] == ERASED_NAME
     assert await bytes_anywhere(owner, EMAIL) == []
+
+
+async def test_a_name_typed_to_look_sealed_is_sealed_like_any_and_reads_back_as_typed(
+    event_store, owner
+):
+    """What a person types is sealed whatever it looks like, and a reader never fails on a
+    value it cannot open: it reads as erased."""
+    looks_sealed = "enc:v1:pi-durand:junk"
+    event = submitted("P-typed")
+    event.data["application"]["coordinator"]["name"] = looks_sealed
+    await event_store.append("P-typed", [event], 0)
+    [read] = await event_store.read_stream("P-typed")
+    assert read.data["application"]["coordinator"]["name"] == looks_sealed
+    assert await bytes_anywhere(owner, looks_sealed) == []
+    # a value that is not a sealing of this person's key (forged behind the store's back)
+    await owner.execute(
+        "ALTER TABLE events DISABLE TRIGGER USER; "
+        "UPDATE events SET data = jsonb_set(data, '{application,coordinator,email}', "
+        "'\"enc:v1:pi-durand:bm90IGEgc2VhbGluZw==\"') WHERE stream_id = 'P-typed'; "
+        "ALTER TABLE events ENABLE TRIGGER USER"
+    )
+    [forged] = await event_store.read_stream("P-typed")
+    assert forged.data["application"]["coordinator"]["email"] == ERASED_EMAIL
+    assert [e.stream_id for e in await event_store.read_all() if e.stream_id == "P-typed"]
