@@ -161,8 +161,12 @@ class ProjectService:
             raise
         return True
 
-    async def state(self, project_id: str) -> ProjectState:
-        state: ProjectState = await self.handle(project_id).query(ProjectWorkflow.state)
+    async def state(self, project_id: str, rpc_timeout: timedelta | None = None) -> ProjectState:
+        """`rpc_timeout`: for an observer that asks again (a question lost as a run
+        continues as new is otherwise waited for until the client's own deadline)."""
+        state: ProjectState = await self.handle(project_id).query(
+            ProjectWorkflow.state, rpc_timeout=rpc_timeout
+        )
         return state
 
     async def planned_steps(self, project_id: str) -> list[PlannedStep]:

@@ -37,7 +37,14 @@ from workflows.iea_call import IeaCallWorkflow
 from workflows.messages import IeaCallInput, iea_call_workflow_id
 
 R = TypeVar("R")
-_ASK_AGAIN = (RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.DEADLINE_EXCEEDED)
+# a question asked as a run continues as new may go unanswered: the time-skipping server
+# then ends it with DEADLINE_EXCEEDED or, as often, CANCELLED "Timeout expired"
+_ASKING = timedelta(seconds=5)  # then asked again
+_ASK_AGAIN = (
+    RPCStatusCode.FAILED_PRECONDITION,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.CANCELLED,
+)
 
 OFFICER = Actor(id="insb-officer", role=Role.INSTITUTE_OFFICER)
 DERCI = Actor(id="derci-officer", role=Role.DERCI_OFFICER)
@@ -103,7 +110,7 @@ class ProjectDriver:
         for attempt in range(100):
             self.queries += 1
             try:
-                return await self.service.state(self.project_id)
+                return await self.service.state(self.project_id, rpc_timeout=_ASKING)
             except RPCError as err:
                 # a run just continued as new: its first workflow task is not scheduled yet;
                 # or a busy worker did not answer in time: the question only observes
