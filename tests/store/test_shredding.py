@@ -7,9 +7,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import pytest
+
 from application.audit import Audit
 from domain.actors import Actor, Role
 from domain.personal_data import ERASED_EMAIL, ERASED_NAME
+from eventstore.errors import ConcurrencyError
 from eventstore.records import NewEvent
 
 AUDITOR = Actor(id="audit-leroy", role=Role.AUDITOR)
@@ -147,3 +150,16 @@ async def test_a_name_typed_to_look_sealed_is_sealed_like_any_and_reads_back_as_
     [forged] = await event_store.read_stream("P-typed")
     assert forged.data["application"]["coordinator"]["email"] == ERASED_EMAIL
     assert [e.stream_id for e in await event_store.read_all() if e.stream_id == "P-typed"]
+
+
+async def test_an_append_retried_after_its_person_was_erased_is_the_same_event(event_store):
+    """The first attempt was stored, its answer lost; the person is erased; the retry seals
+    them as erased: still the event already stored, not a conflict."""
+    first = submitted("P-retried")
+    await event_store.append("P-retried", [first], 0)
+    await event_store.erase_person("pi-durand")
+    again = await event_store.append("P-retried", [first], 0)
+    assert again.written is False
+    other = submitted("P-retried")  # another event under the same version: a real conflict
+    with pytest.raises(ConcurrencyError):
+        await event_store.append("P-retried", [other], 0)
