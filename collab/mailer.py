@@ -26,7 +26,7 @@ log = structlog.get_logger("collab.mailer")
 _OFFICERS_TOO = {"report_overdue"}
 
 
-async def _send(s: Settings, msg: EmailMessage) -> None:
+async def send_mail(s: Settings, msg: EmailMessage) -> None:
     await aiosmtplib.send(
         msg,
         hostname=s.smtp_host,
@@ -105,7 +105,7 @@ class SmtpMailer:
                 f"Due: {note.due_at.date().isoformat()}\n"
                 f"Reminder: {note.kind} ({note.reminder_key})\n"
             )
-        await _send(self._settings, msg)
+        await send_mail(self._settings, msg)
         log.info("reminder e-mailed", project_id=note.project_id, key=note.reminder_key, to=to)
         return to
 
@@ -146,7 +146,7 @@ class DigestMailer:
             subtype="json",
             filename=path.name,
         )
-        await _send(self._settings, msg)
+        await send_mail(self._settings, msg)
         log.info("digest e-mailed", to=to, tree_size=head.tree_size)
 
 

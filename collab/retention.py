@@ -11,10 +11,10 @@ import asyncio
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-import aiosmtplib
 import structlog
 
 from application.privacy import Privacy, RetentionReport
+from collab.mailer import send_mail
 from collab.settings import Settings
 from domain.actors import Role
 from eventstore.postgres import PostgresEventStore
@@ -55,15 +55,7 @@ async def _tell_officers(
     msg["To"] = ", ".join(sorted(p.email for p in officers))
     msg["Subject"] = subject
     msg.set_content(body)
-    await aiosmtplib.send(
-        msg,
-        hostname=settings.smtp_host,
-        port=settings.smtp_port,
-        username=settings.smtp_username,
-        password=settings.smtp_password,
-        start_tls=settings.smtp_starttls,
-        timeout=30,
-    )
+    await send_mail(settings, msg)
 
 
 async def run_retention(

@@ -20,18 +20,26 @@ async def stored(owner, pid: str) -> str:
     )
 
 
-async def test_a_batch_after_an_erasure_and_a_refold_while_behind_name_nobody(
-    event_store, database_url, owner
-):
+async def projected_in_part(event_store, database_url, owner, pid: str):
+    """A project whose first two events are projected and the rest still to come."""
     await migrate_read_models(database_url)
-    life = Life("P-erased-read")
+    life = Life(pid)
     life.submit("IRP", utc(2026, 3, 2))
     life.evaluate(utc(2026, 3, 10))
     first, rest = life.events[:2], life.events[2:]
-    await event_store.append("P-erased-read", [to_record(e) for e in first], 0)
+    await event_store.append(pid, [to_record(e) for e in first], 0)
     projector = Projector(event_store)
     await projector.catch_up()
-    assert NAME in await stored(owner, "P-erased-read")
+    assert NAME in await stored(owner, pid)
+    return life, first, rest, projector
+
+
+async def test_a_batch_after_an_erasure_and_a_refold_while_behind_name_nobody(
+    event_store, database_url, owner
+):
+    life, first, rest, projector = await projected_in_part(
+        event_store, database_url, owner, "P-erased-read"
+    )
 
     await event_store.append("P-erased-read", [to_record(e) for e in rest], len(first))
     await event_store.erase_person("pi-durand")
@@ -52,14 +60,9 @@ async def test_a_batch_after_an_erasure_and_a_refold_while_behind_name_nobody(
 async def test_the_projector_forgets_whom_an_erasure_left_in_its_stored_states(
     event_store, database_url, owner
 ):
-    await migrate_read_models(database_url)
-    life = Life("P-erased-batch")
-    life.submit("IRP", utc(2026, 3, 2))
-    life.evaluate(utc(2026, 3, 10))
-    first, rest = life.events[:2], life.events[2:]
-    await event_store.append("P-erased-batch", [to_record(e) for e in first], 0)
-    projector = Projector(event_store)
-    await projector.catch_up()
+    _, first, rest, projector = await projected_in_part(
+        event_store, database_url, owner, "P-erased-batch"
+    )
     await event_store.erase_person("pi-durand")  # and no refold (an erasure cut short)
     await event_store.append("P-erased-batch", [to_record(e) for e in rest], len(first))
     await projector.catch_up()
