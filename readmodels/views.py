@@ -464,6 +464,11 @@ async def _charts_counted(
                 GROUP BY c.country ORDER BY n DESC, c.country""",
             *args,
         )
+    return _charts(released, states, countries)
+
+
+def _charts(released: list[Any], states: list[Any], countries: list[Any]) -> Charts:
+    """The charts from their three queries' rows, however they were counted."""
     by_year: dict[str, dict[int, int]] = {}
     for r in released:
         by_year.setdefault(r["instrument"], {})[r["year"]] = int(r["eur"])
@@ -511,11 +516,4 @@ async def _charts_kept(store: PostgresEventStore, where: PortfolioFilter) -> Cha
                 GROUP BY c.country ORDER BY n DESC, c.country""",
             *q.args,
         )
-    by_year: dict[str, dict[int, int]] = {}
-    for r in released:
-        by_year.setdefault(r["instrument"], {})[r["year"]] = int(r["eur"])
-    return Charts(
-        released_by_year=by_year,
-        projects_by_state={r["phase"]: int(r["n"]) for r in states},
-        partner_countries={r["country"]: int(r["n"]) for r in countries},
-    )
+    return _charts(released, states, countries)
