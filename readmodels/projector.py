@@ -297,9 +297,9 @@ class Projector:
             for table in (
                 "decisions",
                 "forecast",
-                "portfolio_counts",
-                "portfolio_country_counts",
-                "released_by_year",
+                "portfolio_cells",
+                "partner_cells",
+                "released_cells",
                 "releases",
                 "awards",
                 "deadlines",
@@ -359,7 +359,7 @@ class Projector:
                 }
             batch.fold_deferred(stored)
             project_ids = sorted(batch.states)
-            # the charts' sums (1011_portfolio_charts.sql): these projects' rows as they
+            # the portfolio's cells (1012_portfolio_cells.sql): these projects' rows as they
             # were taken off, then, once every row is written, as they are now added
             await conn.execute(_CHART_SUMS, project_ids, -1)
             await _write_projects(conn, [batch.states[p] for p in project_ids])
@@ -464,7 +464,7 @@ async def _write_projects(conn: Any, touched: list[ProjectState]) -> None:
         _UPSERT_STATES,
         *_columns([(s.project_id, s.version, s.model_dump_json()) for s in touched], 3),
     )
-    await conn.execute(_UPSERT_PORTFOLIO, *_columns([_portfolio_row(s) for s in touched], 22))
+    await conn.execute(_UPSERT_PORTFOLIO, *_columns([_portfolio_row(s) for s in touched], 25))
     await conn.execute("DELETE FROM deadlines WHERE project_id = ANY($1)", project_ids)
     # each project's by its own policy (recorded in its state), as its workflow
     # decides: a policy changed since shows only in projects started under it
@@ -644,14 +644,16 @@ _UPSERT_PORTFOLIO = """
 INSERT INTO portfolio (project_id, instrument, title, phase, coordinator_id, coordinator, labs,
     countries, call_id, requested_eur, awarded_eur, released_eur, term_number, term_starts_at,
     term_ends_at, renewals, successor_id, version, updated_at, withheld_eur, to_come_eur,
-    cofunding_eur)
+    cofunding_eur, institute, submitted_at, closed_at)
 SELECT p, i, t, ph, ci, c, l::jsonb, ARRAY(SELECT jsonb_array_elements_text(co::jsonb)),
-    ca, rq, aw, re, tn, ts, te, rn, su, v, up, wh, tc, cf
+    ca, rq, aw, re, tn, ts, te, rn, su, v, up, wh, tc, cf, li, sa, cl
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
     $7::text[], $8::text[], $9::text[], $10::integer[], $11::integer[], $12::integer[],
     $13::integer[], $14::timestamptz[], $15::timestamptz[], $16::integer[], $17::text[],
-    $18::integer[], $19::timestamptz[], $20::integer[], $21::integer[], $22::bigint[])
-    AS u(p, i, t, ph, ci, c, l, co, ca, rq, aw, re, tn, ts, te, rn, su, v, up, wh, tc, cf)
+    $18::integer[], $19::timestamptz[], $20::integer[], $21::integer[], $22::bigint[],
+    $23::text[], $24::timestamptz[], $25::timestamptz[])
+    AS u(p, i, t, ph, ci, c, l, co, ca, rq, aw, re, tn, ts, te, rn, su, v, up, wh, tc, cf, li,
+        sa, cl)
 ON CONFLICT (project_id) DO UPDATE SET
     -- what an amendment may change (a title, the coordinator, the labs) too
     title = EXCLUDED.title, coordinator_id = EXCLUDED.coordinator_id,
@@ -662,7 +664,8 @@ ON CONFLICT (project_id) DO UPDATE SET
     renewals = EXCLUDED.renewals, successor_id = EXCLUDED.successor_id,
     version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,
     withheld_eur = EXCLUDED.withheld_eur, to_come_eur = EXCLUDED.to_come_eur,
-    cofunding_eur = EXCLUDED.cofunding_eur
+    cofunding_eur = EXCLUDED.cofunding_eur, institute = EXCLUDED.institute,
+    submitted_at = EXCLUDED.submitted_at, closed_at = EXCLUDED.closed_at
 """
 
 # Each award, copied from `events` by the database (1004_amounts.sql), then each touched
@@ -689,40 +692,48 @@ WHERE p.project_id = ANY($1::text[])
 """
 
 
-# The charts' sums (1011_portfolio_charts.sql) kept by the batch: the contribution of the
-# projects $1 (their portfolio rows, their states' leading institute, their releases) added
-# to them, times $2: -1 before the batch writes their rows, +1 after. One statement, each
-# table written once; rows left at zero are deleted by _CHART_SUMS_EMPTIED.
+# The portfolio's cells (1012_portfolio_cells.sql) kept by the batch: the contribution of
+# the projects $1 (their portfolio rows' keys and amounts, their releases) added to them,
+# times $2: -1 before the batch writes their rows, +1 after. One statement, each table
+# written once; cells left at zero are deleted by _CHART_SUMS_EMPTIED.
 _CHART_SUMS = """
 WITH touched AS (
-    SELECT p.project_id, p.instrument, p.phase, s.lead_institute AS institute, p.countries
-    FROM portfolio p JOIN project_states s USING (project_id)
+    SELECT p.*, c.country
+    FROM portfolio p, unnest(ARRAY['*'] || p.countries) AS c(country)
     WHERE p.project_id = ANY($1::text[])
 ), projects AS (
-    INSERT INTO portfolio_counts AS c (instrument, phase, institute, projects)
-    SELECT instrument, phase, institute, $2::int * count(*)
-    FROM touched GROUP BY 1, 2, 3
-    ON CONFLICT (instrument, phase, institute)
-        DO UPDATE SET projects = c.projects + EXCLUDED.projects
-), countries AS (
-    INSERT INTO portfolio_country_counts AS c (instrument, phase, institute, country, projects)
-    SELECT t.instrument, t.phase, t.institute, u.country, $2::int * count(*)
-    FROM touched t, unnest(t.countries) AS u(country) GROUP BY 1, 2, 3, 4
-    ON CONFLICT (instrument, phase, institute, country)
+    INSERT INTO portfolio_cells AS c
+    SELECT country, instrument, phase, institute, first_year, last_year, runs,
+        $2::int * count(*), $2::int * sum(total_awarded_eur), $2::int * sum(released_eur),
+        $2::int * sum(withheld_eur), $2::int * sum(to_come_eur), $2::int * sum(cofunding_eur)
+    FROM touched GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (country, instrument, phase, institute, first_year, last_year, runs)
+        DO UPDATE SET projects = c.projects + EXCLUDED.projects,
+            awarded_eur = c.awarded_eur + EXCLUDED.awarded_eur,
+            released_eur = c.released_eur + EXCLUDED.released_eur,
+            withheld_eur = c.withheld_eur + EXCLUDED.withheld_eur,
+            to_come_eur = c.to_come_eur + EXCLUDED.to_come_eur,
+            cofunding_eur = c.cofunding_eur + EXCLUDED.cofunding_eur
+), partners AS (
+    INSERT INTO partner_cells AS c
+    SELECT t.country, t.instrument, t.phase, t.institute, t.first_year, t.last_year, t.runs,
+        u.partner, $2::int * count(*)
+    FROM touched t, unnest(t.countries) AS u(partner) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+    ON CONFLICT (country, instrument, phase, institute, first_year, last_year, runs, partner)
         DO UPDATE SET projects = c.projects + EXCLUDED.projects
 )
-INSERT INTO released_by_year AS c (instrument, phase, institute, year, amount_eur, releases)
-SELECT t.instrument, t.phase, t.institute, r.year, $2::int * sum(r.amount_eur),
-    $2::int * count(*)
-FROM touched t JOIN releases r USING (project_id) GROUP BY 1, 2, 3, 4
-ON CONFLICT (instrument, phase, institute, year)
+INSERT INTO released_cells AS c
+SELECT t.country, t.instrument, t.phase, t.institute, t.first_year, t.last_year, t.runs,
+    r.year, $2::int * sum(r.amount_eur), $2::int * count(*)
+FROM touched t JOIN releases r USING (project_id) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+ON CONFLICT (country, instrument, phase, institute, first_year, last_year, runs, year)
     DO UPDATE SET amount_eur = c.amount_eur + EXCLUDED.amount_eur,
         releases = c.releases + EXCLUDED.releases
 """
 _CHART_SUMS_EMPTIED = """
-WITH projects AS (DELETE FROM portfolio_counts WHERE projects = 0),
-    countries AS (DELETE FROM portfolio_country_counts WHERE projects = 0)
-DELETE FROM released_by_year WHERE releases = 0
+WITH projects AS (DELETE FROM portfolio_cells WHERE projects = 0),
+    partners AS (DELETE FROM partner_cells WHERE projects = 0)
+DELETE FROM released_cells WHERE releases = 0
 """
 
 
@@ -758,6 +769,9 @@ def _portfolio_row(s: ProjectState) -> tuple[Any, ...]:
         _tranches_sum(s, TrancheStatus.WITHHELD),
         _tranches_sum(s, TrancheStatus.PLANNED),
         s.cofunding_eur,
+        app.institute.value if app.institute else None,
+        s.submitted_at,
+        s.closed_at,
     )
 
 

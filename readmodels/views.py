@@ -80,6 +80,18 @@ class Totals(BaseModel):
         return self.awarded_eur + self.cofunding_eur
 
 
+# a list's totals: each of Totals' figures, added up from the cells (portfolio_cells) or
+# from the portfolio's rows
+_SUMS = (
+    ("projects", "sum(c.projects)", "count(*)"),
+    ("awarded_eur", "sum(c.awarded_eur)", "sum(p.total_awarded_eur)"),
+    ("released_eur", "sum(c.released_eur)", "sum(p.released_eur)"),
+    ("withheld_eur", "sum(c.withheld_eur)", "sum(p.withheld_eur)"),
+    ("to_come_eur", "sum(c.to_come_eur)", "sum(p.to_come_eur)"),
+    ("cofunding_eur", "sum(c.cofunding_eur)", "sum(p.cofunding_eur)"),
+)
+
+
 class _Sql:
     """A statement's parameters as its text is put together: the text is made of fixed
     fragments chosen by the request's shape (which filters are set, the asker's role),
@@ -109,54 +121,42 @@ def _sees(q: _Sql, viewer: Actor) -> str:
     return "FALSE"
 
 
-# the project was live during the year: see PortfolioFilter.year. {first} is the year's
-# first instant (UTC) and {next} the next year's: comparing instants costs less on every row
-# than taking each one's year. The state's fields are read from their generated columns
-# (1010_portfolio_filter_columns.sql), not from the document.
-_IN_YEAR = """
-          s.submitted_at < {next}
-          AND (CASE
-              WHEN p.phase IN ('ineligible', 'rejected', 'terminated')
-                  THEN s.last_event_at
-              WHEN p.phase = 'closed' THEN s.closed_at
-              -- approved: the term the decision fixed (its start, for a row projected
-              -- before the portfolio carried an approved project's term)
-              ELSE greatest(
-                  p.term_ends_at - interval '1 second',
-                  CASE WHEN p.phase = 'approved' THEN s.next_term_starts_at END,
-                  now())
-            END) >= {first}"""
-
-
-def _shown(q: _Sql, viewer: Actor, where: PortfolioFilter, states: bool = False) -> str:
+def _shown(q: _Sql, viewer: Actor, where: PortfolioFilter) -> str:
     """FROM ... WHERE ...: the projects of the filtered list this person sees, `p` their
-    portfolio rows and, when a filter needs them or `states`, `s` their states' rows."""
+    portfolio rows (which carry every key a list is filtered by: 1012_portfolio_cells.sql)."""
     conditions = [_sees(q, viewer)]
     if where.instrument is not None:
         conditions.append(f"p.instrument = {q.bind(where.instrument, 'text')}")
     if where.phase is not None:
         conditions.append(f"p.phase = {q.bind(where.phase, 'text')}")
     if where.institute is not None:
-        conditions.append(f"s.lead_institute = {q.bind(where.institute, 'text')}")
+        conditions.append(f"p.institute = {q.bind(where.institute, 'text')}")
     if where.country is not None:
         conditions.append(f"{q.bind(where.country, 'text')} = ANY(p.countries)")
     if where.year is not None:
-        first = datetime(where.year, 1, 1, tzinfo=UTC)
-        following = datetime(where.year + 1, 1, 1, tzinfo=UTC)
-        conditions.append(
-            _IN_YEAR.format(
-                first=q.bind(first, "timestamptz"), next=q.bind(following, "timestamptz")
-            )
-        )
-    if states or where.institute is not None or where.year is not None:
-        # every portfolio row has its state's row (the projector writes both at once)
-        tables = "portfolio p JOIN project_states s USING (project_id)"
-    else:
-        tables = "portfolio p"
-    return f"FROM {tables} WHERE " + "\n          AND ".join(conditions)
+        year = q.bind(where.year, "integer")
+        conditions.append(f"live_in(p.first_year, p.last_year, p.runs, {year})")
+    return "FROM portfolio p WHERE " + "\n          AND ".join(conditions)
 
 
-_PORTFOLIO_COLUMNS = "SELECT p.*, s.lead_institute AS institute"
+def _in_cells(q: _Sql, where: PortfolioFilter) -> str:
+    """The condition on `c`, a cell of the portfolio's (1012_portfolio_cells.sql), that it
+    adds up projects of the filtered list: the same filter as _shown's, by the cells' keys."""
+    country = "*" if where.country is None else where.country
+    conditions = [f"c.country = {q.bind(country, 'text')}"]
+    if where.instrument is not None:
+        conditions.append(f"c.instrument = {q.bind(where.instrument, 'text')}")
+    if where.phase is not None:
+        conditions.append(f"c.phase = {q.bind(where.phase, 'text')}")
+    if where.institute is not None:
+        conditions.append(f"c.institute = {q.bind(where.institute, 'text')}")
+    if where.year is not None:
+        year = q.bind(where.year, "integer")
+        conditions.append(f"live_in(c.first_year, c.last_year, c.runs, {year})")
+    return " AND ".join(conditions)
+
+
+_PORTFOLIO_COLUMNS = "SELECT p.*"
 
 # the SQL type of each sort column, for the cursor's value (never taken from a request)
 _SORT_TYPE = {
@@ -184,7 +184,7 @@ async def portfolio(
     pages through (portfolio_page)."""
     where = where or PortfolioFilter()
     q = _Sql()
-    sql = f"{_PORTFOLIO_COLUMNS} {_shown(q, viewer, where, states=True)} ORDER BY {_order(where)}"
+    sql = f"{_PORTFOLIO_COLUMNS} {_shown(q, viewer, where)} ORDER BY {_order(where)}"
     async with store.connection() as conn:
         rows = await conn.fetch(sql, *q.args)
     return [_portfolio_row(r) for r in rows]
@@ -200,13 +200,14 @@ async def portfolio_page(
     """One page of the portfolio in the filter's order, with the totals of the whole list
     (computed by the database)."""
     q = _Sql()
-    totals_sql = (
-        "SELECT count(*) AS projects, coalesce(sum(p.total_awarded_eur), 0) AS awarded_eur, "
-        "coalesce(sum(p.released_eur), 0) AS released_eur, "
-        "coalesce(sum(p.withheld_eur), 0) AS withheld_eur, "
-        "coalesce(sum(p.to_come_eur), 0) AS to_come_eur, "
-        f"coalesce(sum(p.cofunding_eur), 0) AS cofunding_eur {_shown(q, viewer, where)}"
-    )
+    if viewer.role in SEES_ALL:
+        # the whole list's totals from the cells the projector keeps: a few rows read,
+        # however many projects the filter matches
+        added = ", ".join(f"coalesce({cells}, 0) AS {name}" for name, cells, _ in _SUMS)
+        totals_sql = f"SELECT {added} FROM portfolio_cells c WHERE {_in_cells(q, where)}"
+    else:
+        added = ", ".join(f"coalesce({rows}, 0) AS {name}" for name, _, rows in _SUMS)
+        totals_sql = f"SELECT {added} {_shown(q, viewer, where)}"
     async with store.connection() as conn:
         shown, following = await _rows_after(conn, viewer, where, clamp(limit), cursor)
         sums = await conn.fetchrow(totals_sql, *q.args)
@@ -246,7 +247,7 @@ async def _rows_after(
     beyond = "<" if where.descending else ">"
     col = f"p.{where.sort.value}"
     q = _Sql()
-    shown_sql = _shown(q, viewer, where, states=True)
+    shown_sql = _shown(q, viewer, where)
     keyset = ""
     if cursor is not None:
         value = after[0]
@@ -293,9 +294,7 @@ async def project_for(
 ) -> PortfolioRow | None:
     """The project if it exists and this person may see it; None tells neither apart."""
     sql = f"""
-        SELECT p.*, s.lead_institute AS institute
-        FROM portfolio p JOIN project_states s USING (project_id)
-        WHERE p.project_id = $4 AND {_VISIBLE}"""
+        SELECT p.* FROM portfolio p WHERE p.project_id = $4 AND {_VISIBLE}"""
     async with store.connection() as conn:
         row = await conn.fetchrow(sql, *_who(viewer), project_id)
     return _portfolio_row(row) if row else None
@@ -427,10 +426,10 @@ async def charts_for(
 ) -> Charts:
     """The charts of every project of a filtered list (all its pages), aggregated by the
     database from the read models: never from the events stored. A list of every project
-    (an officer's, an auditor's), whole or by instrument, state or institute, reads the
-    sums the projector keeps (_charts_kept); any other counts its rows."""
+    (an officer's, an auditor's), whatever its filter, reads the cells the projector keeps
+    (_charts_kept); a person who sees some projects only counts their rows."""
     where = where or PortfolioFilter()
-    if viewer.role in SEES_ALL and where.country is None and where.year is None:
+    if viewer.role in SEES_ALL:
         return await _charts_kept(store, where)
     return await _charts_counted(store, viewer, where)
 
@@ -480,19 +479,12 @@ def _charts(released: list[Any], states: list[Any], countries: list[Any]) -> Cha
 
 
 async def _charts_kept(store: PostgresEventStore, where: PortfolioFilter) -> Charts:
-    """The charts of every project, or of those of an instrument, a state or a leading
-    institute, from the sums the projector keeps by those keys (1011_portfolio_charts.sql):
-    a few rows read, however many projects and releases they add up. The same figures as
-    charts_for's from the rows (tests/readmodels/test_chart_sums.py)."""
+    """The charts of every project matching the filter, from the cells the projector keeps
+    (1012_portfolio_cells.sql): a few rows read, however many projects and releases they
+    add up. The same figures as charts_for's from the rows
+    (tests/readmodels/test_chart_sums.py)."""
     q = _Sql()
-    conditions = ["TRUE"]
-    if where.instrument is not None:
-        conditions.append(f"c.instrument = {q.bind(where.instrument, 'text')}")
-    if where.phase is not None:
-        conditions.append(f"c.phase = {q.bind(where.phase, 'text')}")
-    if where.institute is not None:
-        conditions.append(f"c.institute = {q.bind(where.institute, 'text')}")
-    kept = " AND ".join(conditions)
+    kept = _in_cells(q, where)
     async with (
         store.connection() as conn,
         conn.transaction(readonly=True, isolation="repeatable_read"),
@@ -500,20 +492,20 @@ async def _charts_kept(store: PostgresEventStore, where: PortfolioFilter) -> Cha
         # one snapshot for the three: the figures of one batch of the projector
         released = await conn.fetch(
             f"""SELECT c.instrument, c.year, sum(c.amount_eur)::bigint AS eur
-                FROM released_by_year c WHERE {kept}
+                FROM released_cells c WHERE {kept}
                 GROUP BY 1, 2 ORDER BY 1, 2""",
             *q.args,
         )
         states = await conn.fetch(
             f"""SELECT c.phase, sum(c.projects)::bigint AS n
-                FROM portfolio_counts c WHERE {kept}
+                FROM portfolio_cells c WHERE {kept}
                 GROUP BY c.phase ORDER BY n DESC, c.phase""",
             *q.args,
         )
         countries = await conn.fetch(
-            f"""SELECT c.country, sum(c.projects)::bigint AS n
-                FROM portfolio_country_counts c WHERE {kept} AND c.country <> 'FR'
-                GROUP BY c.country ORDER BY n DESC, c.country""",
+            f"""SELECT c.partner AS country, sum(c.projects)::bigint AS n
+                FROM partner_cells c WHERE {kept} AND c.partner <> 'FR'
+                GROUP BY c.partner ORDER BY n DESC, c.partner""",
             *q.args,
         )
     return _charts(released, states, countries)

@@ -1,12 +1,11 @@
-"""The charts' sums the projector keeps (1011_portfolio_charts.sql) are the charts counted
-from the rows: after a portfolio's lives are projected, after a rebuild, after more events,
-by any filter they answer; and migration 1011's own sums from the read models are the
-projector's to the row."""
+"""The portfolio's cells the projector keeps (1012_portfolio_cells.sql) make the charts and
+totals counted from the rows: after a portfolio's lives are projected, after a rebuild,
+after more events, by every filter; and migration 1012's own cells from the read models
+are the projector's to the row."""
 
 from __future__ import annotations
 
 import random
-import shutil
 from typing import Any
 
 import pytest
@@ -15,22 +14,24 @@ from bench import lifegen
 from domain.institutes import Institute
 from domain.instruments import InstrumentCode
 from eventstore.event_records import to_record
-from eventstore.migrations import migrate
-from readmodels import projector as projector_module
 from readmodels.projector import MIGRATIONS, Projector, migrate_read_models
 from readmodels.views import (
     OPERATOR,
     PortfolioFilter,
+    Totals,
     _charts_counted,
     _charts_kept,
     charts_for,
+    portfolio,
+    portfolio_page,
 )
 from tests.builders import DERCI, pi_actor
 from tests.domain.test_contributions import a_co_funded_life
 from tests.domain.test_imports import an_imported_life
 
 LIVES = 24
-_TABLES = ("portfolio_counts", "portfolio_country_counts", "released_by_year")
+_KEYS = ", ".join(str(n) for n in range(1, 9))
+_TABLES = ("portfolio_cells", "partner_cells", "released_cells")
 
 
 def lives(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
@@ -74,20 +75,41 @@ def filters() -> list[PortfolioFilter]:
     out += [PortfolioFilter(phase=p) for p in ("active", "closed", "under_evaluation")]
     out += [PortfolioFilter(institute=i.value) for i in list(Institute)[:4]]
     out += [PortfolioFilter(instrument="IRL", phase="active", institute=list(Institute)[1])]
+    out += [PortfolioFilter(country=c) for c in ("FR", "BR", "JP", "US")]
+    out += [PortfolioFilter(year=y) for y in range(2022, 2034)]
     return out
+
+
+def filters_matching(rows: list[Any]) -> list[PortfolioFilter]:
+    """Every filter at once, each matching at least a project of the portfolio."""
+    return [
+        PortfolioFilter(
+            instrument=r.instrument,
+            phase=r.phase,
+            institute=r.institute,
+            country=r.countries[i % len(r.countries)],
+            year=(r.term_starts_at or r.updated_at).year,
+        )
+        for i, r in enumerate(rows[::3])
+    ]
 
 
 async def assert_kept_are_counted(store: Any, owner: Any) -> None:
     drawn = 0
-    for where in filters():
+    combined = filters_matching(await portfolio(store, OPERATOR))
+    for where in filters() + combined:
         kept = await _charts_kept(store, where)
         counted = await _charts_counted(store, OPERATOR, where)
         assert kept == counted, where
+        # the totals from the cells are those of the rows too (a reviewer's list, counted
+        # from its rows, with every project made visible to them would read the same)
+        page, totals = await portfolio_page(store, DERCI, where, limit=1)
+        assert (page.total, totals) == await totals_of_rows(store, where), where
         drawn += bool(kept.projects_by_state)
         # in the same order too (the page draws them in it)
         assert list(kept.projects_by_state) == list(counted.projects_by_state), where
         assert list(kept.partner_countries) == list(counted.partner_countries), where
-    assert drawn >= len(filters()) - 3  # most filters match some projects
+    assert drawn >= len(filters()) + len(combined) - 8  # most filters match some projects
     whole = await charts_for(store, DERCI)
     assert whole.projects_by_state and whole.partner_countries and whole.released_by_year
     # what the migration adds up from the read models is what the projector kept
@@ -96,10 +118,22 @@ async def assert_kept_are_counted(store: Any, owner: Any) -> None:
     assert await sums(store) == kept_rows
 
 
+async def totals_of_rows(store: Any, where: PortfolioFilter) -> tuple[int, Totals]:
+    rows = await portfolio(store, OPERATOR, where)
+    return len(rows), Totals(
+        projects=len(rows),
+        awarded_eur=sum(r.total_awarded_eur for r in rows),
+        released_eur=sum(r.released_eur for r in rows),
+        withheld_eur=sum(r.withheld_eur for r in rows),
+        to_come_eur=sum(r.to_come_eur for r in rows),
+        cofunding_eur=sum(r.cofunding_eur for r in rows),
+    )
+
+
 async def sums(store: Any) -> list[list[tuple[Any, ...]]]:
     async with store.connection() as conn:
         return [
-            [tuple(r) for r in await conn.fetch(f"SELECT * FROM {t} ORDER BY 1, 2, 3, 4")]
+            [tuple(r) for r in await conn.fetch(f"SELECT * FROM {t} ORDER BY {_KEYS}")]
             for t in _TABLES
         ]
 
@@ -130,11 +164,11 @@ async def test_the_kept_sums_are_the_charts_of_the_rows(
     await assert_kept_are_counted(event_store, owner)
 
 
-async def test_a_coordinator_and_filters_without_keys_count_their_rows(
+async def test_a_coordinator_counts_their_rows_and_an_officer_reads_the_cells(
     event_store, database_url, monkeypatch
 ):
-    """A coordinator's own list, and a country or year filter, are not in the sums: their
-    charts are those of their rows."""
+    """A coordinator's own list is not in the cells: its charts and totals are those of
+    its rows. An officer's, filtered by country and year or not, reads the cells."""
     await migrate_read_models(database_url)
     portfolio = lives(monkeypatch)[:8]
     for life in portfolio:
@@ -144,39 +178,55 @@ async def test_a_coordinator_and_filters_without_keys_count_their_rows(
     app = life.state.application
     coordinator = pi_actor(app.coordinator.id)
     async with event_store.connection() as conn:
-        # sums that are wrong on purpose: these charts never read them
-        await conn.execute("UPDATE portfolio_counts SET projects = projects + 1000")
-        await conn.execute("UPDATE portfolio_country_counts SET projects = projects + 1000")
+        # cells that are wrong on purpose: a coordinator's charts never read them
+        await conn.execute("UPDATE portfolio_cells SET projects = projects + 1000")
+        await conn.execute("UPDATE partner_cells SET projects = projects + 1000")
     mine = await charts_for(event_store, coordinator)
     assert mine.projects_by_state == {life.state.phase.value: 1}
+    page, totals = await portfolio_page(event_store, coordinator, PortfolioFilter())
+    assert page.total == totals.projects == 1
     for where in (
+        PortfolioFilter(),
         PortfolioFilter(country=app.labs[-1].country),
         PortfolioFilter(year=life.events[0].occurred_at.year),
         PortfolioFilter(instrument=app.instrument.value, country=app.labs[-1].country),
     ):
         drawn = await charts_for(event_store, DERCI, where)
-        assert drawn == await _charts_counted(event_store, DERCI, where)
-        assert 0 < sum(drawn.projects_by_state.values()) <= len(portfolio)
-    # the whole portfolio's do read them
-    assert sum((await charts_for(event_store, DERCI)).projects_by_state.values()) > 1000
+        assert sum(drawn.projects_by_state.values()) > 1000, where
+        page, totals = await portfolio_page(event_store, DERCI, where)
+        assert page.total > 1000 and len(page.rows) <= len(portfolio), where
 
 
-async def test_an_upgraded_store_gets_its_sums_from_the_migration(
-    event_store, database_url, owner, monkeypatch, tmp_path
+# the read models as the projector of 1011 left them: without the keys 1012 adds to the
+# portfolio's rows, with 1011's sums (its own SQL run again)
+_BACK_TO_1011 = """
+DROP TABLE portfolio_cells, partner_cells, released_cells;
+DROP FUNCTION fill_portfolio_charts();
+DROP FUNCTION live_in(integer, integer, boolean, integer);
+ALTER TABLE portfolio DROP COLUMN first_year, DROP COLUMN last_year, DROP COLUMN runs,
+    DROP COLUMN institute, DROP COLUMN submitted_at, DROP COLUMN closed_at;
+DROP INDEX portfolio_instrument_phase;
+CREATE INDEX portfolio_instrument_phase ON portfolio (instrument, phase)
+    INCLUDE (total_awarded_eur, released_eur, withheld_eur, to_come_eur, cofunding_eur);
+DELETE FROM schema_migrations WHERE version = 1012;
+"""
+
+
+async def test_an_upgraded_store_gets_its_keys_and_cells_from_the_migration(
+    event_store, database_url, owner, monkeypatch
 ):
-    """Read models projected before 1011: the migration adds them up, no rebuild needed."""
-    for sql in sorted(MIGRATIONS.glob("*.sql")):
-        if int(sql.name[:4]) < 1011:
-            shutil.copy(sql, tmp_path / sql.name)
-    await migrate(owner, directory=tmp_path)
-    before = Projector(event_store)
-    # the projector of 1010 kept no sums: project without them
-    monkeypatch.setattr(projector_module, "_CHART_SUMS", "SELECT $1::text[], $2::int")
-    monkeypatch.setattr(projector_module, "_CHART_SUMS_EMPTIED", "SELECT 1")
+    """Read models projected before 1012: the migration copies each project's keys to its
+    row and adds the cells up, no rebuild needed; the same rows and cells as projected."""
+    await migrate_read_models(database_url)
     for life in lives(monkeypatch):
         await append(event_store, life, 0, len(life.events))
-    await before.catch_up()
-    async with event_store.connection() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM portfolio") == LIVES + 2
-    assert await migrate_read_models(database_url) == [1011]
+    await Projector(event_store).catch_up()
+    projected = await owner.fetch("SELECT * FROM portfolio ORDER BY project_id")
+    cells = await sums(event_store)
+    await owner.execute(_BACK_TO_1011 + (MIGRATIONS / "1011_portfolio_charts.sql").read_text())
+    assert await owner.fetchval("SELECT count(*) FROM portfolio_counts") > 0
+
+    assert await migrate_read_models(database_url) == [1012]
+    assert await owner.fetch("SELECT * FROM portfolio ORDER BY project_id") == projected
+    assert await sums(event_store) == cells
     await assert_kept_are_counted(event_store, owner)
