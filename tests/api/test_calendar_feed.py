@@ -13,6 +13,7 @@ from api.calendar import FeedCache, etag, ics, labels_in, not_modified
 from application.language import deadline_in
 from bench.calendar_feed import entries, reference_ics
 from domain.said import as_data, said
+from readmodels import calendar_feed
 from readmodels.calendar_feed import WINDOW_AHEAD, WINDOW_PAST
 from readmodels.queries import DeadlineRow
 from tests.api.test_api import REVIEWER, submitted
@@ -142,10 +143,8 @@ def _uids(body: bytes) -> set[str]:
     return {str(e["uid"]) for e in Calendar.from_ical(body).walk("VEVENT")}
 
 
-async def test_the_feed_holds_the_window_only(api, owner):
-    """From 90 days ago to two years ahead, by UTC day: older and later deadlines are left
-    out (they stay in GET /deadlines and on the pages)."""
-    pid = "IRP-WINDOW1"
+async def a_project_due(owner, pid: str, due: dict[str, datetime]) -> None:
+    """A project's read models as the projector writes them, with those deadlines."""
     await owner.execute(
         "INSERT INTO project_states (project_id, version, state) VALUES ($1, 1, '{}')", pid
     )
@@ -157,6 +156,28 @@ async def test_the_feed_holds_the_window_only(api, owner):
                1000, 0, 0, 1, now())""",
         pid,
     )
+    for ref, at in due.items():
+        await owner.execute(
+            "INSERT INTO deadlines (project_id, kind, ref, due_at, label) "
+            "VALUES ($1, 'report', $2, $3, 'due')",
+            pid,
+            ref,
+            at,
+        )
+
+
+def _shown(pid: str, body: bytes) -> set[str]:
+    return {
+        u.removeprefix(f"{pid}-report-").removesuffix("@collab-lifecycle")
+        for u in _uids(body)
+        if u.startswith(pid)
+    }
+
+
+async def test_the_feed_holds_the_window_only(api, owner):
+    """From 90 days ago to two years ahead, by UTC day: older and later deadlines are left
+    out (they stay in GET /deadlines and on the pages)."""
+    pid = "IRP-WINDOW1"
     now = datetime.now(UTC)
     due = {
         "past-100-days": now - timedelta(days=100),
@@ -167,28 +188,40 @@ async def test_the_feed_holds_the_window_only(api, owner):
         "ahead-2-years-and-5-days": now + WINDOW_AHEAD + timedelta(days=5),
         "ahead-5-years": now + timedelta(days=5 * 365),
     }
-    for ref, at in due.items():
-        await owner.execute(
-            "INSERT INTO deadlines (project_id, kind, ref, due_at, label) "
-            "VALUES ($1, 'report', $2, $3, 'due')",
-            pid,
-            ref,
-            at,
-        )
+    await a_project_due(owner, pid, due)
     r = await _feed(api)
     assert r.status_code == 200
-    shown = {
-        u.removeprefix(f"{pid}-report-").removesuffix("@collab-lifecycle")
-        for u in _uids(r.content)
-        if u.startswith(pid)
-    }
-    assert shown == {"past-80-days", "first-day", "ahead-729-days", "last-day"}
+    assert _shown(pid, r.content) == {"past-80-days", "first-day", "ahead-729-days", "last-day"}
     # the list of deadlines still holds them all
     listed = await api.every("derci_officer", "/deadlines", "deadlines", within_days=3650)
     assert {d["ref"] for d in listed if d["project_id"] == pid} >= {
         "past-100-days",
         "ahead-5-years",
     }
+
+
+async def test_a_feed_holds_the_deadlines_nearest_today_up_to_its_bound(api, owner, monkeypatch):
+    """Past its bound a feed keeps the latest overdue (up to their share) and the soonest
+    coming, in due order; the rest stay in GET /deadlines."""
+    monkeypatch.setattr(calendar_feed, "MOST_ENTRIES", 5)
+    monkeypatch.setattr(calendar_feed, "MOST_OVERDUE", 2)
+    pid = "IRP-BOUND1"
+    now = datetime.now(UTC)
+    days = (-60, -30, -3, 1, 2, 3, 40, 400)
+    await a_project_due(owner, pid, {f"d{d}": now + timedelta(days=d) for d in days})
+    r = await _feed(api)
+    assert r.status_code == 200
+    assert _shown(pid, r.content) == {"d-30", "d-3", "d1", "d2", "d3"}
+    starts = [str(e["dtstart"].dt) for e in Calendar.from_ical(r.content).walk("VEVENT")]
+    assert starts == sorted(starts)
+    # fewer overdue than their share: the coming fill the feed
+    monkeypatch.setattr(calendar_feed, "MOST_OVERDUE", 4)
+    monkeypatch.setattr(calendar_feed, "MOST_ENTRIES", 6)
+    # (in French: the process keeps the English feed built for the same rows)
+    r = await api.http.get(f"/calendar/{api.calendars['derci_officer']}.ics?lang=fr")
+    assert _shown(pid, r.content) == {"d-60", "d-30", "d-3", "d1", "d2", "d3"}
+    listed = await api.every("derci_officer", "/deadlines", "deadlines", within_days=3650)
+    assert {d["ref"] for d in listed if d["project_id"] == pid} == {f"d{d}" for d in days}
 
 
 async def test_a_poll_with_its_validators_is_answered_304(api):
