@@ -223,6 +223,7 @@ async def test_the_application_role_has_exactly_the_privileges_it_needs(
         "portfolio_cells": "DELETE,INSERT,SELECT,UPDATE",
         "partner_cells": "DELETE,INSERT,SELECT,UPDATE",
         "released_cells": "DELETE,INSERT,SELECT,UPDATE",
+        "read_model_changes": "SELECT,UPDATE",
         "notifications": "INSERT,SELECT,UPDATE",
         "people": "INSERT,SELECT",
         "people_changes": "INSERT,SELECT",
