@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -17,7 +18,7 @@ from domain.actors import Actor
 from domain.authorization import may_audit
 from domain.errors import DomainError
 from domain.said import said
-from eventstore import merkle
+from eventstore import merkle, reanchoring
 from eventstore.ledger import Ledger, LedgerBreak, LedgerBroken
 from eventstore.postgres import PostgresEventStore
 from eventstore.records import ChainBreak
@@ -43,6 +44,16 @@ class NewerEvent(BaseModel):
 SHOWN_NEWER = 20
 
 
+class Reanchored(BaseModel):
+    """A re-anchoring a digest was carried across: events rewritten in place (their
+    personal fields sealed), the ledger's old and new heads signed together."""
+
+    at: datetime
+    by: str
+    reason: str
+    rewritten: int  # ledger leaves it changed
+
+
 class AuditReport(BaseModel):
     """`intact` with how much a digest covers, or the first break."""
 
@@ -54,6 +65,8 @@ class AuditReport(BaseModel):
     newer: int | None = None  # sealed after the digest: not yet covered by one
     # the first of them, to look at: an event forged after the last digest shows here
     newer_events: list[NewerEvent] = []
+    # taken before these re-anchorings, the digest still verifies through them
+    reanchored: list[Reanchored] = []
 
 
 class InclusionProof(BaseModel):
@@ -139,6 +152,13 @@ class Audit:
             )  # fmt: skip
         if broken is not None:
             return AuditReport(intact=False, first_break=_ledger_break(broken), ledger_size=size)
+        # every re-anchoring statement holds, whatever the digest: a statement altered, or
+        # a kept old leaf hash changed, is a break of the record
+        problem, unwound = reanchoring.unwind(
+            await reanchoring.recorded(self._store), state.leaves, self._trusted()
+        )
+        if problem is not None:
+            return AuditReport(intact=False, first_break=_missing(problem), ledger_size=size)
         if digest is None:
             return AuditReport(intact=True, first_break=None, ledger_size=size)
         problem = signature_problem(digest, self._trusted())
@@ -155,13 +175,23 @@ class Audit:
             return AuditReport(intact=False, first_break=_missing(detail), ledger_size=size)
         proof = merkle.consistency_proof(state.leaves, digest.tree_size, size)
         current = merkle.root(state.leaves)
+        crossed: list[reanchoring.Anchored] = []
         if not merkle.verify_consistency(digest.tree_size, size, digest.root, current, proof):
-            detail = (
-                f"the ledger does not extend the digest of {digest.timestamp:%Y-%m-%d}: "
-                f"its first {digest.tree_size} events no longer hash to the signed root "
-                "(events of that range were changed, removed or inserted)"
-            )
-            return AuditReport(intact=False, first_break=_missing(detail), ledger_size=size)
+            crossed = _carried(digest, unwound)
+            if not crossed:
+                detail = (
+                    f"the ledger does not extend the digest of {digest.timestamp:%Y-%m-%d}: "
+                    f"its first {digest.tree_size} events no longer hash to the signed root "
+                    "(events of that range were changed, removed or inserted)"
+                )
+                return AuditReport(intact=False, first_break=_missing(detail), ledger_size=size)
+            foreign = [a.statement for a in crossed if a.statement.key_id != digest.key_id]
+            if foreign:
+                detail = (
+                    f"{foreign[0].described()} is signed by key {foreign[0].key_id}, not by "
+                    f"the digest's {digest.key_id}: it does not carry the digest"
+                )
+                return AuditReport(intact=False, first_break=_missing(detail), ledger_size=size)
         newer = await self._ledger.entries(digest.tree_size, SHOWN_NEWER)
         return AuditReport(
             intact=True,
@@ -169,6 +199,15 @@ class Audit:
             ledger_size=size,
             covered=digest.tree_size,
             key_id=digest.key_id,
+            reanchored=[
+                Reanchored(
+                    at=a.statement.at,
+                    by=a.statement.by,
+                    reason=a.statement.reason,
+                    rewritten=len(a.statement.changes),
+                )
+                for a in reversed(crossed)
+            ],
             newer=size - digest.tree_size,
             newer_events=[
                 NewerEvent(
@@ -252,6 +291,15 @@ class Audit:
 
 def _missing(detail: str) -> Break:
     return Break(project_id=None, version=None, event_id=None, detail=detail)
+
+
+def _carried(digest: TreeHead, unwound: list[reanchoring.Anchored]) -> list[reanchoring.Anchored]:
+    """The re-anchorings (newest first) that carry a digest taken before them to the
+    ledger as it is now: none when it was taken before none of them."""
+    for crossed, anchored in enumerate(unwound, start=1):
+        if reanchoring.reaches(digest, anchored):
+            return unwound[:crossed]
+    return []
 
 
 def check_proof(proof: InclusionProof, digest: TreeHead) -> dict[str, Any]:

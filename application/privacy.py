@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict
 
+from application import resealing
+from application.backup import OwnerUrl
 from application.policies import Policies
 from application.refusals import Kind, Refusal
+from application.resealing import Resealed, SealingCheck
 from domain import wording
 from domain.actors import SYSTEM, Actor, Role
 from domain.fields import service_stream
@@ -34,6 +38,9 @@ PERSON_ERASED = "PersonErased"
 RETENTION_NOTICED = "RetentionNoticed"  # the officer told a person's data falls due
 RETENTION_BASIS = "GDPR art. 5(1)(e): storage limitation (retention policy)"
 OFFICERS = frozenset({Role.DATA_PROTECTION_OFFICER})
+# who checks that events sealed in place differ only by the sealing: the officer, or an
+# auditor with the operator who holds the keys
+SEALING_CHECKERS = frozenset({Role.DATA_PROTECTION_OFFICER, Role.AUDITOR})
 MAX_TEXT = 2000
 
 
@@ -103,12 +110,12 @@ class Erasure(BaseModel):
     projects: list[str]  # projected again
     running: list[str]  # running workflows told to forget them
     # events recorded before sealing began that hold their name in clear: they keep
-    # reading (README, "Personal data": sealing them is a migration of its own)
+    # reading until `collab privacy seal-existing` seals them (README, "Personal data")
     in_clear: list[str]
 
 
-def _require_officer(person: Person, to: str) -> None:
-    if person.role not in OFFICERS:
+def _require_officer(person: Person, to: str, roles: frozenset[Role] = OFFICERS) -> None:
+    if person.role not in roles:
         raise Refusal(
             Kind.PERMISSION,
             said(
@@ -116,18 +123,17 @@ def _require_officer(person: Person, to: str) -> None:
                 role=wording.role(person.role),
                 actor_id=person.person_id,
                 action=to,
-                allowed=wording.a_role(Role.DATA_PROTECTION_OFFICER),
+                allowed=wording.either(wording.a_role(r) for r in sorted(roles)),
             ),
             "role",
         )
 
 
-def _require_text(value: str, field: str) -> str:
+def _require_text(value: str, field: str, missing: str | None = None) -> str:
     text = value.strip()
     if not text:
-        raise Refusal(
-            Kind.INPUT, said("{field}: required to erase a person", field=field), "required", field
-        )
+        missing = missing or said("{field}: required to erase a person", field=field)
+        raise Refusal(Kind.INPUT, missing, "required", field)
     if len(text) > MAX_TEXT or "\x00" in text:
         raise Refusal(
             Kind.INPUT,
@@ -165,12 +171,18 @@ class Privacy:
         read_side: Refolding,
         workflows: Forgetting | None,
         policies: Policies,
+        *,
+        key_file: Path | None = None,
+        owner_url: OwnerUrl | None = None,
     ) -> None:
         self._store = store
         self._people = people
         self._read_side = read_side
         self._workflows = workflows
         self._policies = policies
+        # the ledger's key and the schema owner's login: sealing existing events in place
+        self._key_file = key_file
+        self._owner_url = owner_url or _no_owner
 
     async def export(self, officer: Person, person_id: str) -> PersonalExport:
         _require_officer(officer, said("export a person's data"))
@@ -246,6 +258,31 @@ class Privacy:
             running=running,
             in_clear=in_clear,
         )
+
+    async def seal_existing(self, officer: Person, reason: str, operator: str) -> Resealed:
+        """Seal the names and e-mails of every event recorded before sealing began, in
+        place, once; a re-anchoring statement keeps every digest taken before verifying
+        (application.resealing). Run again, it finds nothing to seal."""
+        _require_officer(officer, said("seal the personal data of existing events"))
+        reason = _require_text(
+            reason, "reason", said("{field}: required to seal existing events", field="reason")
+        )
+        # the read models need nothing: they hold what the events read as, the same
+        # before and after, and an erased person's name never (readmodels.projector)
+        return await resealing.seal_existing(
+            self._store,
+            self._key_file,
+            self._owner_url,
+            by=officer.person_id,
+            reason=reason,
+            operator=operator,
+        )
+
+    async def check_sealing(self, checker: Person) -> SealingCheck:
+        """Whether each event sealed in place, opened with its people's keys, is exactly
+        the event it was (its kept old leaf hash)."""
+        _require_officer(checker, said("check the events sealed in place"), SEALING_CHECKERS)
+        return await resealing.check_sealing(self._store)
 
     async def _recorded(self, person_id: str, kind: str) -> StoredEvent | None:
         facts = await self._store.read_stream(service_stream("privacy", person_id))
@@ -340,3 +377,7 @@ class Privacy:
             )
             await self._erase(SYSTEM, entry.person_id, reason, RETENTION_BASIS, operator)
         return report
+
+
+async def _no_owner() -> str | None:
+    return None

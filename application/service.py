@@ -84,7 +84,15 @@ def assemble(
         operations=Operations(store, projects),
         backups=Backups(store, audit, owner_url or _no_owner),
         calls=Calls(store, steps, policies),
-        privacy=Privacy(store, people, Projector(store), projects, policies),
+        privacy=Privacy(
+            store,
+            people,
+            Projector(store),
+            projects,
+            policies,
+            key_file=key_file,
+            owner_url=owner_url,
+        ),
     )
 
 

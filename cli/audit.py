@@ -51,6 +51,11 @@ def _text(report: AuditReport) -> str:
         f"{report.newer} newer events not yet covered by a digest"
     ]
     lines += [
+        f"  across the re-anchoring of {r.at:%Y-%m-%d %H:%M} UTC by {r.by} ({r.reason}): "
+        f"{r.rewritten} events rewritten in place, their personal data sealed"
+        for r in report.reanchored
+    ]
+    lines += [
         f"  not yet covered: #{e.ledger_index} {e.project_id} v{e.version} {e.type} ({e.event_id})"
         for e in report.newer_events
     ]

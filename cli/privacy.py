@@ -1,5 +1,8 @@
 """`collab privacy export PERSON --as ...` and `collab privacy erase PERSON --reason ...
---basis ... --as ...`: a person's data for the data-protection officer (GDPR arts. 15, 17)."""
+--basis ... --as ...`: a person's data for the data-protection officer (GDPR arts. 15, 17).
+`collab privacy seal-existing --reason ... --as ...` seals, once, the events recorded before
+sealing began; `collab privacy check-sealing --as ...` checks that they differ from what
+they were only by the sealing (README, "Personal data")."""
 
 from __future__ import annotations
 
@@ -7,7 +10,10 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
+from application.language import in_language, terminal_language
+from application.resealing import check_summary, summary
 from application.service import Application
+from cli.errors import REFUSED, CliError
 from cli.steps import acting_person
 from cli.users import operator
 
@@ -32,6 +38,29 @@ def add_privacy_parser(sub: Any, common: Any) -> None:
     k.add_argument("--apply", action="store_true", help="sweep now, as the daily schedule does")
     k.add_argument("--as", dest="actor", metavar="PERSON", help="the data protection officer")
     k.add_argument("--role", help=argparse.SUPPRESS)
+    s = common(
+        privacy.add_parser(
+            "seal-existing",
+            help="seal the names and e-mails of events recorded before sealing began (once; "
+            "back up first)",
+        )
+    )
+    s.set_defaults(step="privacy")
+    s.add_argument("--reason", required=True, help="why, in a sentence: kept in the statement")
+    s.add_argument("--as", dest="actor", metavar="PERSON", help="the data protection officer")
+    s.add_argument("--role", help=argparse.SUPPRESS)
+    c = common(
+        privacy.add_parser(
+            "check-sealing",
+            help="check, with the people's keys, that events sealed in place differ only by "
+            "the sealing",
+        )
+    )
+    c.set_defaults(step="privacy")
+    c.add_argument(
+        "--as", dest="actor", metavar="PERSON", help="the data protection officer, or an auditor"
+    )
+    c.add_argument("--role", help=argparse.SUPPRESS)
 
 
 async def run_privacy(app: Application, args: argparse.Namespace) -> tuple[Any, str]:
@@ -48,6 +77,19 @@ async def run_privacy(app: Application, args: argparse.Namespace) -> tuple[Any, 
         ):
             lines += [f"  {title}: {d.person_id} (due {d.due_on:%Y-%m-%d})" for d in entries]
         return report.model_dump(mode="json"), "\n".join(lines)
+    if args.privacy_command == "seal-existing":
+        sealed = await app.privacy.seal_existing(person, args.reason, operator())
+        return sealed.model_dump(mode="json"), in_language(summary(sealed), terminal_language())
+    if args.privacy_command == "check-sealing":
+        check = await app.privacy.check_sealing(person)
+        lines = [in_language(check_summary(check), terminal_language())]
+        lines += [
+            f"  {u.project_id} v{u.version} (event {u.event_id}): {u.detail}"
+            for u in check.unconfirmed
+        ]
+        if check.differing:
+            raise CliError("\n".join(lines), REFUSED, check.model_dump(mode="json"))
+        return check.model_dump(mode="json"), "\n".join(lines)
     if args.privacy_command == "export":
         kept = await app.privacy.export(person, args.person_id)
         shown = kept.model_dump(mode="json")
@@ -70,6 +112,6 @@ async def run_privacy(app: Application, args: argparse.Namespace) -> tuple[Any, 
     if done.in_clear:
         text += (
             f"\n  {len(done.in_clear)} events recorded before sealing began still hold their "
-            "name in clear (README, Personal data)"
+            "name in clear: `collab privacy seal-existing` seals them (README, Personal data)"
         )
     return done.model_dump(mode="json"), text

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from eventstore import merkle
 from eventstore.hashing import canonical_bytes, event_hash, utc_iso
+from eventstore.migrations import Connection
 from eventstore.postgres import PostgresEventStore, _columns, _feed, _stored_event
 from eventstore.records import StoredEvent
 from eventstore.tree_head import TreeHead, sign
@@ -40,7 +41,7 @@ ORDER BY e.tx_id, e.position
 LIMIT 1
 """
 log = structlog.get_logger("collab.ledger")
-_LOCK_KEY = 0x1ED6E5  # pg_advisory_xact_lock: one sealer at a time
+LOCK_KEY = 0x1ED6E5  # pg_advisory_xact_lock: one sealer at a time (and eventstore.resealing)
 SEAL_BATCH = 5000
 _UNSEALED = _feed(_columns())
 _SEALED = f"""
@@ -104,7 +105,7 @@ class Ledger:
 
     async def _seal_batch(self) -> tuple[int, int]:
         async with self._store.connection() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
             at = await conn.fetchrow(
                 "SELECT tx_id, position, size FROM ledger_checkpoint WHERE name = $1", NAME
             )
@@ -192,8 +193,7 @@ class Ledger:
 
     async def size(self) -> int:
         async with self._store.connection() as conn:
-            found = await conn.fetchval("SELECT size FROM ledger_checkpoint WHERE name = $1", NAME)
-        return int(found or 0)
+            return await sealed_size(conn)
 
     async def run(self, every_s: float = 1.0) -> None:
         """Seal as events arrive, until cancelled (a task of `collab up` and the projector)."""
@@ -284,11 +284,7 @@ class Ledger:
         """The first `size` leaves as sealed (no event is read: a proof built from them is
         checked against a signed root, which a changed leaf cannot match)."""
         async with self._store.connection() as conn:
-            rows = await conn.fetch(
-                "SELECT leaf_hash FROM ledger WHERE ledger_index < $1 ORDER BY ledger_index",
-                size,
-            )
-        return [bytes(r["leaf_hash"]) for r in rows]
+            return await sealed_leaves(conn, size)
 
     async def locate(self, event_id: UUID) -> int | None:
         async with self._store.connection() as conn:
@@ -296,3 +292,17 @@ class Ledger:
                 "SELECT ledger_index FROM ledger WHERE event_id = $1", event_id
             )
         return None if index is None else int(index)
+
+
+async def sealed_size(conn: Connection) -> int:
+    """How many events the ledger has sealed."""
+    found = await conn.fetchval("SELECT size FROM ledger_checkpoint WHERE name = $1", NAME)
+    return int(found or 0)
+
+
+async def sealed_leaves(conn: Connection, size: int) -> list[bytes]:
+    """The first `size` leaves as sealed, in index order."""
+    rows = await conn.fetch(
+        "SELECT leaf_hash FROM ledger WHERE ledger_index < $1 ORDER BY ledger_index", size
+    )
+    return [bytes(r["leaf_hash"]) for r in rows]

@@ -58,35 +58,57 @@ def key_id(public: Ed25519PublicKey) -> str:
 
 
 def sign(size: int, root: bytes, key: Ed25519PrivateKey, now: datetime) -> TreeHead:
-    public = key.public_key()
-    kid = key_id(public)
-    signature = key.sign(_text(size, root.hex(), now, kid))
+    kid = key_id(key.public_key())
+    _, public, signature = sign_text(_text(size, root.hex(), now, kid), key)
     return TreeHead(
         tree_size=size,
         root_hash=root.hex(),
         timestamp=now,
         key_id=kid,
-        public_key=base64.b64encode(_raw(public)).decode(),
-        signature=base64.b64encode(signature).decode(),
+        public_key=public,
+        signature=signature,
     )
+
+
+def sign_text(text: bytes, key: Ed25519PrivateKey) -> tuple[str, str, str]:
+    """(key id, base64 public key, base64 signature) of `text`: what a signed head carries,
+    and a re-anchoring statement (eventstore.reanchoring) too."""
+    public = key.public_key()
+    signature = base64.b64encode(key.sign(text)).decode()
+    return key_id(public), base64.b64encode(_raw(public)).decode(), signature
 
 
 def signature_problem(head: TreeHead, trusted: Ed25519PublicKey | None = None) -> str | None:
     """Why the head's signature cannot be trusted, or None. `trusted`: the key the verifier
     holds; without it the head's own key is used (its key id must then be compared with
     the one the auditor was given)."""
+    return text_signature_problem(
+        head.signed_text(), head.key_id, head.public_key, head.signature, trusted, "digest"
+    )
+
+
+def text_signature_problem(
+    text: bytes,
+    kid: str,
+    public_key: str,
+    signature: str,
+    trusted: Ed25519PublicKey | None,
+    what: str,
+) -> str | None:
+    """Why the signature of `text` (a `what`: digest, statement) cannot be trusted, or
+    None."""
     try:
-        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(head.public_key))
+        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key))
     except ValueError:
-        return "the digest's public key is not an Ed25519 key"
-    if key_id(public) != head.key_id:
-        return "the digest's key id does not match its public key"
-    if trusted is not None and key_id(trusted) != head.key_id:
-        return f"it is signed by key {head.key_id}, not by this service's key {key_id(trusted)}"
+        return f"the {what}'s public key is not an Ed25519 key"
+    if key_id(public) != kid:
+        return f"the {what}'s key id does not match its public key"
+    if trusted is not None and key_id(trusted) != kid:
+        return f"it is signed by key {kid}, not by this service's key {key_id(trusted)}"
     try:
-        public.verify(base64.b64decode(head.signature), head.signed_text())
+        public.verify(base64.b64decode(signature), text)
     except (InvalidSignature, ValueError):
-        return "the digest's signature does not match its contents"
+        return f"the {what}'s signature does not match its contents"
     return None
 
 

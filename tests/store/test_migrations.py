@@ -17,7 +17,7 @@ ALL = [m.version for m in load_migrations()]
 async def test_migrating_twice_applies_once(database_url: str) -> None:
     conn = await asyncpg.connect(database_url)
     try:
-        assert await migrate(conn) == ALL == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        assert await migrate(conn) == ALL == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
         assert await migrate(conn) == []
         rows = await conn.fetch("SELECT version, name, checksum FROM schema_migrations")
         assert [(r["version"], r["name"]) for r in rows] == [
@@ -31,6 +31,7 @@ async def test_migrating_twice_applies_once(database_url: str) -> None:
             (8, "events_insert_guard"),
             (9, "events_insert_columns"),
             (10, "person_keys"),
+            (11, "ledger_reanchorings"),
         ]
         assert all(len(r["checksum"]) == 64 for r in rows)
     finally:
