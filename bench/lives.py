@@ -77,18 +77,22 @@ async def worker_main(args: argparse.Namespace) -> None:
 
     # the production worker logs every recorded event at INFO: keep that cost, in a file
     configure_logging("json", args.log_level)
-    client = await Client.connect(args.target, data_converter=pydantic_data_converter)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     store = None
     if args.worker == "lives":
+        from collab.payload_sealing import sealing
         from eventstore.postgres import PostgresEventStore
 
         store = await PostgresEventStore.connect(args.db, run_migrations=False)
+        # the service's converter: people's names sealed in every payload
+        converter = sealing(pydantic_data_converter, store)
+        client = await Client.connect(args.target, data_converter=converter)
         w = import_build_worker()(
             client, store, args.task_queue, max_cached_workflows=args.worker_cache
         )
     else:
+        client = await Client.connect(args.target, data_converter=pydantic_data_converter)
         # bench/ is on sys.path (this script's folder): the sandbox re-imports the small
         # trivial_workflow module by name for each instance
         from trivial_workflow import TrivialWorkflow, noop
@@ -274,8 +278,11 @@ def in_memory_types(start: datetime) -> list[str]:
     return played.types()
 
 
-async def drive(env: WorkflowEnvironment, task_queue: str, n: int, concurrency: int) -> Any:
-    """Play `n` lives together; the drivers once all are over."""
+async def drive(
+    env: WorkflowEnvironment, client: Client, task_queue: str, n: int, concurrency: int
+) -> Any:
+    """Play `n` lives together (`client`: the service's, names sealed); the drivers once all
+    are over."""
     from application.projects import ProjectService
     from collab.lives import ProjectDriver
 
@@ -286,7 +293,7 @@ async def drive(env: WorkflowEnvironment, task_queue: str, n: int, concurrency: 
             async with sem:
                 return await super().perform(action)
 
-    service = ProjectService(env.client, task_queue)
+    service = ProjectService(client, task_queue)
     tag = uuid.uuid4().hex[:6]
     drivers = [Bounded(env, service, f"IRP-bench-{tag}-{i:05d}") for i in range(n)]
     await asyncio.gather(*(d.play(life(d.project_id, i)) for i, d in enumerate(drivers)))
@@ -383,6 +390,7 @@ def postmaster_pid(pg_url: str) -> int:
 
 
 async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> Outcome:
+    from collab.payload_sealing import sealing
     from eventstore.embedded import with_database
     from eventstore.postgres import PostgresEventStore
     from workflows.messages import project_workflow_id
@@ -404,6 +412,10 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
     server = next(iter(set(children(os.getpid())) - before))
     target = env.client.service_client.config.target_host
     pm = postmaster_pid(pg_url)
+    keys = await PostgresEventStore.connect(db_url, run_migrations=False)
+    config = env.client.config()
+    config["data_converter"] = sealing(pydantic_data_converter, keys)
+    sealed = Client(**config)
     try:
         # 1. lives
         print(f"N={n}: lives", flush=True)
@@ -412,7 +424,7 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
             await worker.ready()
             cpu = CpuMeter(worker.pid, server, pm)
             t0 = time.perf_counter()
-            drivers = await drive(env, worker.task_queue, n, args.concurrency)
+            drivers = await drive(env, sealed, worker.task_queue, n, args.concurrency)
             lives_s = time.perf_counter() - t0
             cpu_lives = cpu.since_start()
             outcomes = await asyncio.gather(
@@ -466,6 +478,7 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
         assert results == [activities] * n
         print(f"  {trivial_s:.1f} s, peak RSS {trivial_rss:.0f} MB", flush=True)
     finally:
+        await keys.close()
         await env.shutdown()
     return Outcome(
         n=n,

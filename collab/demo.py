@@ -31,6 +31,7 @@ from collab.database import open_store
 from collab.demo_portfolio import IMPORTING_OFFICER, NEW_PARTNER, portfolio, running_entry
 from collab.embedded_temporal import time_skipping_server_binary
 from collab.lives import Act, ProjectDriver
+from collab.payload_sealing import sealing
 from collab.settings import Settings
 from collab.worker_build import build_worker
 from domain.actors import Actor
@@ -281,7 +282,7 @@ async def _live(settings: Settings, as_json: bool) -> int:
     async with open_store(settings) as store:
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=time_skipping_server_binary(),
-            data_converter=pydantic_data_converter,
+            data_converter=sealing(pydantic_data_converter, store),
         )
         try:
             queue = f"demo-{tag}"

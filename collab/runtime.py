@@ -50,7 +50,7 @@ async def run_service(settings: Settings) -> None:
     try:
         async with open_store(settings, stop_embedded=True) as store:
             # one client (and its tracing interceptor) for the API and the worker
-            client = traced_client(await connect_client(settings, worker_metrics=True))
+            client = traced_client(await connect_client(settings, store, worker_metrics=True))
             worker = await service_worker(settings, client, store)
             print(f"collab-lifecycle is up (data in {data_dir})", flush=True)
             print(f"  PostgreSQL : {_where_db(settings)}", flush=True)
@@ -134,7 +134,7 @@ async def run_api(settings: Settings) -> None:
     """The API and pages alone (a service of its own in production)."""
     configure_tracing(settings)
     async with open_store(settings) as store:
-        client = traced_client(await connect_client(settings))
+        client = traced_client(await connect_client(settings, store))
         projects = ProjectService(client, settings.task_queue)
         app = assemble(store, projects, settings.ledger_key_path)
         await api_server(settings, app).serve()
@@ -182,7 +182,7 @@ async def run_worker(settings: Settings) -> None:
     configure_tracing(settings)
     async with open_store(settings) as store:
         # the worker inherits the client's tracing interceptor (collab.tracing)
-        client = traced_client(await connect_client(settings, worker_metrics=True))
+        client = traced_client(await connect_client(settings, store, worker_metrics=True))
         worker = await service_worker(settings, client, store)
         log.info(
             "worker started",

@@ -12,15 +12,16 @@ from collab import database
 from collab.database import open_store
 from collab.settings import Settings
 from collab.temporal_client import connect_client
+from eventstore.postgres import PostgresEventStore
 
 
 class TemporalUnreachable(Exception):
     pass
 
 
-async def project_service(settings: Settings) -> ProjectService:
+async def project_service(settings: Settings, store: PostgresEventStore) -> ProjectService:
     try:
-        client = await connect_client(settings)
+        client = await connect_client(settings, store)
     except RuntimeError as err:
         raise TemporalUnreachable(
             f"cannot reach Temporal at {settings.temporal_target}: is `collab up` running? ({err})"
@@ -33,7 +34,7 @@ async def application(settings: Settings, *, workflows: bool) -> AsyncIterator[A
     """The application over the configured servers. `workflows`: connect to Temporal too
     (human steps need it; questions and the directory only need the database)."""
     async with open_store(settings) as store:
-        projects = await project_service(settings) if workflows else None
+        projects = await project_service(settings, store) if workflows else None
         yield assemble(
             store, projects, settings.ledger_key_path, lambda: database.owner_url(settings)
         )

@@ -72,9 +72,10 @@ TRAVELS: tuple[tuple[str, str, str, str], ...] = (
     ),
     (
         "Temporal payloads",
-        "the running workflow's state and the commands it took",
+        "the running workflow's state and the commands it took, names and e-mails sealed "
+        "under the person's key (collab.payload_sealing)",
         "the project's life",
-        "running workflows forget the person; ended runs age out with the namespace's retention",
+        "the key destroyed, every history reads as erased; running workflows forget the person",
     ),
     (
         "logs",

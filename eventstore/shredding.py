@@ -185,3 +185,75 @@ def person_shape(path: tuple[str, ...], person_id: str) -> dict[str, Any]:
 
 def people_named(event_type: str, data: Mapping[str, Any]) -> set[str]:
     return people_in(event_type, data)
+
+
+# --- documents other than events (Temporal's payloads: collab.payload_sealing) ---------------
+# There a person is any object with an `id` and a `name` or an `email` (domain.application's
+# Person and Reviewer), or the `<who>_name` / `<who>_email` beside a `<who>_id` of a
+# command's flat fields; each sealed under that id's key, with a nonce of its own (a payload
+# is never compared with a retried one, unlike an event).
+
+
+def _people_fields(obj: Mapping[str, Any]) -> Iterable[tuple[str, str, str]]:
+    """(key in obj, person id, sealed field) of each personal value `obj` holds itself."""
+    person = obj.get("id")
+    if isinstance(person, str):
+        for field in ERASED:
+            if isinstance(obj.get(field), str):
+                yield field, person, field
+    for key, value in obj.items():
+        if key.endswith("_id") and isinstance(value, str):
+            for field in ERASED:
+                beside = f"{key[:-3]}_{field}"
+                if isinstance(obj.get(beside), str):
+                    yield beside, value, field
+
+
+def people_in_document(value: Any) -> set[str]:
+    """Whose names or e-mails `value` holds, sealed or not."""
+    found: set[str] = set()
+    if isinstance(value, Mapping):
+        found |= {person for _, person, _ in _people_fields(value)}
+        for v in value.values():
+            found |= people_in_document(v)
+    elif isinstance(value, list):
+        for v in value:
+            found |= people_in_document(v)
+    return found
+
+
+def seal_document(value: Any, keys: Keys) -> Any:
+    """`value` with every person's name and e-mail sealed under their key (erased for
+    whoever's key is destroyed); what is sealed already stays as it is."""
+    if isinstance(value, Mapping):
+        out = {k: seal_document(v, keys) for k, v in value.items()}
+        for key, person, field in _people_fields(value):
+            if not value[key].startswith(PREFIX):
+                nonce_context = os.urandom(16).hex()
+                out[key] = seal_value(keys.get(person), nonce_context, person, field, value[key])
+        return out
+    if isinstance(value, list):
+        return [seal_document(v, keys) for v in value]
+    return value
+
+
+def open_document(value: Any, keys: Keys) -> Any:
+    """`value` with every sealed name and e-mail opened: erased without the person's key."""
+    if isinstance(value, Mapping):
+        return {
+            k: open_value(keys, _field_of(k), v)
+            if isinstance(v, str) and v.startswith(PREFIX) and _field_of(k)
+            else open_document(v, keys)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [open_document(v, keys) for v in value]
+    return value
+
+
+def _field_of(key: str) -> str:
+    """The sealed field a document's key holds ("" for none): `name`, `coordinator_email`..."""
+    for field in ERASED:
+        if key == field or key.endswith(f"_{field}"):
+            return field
+    return ""

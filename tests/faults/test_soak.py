@@ -36,6 +36,7 @@ from temporalio.service import RPCError
 
 from application.projects import ProjectService
 from collab.embedded_temporal import launch_dev_server, wait_for_port
+from collab.payload_sealing import sealing
 from domain.commands import (
     AssignReviewer,
     DecideApplication,
@@ -144,7 +145,14 @@ async def patiently(call: Any, *args: Any) -> Any:
     for _ in range(240):
         try:
             return await call(*args)
-        except (TimeoutError, RPCError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        except (
+            TimeoutError,
+            RPCError,
+            WorkflowUpdateRPCTimeoutOrCancelledError,
+            OSError,  # the database restarting: people's keys unreadable a moment
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+        ):
             await asyncio.sleep(0.5)
     raise AssertionError(f"{call} never succeeded")
 
@@ -209,11 +217,15 @@ async def soak(tmp: Path, lives: int, kills: int, pg_restarts: int, temporal_res
     await admin.execute("CREATE DATABASE soak")
     await admin.close()
     url = with_database(chaos.db_url, "soak")
+    keys: PostgresEventStore | None = None
     try:
         await chaos.start_temporal()
         chaos.start_worker(url)
+        # a client as the service's own: people's names sealed with their keys, read from
+        # the database the chaos restarts (a step then waits for it, as everything does)
+        keys = await PostgresEventStore.connect(url)
         client = await Client.connect(
-            f"127.0.0.1:{chaos.port}", data_converter=pydantic_data_converter
+            f"127.0.0.1:{chaos.port}", data_converter=sealing(pydantic_data_converter, keys)
         )
         service = ProjectService(client, chaos.task_queue)
         pids = [f"IRP-soak-{i:03d}" for i in range(lives)]
@@ -246,6 +258,8 @@ async def soak(tmp: Path, lives: int, kills: int, pg_restarts: int, temporal_res
             await store.close()
         return chaos.counts, per_life, broken, total, ids
     finally:
+        if keys is not None:
+            await keys.close()
         chaos.close()
 
 

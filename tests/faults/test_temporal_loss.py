@@ -60,6 +60,7 @@ from application.audit import read_digest
 from application.projects import ProjectService
 from application.service import Application, assemble
 from collab.embedded_temporal import launch_dev_server, wait_for_port
+from collab.payload_sealing import sealing
 from domain.actors import OPERATOR, Role
 from domain.commands import (
     AmendBudget,
@@ -224,9 +225,12 @@ class Site:
                 self.worker.kill()
                 self.worker.wait()
 
-    async def connect(self) -> Client:
+    async def connect(self, store: PostgresEventStore) -> Client:
+        """A client as the service's own: people's names sealed with their keys in `store`."""
         return await Client.connect(
-            f"127.0.0.1:{self.port}", namespace=NAMESPACE, data_converter=pydantic_data_converter
+            f"127.0.0.1:{self.port}",
+            namespace=NAMESPACE,
+            data_converter=sealing(pydantic_data_converter, store),
         )
 
     async def worker_polls(self, client: Client, within: float = 120) -> None:
@@ -276,7 +280,7 @@ async def site(
     try:
         await here.start_temporal()
         here.start_worker()
-        client = await here.connect()
+        client = await here.connect(store)
         await here.worker_polls(client)
 
         async def owner() -> str:
@@ -607,7 +611,7 @@ async def drill(
         assert {r.project_id for r in recovered} == unfinished_at_outage(lives)
         assert all(r.started for r in recovered)
         assert await app.recovery.recover() == []  # nothing more to start
-        await finished(app, store, await here.connect(), pids)
+        await finished(app, store, await here.connect(store), pids)
         assert (await app.audit.verify(OPERATOR, seal=True)).intact
         mine = await recorded(store, pids)
         theirs = await recorded(twin_store, pids)
@@ -707,7 +711,7 @@ async def test_restore_drill_backup_more_steps_site_lost_restore_verify_recover(
         assert verified.intact and verified.covered == made.ledger_size and verified.newer == 0
 
         here.start_worker()
-        client = await here.connect()
+        client = await here.connect(store)
         await here.worker_polls(client)
         listed = await patiently(functools.partial(app.recovery.recover, dry_run=True))
         assert {(r.project_id, r.version) for r in listed} == {
