@@ -4,6 +4,7 @@ same way for the service, the tests and the benchmarks."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
@@ -33,6 +34,28 @@ WORKFLOWS = [ProjectWorkflow, IeaCallWorkflow, IeaCallOpener, LedgerDigestWorkfl
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")
 )
+
+# How long a workflow task waits on this worker's sticky queue (the worker that caches the
+# workflow) before the server moves it to the task queue that every worker polls. A moved
+# task comes with the run's whole history: the worker drops the cached workflow and replays
+# the run (about 60 events) where it had one timer's firing to apply, and the one poller of
+# the normal queue (nonsticky_to_sticky_poll_ratio 0.2 of 5) takes such tasks. The SDK's
+# 10 s is shorter than a burst of wake-ups can take on a loaded machine: 1,000 terms
+# starting at one instant, load 4-8, 61 of 200 projects sampled had their task moved and
+# the burst's last 15 s went at about 20 projects a second instead of 80 (bench/burst.py).
+# The cost of a longer wait: a task already on the queue of a worker that was killed waits
+# this long for another worker (one that shuts down tells the server; new tasks skip a
+# sticky queue nobody has polled for 10 s).
+STICKY_QUEUE_TIMEOUT = timedelta(seconds=30)
+# Workflow tasks the worker holds at once, each activated on a thread of its own. Every
+# activation thread and the event loop (polls, completions, every append activity) queue
+# for the one GIL: with the SDK's 100, a burst's activations ran one at a time anyway and
+# each took 0.8 s from its start to its completion instead of 0.04 s (the SDK's 2 s
+# deadlock limit counts that wait), the appends waited on the loop (1.5 s), so their slots
+# stayed full and new activities were no longer handed over eagerly (bench/burst.py,
+# N=1,000, load 3-4). 20 still starved the loop (appends 1.1 s, the burst 13.3 s where 10
+# took 8.5 s). The tasks beyond these wait on the server, in order.
+MAX_CONCURRENT_WORKFLOW_TASKS = 10
 
 
 def build_worker(
@@ -72,4 +95,6 @@ def build_worker(
         activities=activities,
         max_cached_workflows=max_cached_workflows,
         workflow_runner=workflow_runner,
+        sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
+        max_concurrent_workflow_tasks=MAX_CONCURRENT_WORKFLOW_TASKS,
     )

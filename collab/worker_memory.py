@@ -21,8 +21,13 @@ TRIM_EVERY_S = 1.0
 # glibc's default mmap threshold, pinned: see CollabWorker
 MMAP_THRESHOLD = 128 * 1024
 _M_MMAP_THRESHOLD = -3  # mallopt parameter (malloc.h)
-# a full garbage collection when Python's heap has grown this much since the last one
+# a full garbage collection when Python's heap has grown this much since the last one,
+# at a quiet moment: a second in which Python's young generation was collected at most
+# GC_QUIET_YOUNG times (each is 700 new container objects; a burst makes 5-10 a second)...
 GC_GROWTH = 0.10
+GC_QUIET_YOUNG = 1
+# ...or, however busy the worker is, once it has grown this much
+GC_GROWTH_BUSY = 0.30
 log = structlog.get_logger("collab.worker")
 
 
@@ -55,7 +60,14 @@ class CollabWorker(Worker):
       own full collection waits until the objects added since the last one are a quarter
       of the long-lived ones, a thousand dead runs with a full cache. A full collection
       runs when the Python heap has grown by GC_GROWTH since the last one (300 lives: peak
-      179 -> 171 MB; 12 collections of 0.1-0.3 s over the lives' 200 s)."""
+      179 -> 171 MB; 12 collections of 0.1-0.3 s over the lives' 200 s), at a quiet moment:
+      a full collection holds the GIL and the event loop for its whole length (0.3-0.7 s
+      with 1,000 cached projects), so during a burst of wake-ups (every term starting on
+      1 January) it stopped every poll, activation and append at once, several times, for
+      about a tenth of the burst (bench/burst.py, py-spy: `_tidy` 12.5 % of the worker's
+      samples at N=1,000). The heap grows through a burst anyway (the woken workflows'
+      new state, not garbage: no run ends then); the collection waits for a quiet second
+      (few new objects), or until the heap has grown by GC_GROWTH_BUSY."""
 
     async def run(self) -> None:
         libc = _libc()
@@ -71,30 +83,37 @@ class CollabWorker(Worker):
 
 
 async def _keep_house(libc: ctypes.CDLL | None) -> None:
-    floor = sys.getallocatedblocks()
+    floor, young = sys.getallocatedblocks(), _young_collections()
     while True:
         await asyncio.sleep(TRIM_EVERY_S)
         try:
-            floor = await _tidy(libc, floor)
+            floor, young = await _tidy(libc, floor, young)
         except Exception:
             # housekeeping only saves memory: log and go on, never stop the worker
             log.exception("memory housekeeping failed")
 
 
-async def _tidy(libc: ctypes.CDLL | None, floor: int) -> int:
-    """One round of housekeeping; returns the heap size the next collection is measured
-    from. A collection runs on the event loop: it holds the GIL either way."""
-    blocks = sys.getallocatedblocks()
-    if blocks > floor * (1 + GC_GROWTH):
+def _young_collections() -> int:
+    return int(gc.get_stats()[0]["collections"])
+
+
+async def _tidy(libc: ctypes.CDLL | None, floor: int, young: int) -> tuple[int, int]:
+    """One round of housekeeping, `young` the young generation's collections counted at the
+    round before; returns the heap size the next collection is measured from and the count
+    now. A collection runs on the event loop: it holds the GIL either way."""
+    blocks, now = sys.getallocatedblocks(), _young_collections()
+    quiet = now - young <= GC_QUIET_YOUNG
+    if blocks > floor * (1 + GC_GROWTH_BUSY) or (quiet and blocks > floor * (1 + GC_GROWTH)):
         gc.collect()
         floor = sys.getallocatedblocks()
+        now = _young_collections()
     else:
         # a heap that shrank (evictions, runs freed without a collection) is the new base
         floor = min(floor, blocks)
     if libc is not None:
         # a few ms with a large heap: off the event loop
         await asyncio.to_thread(libc.malloc_trim, 0)
-    return floor
+    return floor, now
 
 
 # the process's one pydantic payload converter (see _SharedPydanticPayloadConverter)

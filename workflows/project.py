@@ -100,9 +100,18 @@ class ProjectWorkflow:
         self._recent = {step.command_id: step.result for step in inp.recent_steps}
         # the latest instant a fired timer proves has passed; see _now
         self._clock_floor = datetime.min.replace(tzinfo=UTC)
+        # whether due steps are decided together (patch due-steps-together), once asked
+        self._steps_together: bool | None = None
 
     @workflow.run
     async def run(self, inp: ProjectInput) -> ProjectOutcome:
+        # A patch's first call in a run records a marker and upserts the TemporalChangeVersion
+        # search attribute: two more commands in that workflow task and a visibility write
+        # on the server. due-steps-together was first asked as a timer fired, in every
+        # project waking at that instant (every term starting on 1 January); it is asked
+        # here instead, as the run begins, with the patches the loop asks anyway.
+        if workflow.patched("patches-at-run-start"):
+            self._steps_together = workflow.patched("due-steps-together")
         term_at_start = self._state.term.number if self._state.term else 0
         if self._state.phase is Phase.NEW and workflow.patched("expire-unsubmitted"):
             # update-with-start creates the workflow even when the submission is refused:
@@ -228,7 +237,9 @@ class ProjectWorkflow:
         now = self._now()
         if step is None or step.due_at > now:
             return
-        if not workflow.patched("due-steps-together"):
+        if self._steps_together is None:  # a run begun before patches-at-run-start
+            self._steps_together = workflow.patched("due-steps-together")
+        if not self._steps_together:
             await self._persist(self._decide_step(step, self._state, now))
             return
         # Every step due now is decided here and appended at once: a term's start and its

@@ -3,6 +3,7 @@ replay them exactly, or a deployment would break running projects."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,26 @@ def test_saved_histories_include_runs_ended_by_the_history_bound():
         if last.HasField("workflow_execution_continued_as_new_event_attributes"):
             bounded += len(history.events) < 100
     assert bounded >= 3
+
+
+def test_due_steps_together_is_asked_as_each_run_begins():
+    """Since patches-at-run-start, due-steps-together's marker (and the search attribute
+    upsert that comes with it) is recorded in a run's first workflow task, never in the one
+    a timer wakes: every term starting on 1 January would record it at that instant."""
+    recorded = 0
+    for path in HISTORIES:
+        history = WorkflowHistory.from_json(path.stem, path.read_text())
+        tasks_done, at_start = 0, False
+        for event in history.events:
+            if event.HasField("workflow_task_completed_event_attributes"):
+                tasks_done += 1
+            if not event.HasField("marker_recorded_event_attributes"):
+                continue
+            patch = event.marker_recorded_event_attributes.details.get("patch-data")
+            patch_id = json.loads(patch.payloads[0].data)["id"] if patch else None
+            if patch_id == "patches-at-run-start":
+                at_start = tasks_done == 1
+            elif patch_id == "due-steps-together" and at_start:
+                assert tasks_done == 1, path.stem
+                recorded += 1
+    assert recorded >= 10
