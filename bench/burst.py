@@ -15,10 +15,10 @@ script with `--worker`):
    production cache size). Every decision fixes the same term start T, a few tens of
    seconds after the last decision is expected, so that every workflow has taken what the
    decision made due (a continue-as-new at a quiet moment) and waits on its timer. At T
-   each workflow's own timer fires, it decides StartTerm and appends TermStarted, then
-   releases the first tranche (TrancheReleased): two appends through the activity. The
-   lag of a project is when the later of its two events is stored (`recorded_at`, the
-   database's clock_timestamp() of the insert) after T.
+   each workflow's own timer fires, it decides StartTerm and the first tranche's release
+   together (TermStarted, TrancheReleased): one append through the activity. The lag of a
+   project is when the later of its two events is stored (`recorded_at`, the database's
+   clock_timestamp() of the insert) after T.
 2. Trivial. N workflows on the same server, each a timer to an instant T2 and then one
    no-op activity that returns the wall-clock time it ran at; its lag is that time after
    T2. Started after the projects' worker has stopped, with their own worker process.
@@ -28,6 +28,12 @@ the time until every trivial workflow's activity ran after T2 (target: at most
 RATIO_TARGET times); p50/p95 of the lags; the worker's RSS (sampled every 0.1 s, and its
 VmHWM); CPU seconds of each process during the burst. Written between the
 `<!-- burst:start -->` / `<!-- burst:end -->` markers of bench/RESULTS.md.
+
+Where the time goes: each side's wake-up split into stages from the histories of a sample
+of its workflows (`--stages`, the server's timestamps: the timer's firing, the workflow
+task's wait for the worker and its activation, the activity's wait and run, sticky tasks
+timed out), the worker's garbage collections during the burst (gc.callbacks) and, with
+`--profile DIR`, py-spy's samples of each side's worker during its burst (`--gil`).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import platform
 import signal
@@ -100,10 +107,15 @@ async def worker_main(args: argparse.Namespace) -> None:
     store = None
     closing = None
     if args.worker == "production":
+        from collab.payload_sealing import sealing
         from collab.worker_build import build_worker
         from eventstore.postgres import PostgresEventStore
 
         store = await PostgresEventStore.connect(args.db, run_migrations=False)
+        # the service's converter: people's names sealed in every payload
+        config = client.config()
+        config["data_converter"] = sealing(pydantic_data_converter, store)
+        client = Client(**config)
         options: dict[str, Any] = {}
         if getattr(args, "unsandboxed", False):  # to measure what the sandbox costs
             from temporalio.worker import UnsandboxedWorkflowRunner
@@ -135,13 +147,45 @@ async def worker_main(args: argparse.Namespace) -> None:
             max_cached_workflows=args.worker_cache,
             workflow_runner=runner,
         )
+    pauses = record_gc_pauses()
     async with w:
         print("ready", flush=True)
         await stop.wait()
+    # the collections the worker made (when, how long, which generation), for the driver
+    print("gc " + json.dumps(pauses), flush=True)
     if store is not None:
         await store.close()
     elif closing is not None:
         await closing()
+
+
+def record_gc_pauses() -> list[tuple[float, float, int]]:
+    """Every garbage collection this process makes from now on: (wall-clock start, seconds,
+    generation), appended to the list returned."""
+    import gc
+
+    pauses: list[tuple[float, float, int]] = []
+    began = [0.0, 0.0]
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0], began[1] = time.time(), time.perf_counter()
+        else:
+            pauses.append((began[0], time.perf_counter() - began[1], info["generation"]))
+
+    gc.callbacks.append(callback)
+    return pauses
+
+
+def gc_text(pauses: list[tuple[float, float, int]], start: float, end: float) -> str:
+    """The collections made between `start` and `end` (epoch seconds), by generation."""
+    inside = [p for p in pauses if start <= p[0] <= end]
+    parts = []
+    for gen in (0, 1, 2):
+        ds = [d for _, d, g in inside if g == gen]
+        if ds:
+            parts.append(f"gen{gen} {len(ds)} x, {sum(ds):.2f} s (max {max(ds) * 1000:.0f} ms)")
+    return "; ".join(parts) or "none"
 
 
 async def bench_worker_parts(args: argparse.Namespace) -> tuple[list[Any], list[Any], Any]:
@@ -173,6 +217,7 @@ class WorkerProcess:
             text=True,
         )
         self.peak_kb = 0
+        self.gc_pauses: list[tuple[float, float, int]] = []
         self._stop = threading.Event()
         self._sampler = threading.Thread(target=self._sample, daemon=True)
 
@@ -216,6 +261,10 @@ class WorkerProcess:
                 except subprocess.TimeoutExpired:
                     self.proc.kill()
                     self.proc.wait()
+            assert self.proc.stdout is not None
+            for line in self.proc.stdout.read().splitlines():
+                if line.startswith("gc "):
+                    self.gc_pauses = [tuple(p) for p in json.loads(line[3:])]
             self.log.close()
         return self.peak_kb / 1024
 
@@ -383,6 +432,134 @@ async def stored_lags(db_url: str, starts: datetime, n: int, timeout_s: float) -
     }
 
 
+# --- where the time goes: each workflow's history after the instant ------------------------
+
+# the stages of a wake-up, each from the history's own timestamps (the server's clock)
+STAGES = (
+    ("timer", "timer fired after T"),
+    ("wft_wait", "workflow task scheduled -> started (waits for a poller/slot)"),
+    ("wft_run", "workflow task started -> completed (the worker's activation)"),
+    ("act_wait", "activity scheduled -> started"),
+    ("act_run", "activity started -> completed"),
+    ("wft_timeouts", "workflow tasks timed out after T (a sticky task not taken in time)"),
+)
+
+
+async def stages_after(
+    client: Client, workflow_ids: list[str], at: datetime, sample: int
+) -> dict[str, list[float]]:
+    """For up to `sample` of the workflows (spread over the list): the seconds each stage of
+    the wake-up at `at` took, from the latest run's history: the timer's firing after `at`,
+    the workflow task's wait and run, the activity's wait and run."""
+    from temporalio.api.enums.v1 import EventType as E
+    from temporalio.api.enums.v1 import TimeoutType
+
+    step = max(1, len(workflow_ids) // max(1, sample))
+    chosen = workflow_ids[::step][:sample]
+    stages: dict[str, list[float]] = {key: [] for key, _ in STAGES}
+    seen: list[str] = []
+    kinds: dict[str, int] = {}
+
+    async def one(wid: str) -> None:
+        history = await client.get_workflow_handle(wid).fetch_history()
+        times: dict[str, float] = {}
+        fired = False
+        timeouts = 0
+        for ev in history.events:
+            t = ev.event_time.ToDatetime(tzinfo=UTC)
+            if not fired:
+                if ev.event_type == E.EVENT_TYPE_TIMER_FIRED and t >= at:
+                    fired = True
+                    times["fired"] = t.timestamp()
+                continue
+            key = {
+                E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED: "wft_scheduled",
+                E.EVENT_TYPE_WORKFLOW_TASK_STARTED: "wft_started",
+                E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: "wft_completed",
+                E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: "act_scheduled",
+                E.EVENT_TYPE_ACTIVITY_TASK_STARTED: "act_started",
+                E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: "act_completed",
+            }.get(ev.event_type)
+            if key is not None and key not in times:
+                times[key] = t.timestamp()
+            if ev.event_type == E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+                # schedule-to-start: a task left too long on the worker's sticky queue
+                kind = ev.workflow_task_timed_out_event_attributes.timeout_type
+                timeouts += 1
+                kinds[TimeoutType.Name(kind)] = kinds.get(TimeoutType.Name(kind), 0) + 1
+            if wid == chosen[0]:
+                name = E.Name(ev.event_type).removeprefix("EVENT_TYPE_").lower()
+                seen.append(f"{name} {t.timestamp() - at.timestamp():.2f}")
+        if "act_completed" not in times:
+            return
+        # a workflow task may be scheduled before the timer fires (then it is the timer's)
+        sched = times.get("wft_scheduled", times["fired"])
+        stages["timer"].append(times["fired"] - at.timestamp())
+        stages["wft_wait"].append(times["wft_started"] - max(sched, times["fired"]))
+        stages["wft_run"].append(times["wft_completed"] - times["wft_started"])
+        stages["act_wait"].append(times["act_started"] - times["act_scheduled"])
+        stages["act_run"].append(times["act_completed"] - times["act_started"])
+        stages["wft_timeouts"].append(timeouts)
+
+    await bounded(20, [lambda w=w: one(w) for w in chosen])
+    print(f"  {chosen[0]} after T: {', '.join(seen)}", flush=True)
+    if kinds:
+        print(f"  workflow task timeouts after T by kind: {kinds}", flush=True)
+    return stages
+
+
+def per_second(lags: list[float]) -> str:
+    """How many finished in each second after the instant: "12 40 38 ..."."""
+    if not lags:
+        return "-"
+    counts = [0] * (int(max(lags)) + 1)
+    for lag in lags:
+        counts[max(0, int(lag))] += 1
+    return " ".join(str(c) for c in counts)
+
+
+def stages_text(side: str, stages: dict[str, list[float]]) -> str:
+    counted = len(stages["timer"])
+    lines = [f"  {side}, {counted} workflows, s p50 / p95 / max:"]
+    for key, label in STAGES:
+        v = stages[key]
+        if key == "wft_timeouts":
+            lines.append(f"    {label}: {sum(v):.0f}")
+            continue
+        top = max(v, default=0.0)
+        lines.append(f"    {label}: {pct(v, 0.5):.2f} / {pct(v, 0.95):.2f} / {top:.2f}")
+    return "\n".join(lines)
+
+
+class Profiler:
+    """py-spy on a process for a while (`--profile DIR`): raw collapsed stacks in DIR."""
+
+    def __init__(self, out_dir: Path | None, pid: int, name: str) -> None:
+        import shutil
+
+        self.proc: subprocess.Popen[bytes] | None = None
+        spy = shutil.which("py-spy") or shutil.which("py-spy", path="/tmp/pyspy/bin")
+        if out_dir is None or spy is None:
+            return
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [
+                *(spy, "record", "--format", "raw", "--rate", "200", "--nonblocking", "--gil"),
+                *("-o", str(out_dir / f"{name}.txt"), "-p", str(pid)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
 # --- one size ---------------------------------------------------------------------------------
 
 
@@ -409,6 +586,15 @@ class Outcome:
     cpu_trivial: dict[str, float] = field(default_factory=dict)
     runs: str = ""
     load_at: str = ""  # the machine's load average (1 min) at T and at T2
+    # seconds each stage of the wake-up took (stages_after), projects and trivial
+    stages: dict[str, list[float]] = field(default_factory=dict)
+    trivial_stages: dict[str, list[float]] = field(default_factory=dict)
+    gc_burst: str = ""  # the worker's garbage collections during each burst (gc_text)
+    gc_trivial: str = ""
+
+    @property
+    def stages_sampled(self) -> int:
+        return len(self.stages.get("timer", []))
 
     @property
     def ratio(self) -> float:
@@ -441,6 +627,7 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
     from lives import CpuMeter, postmaster_pid
 
     from application.projects import ProjectService
+    from collab.payload_sealing import sealing
     from eventstore.embedded import with_database
     from eventstore.postgres import PostgresEventStore
     from workflows.messages import project_workflow_id
@@ -451,6 +638,7 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
     await admin.close()
     db_url = with_database(pg_url, name)
     await (await PostgresEventStore.connect(db_url)).close()  # migrated before the run
+    keys = await PostgresEventStore.connect(db_url, run_migrations=False)
     env, server = await start_dev_server()
     target = env.client.service_client.config.target_host
     pm = postmaster_pid(pg_url)
@@ -461,7 +649,9 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
         worker = WorkerProcess(script, "production", target, db_url, tmp / f"w-prod-{n}.log", args)
         try:
             await worker.ready()
-            service = ProjectService(env.client, worker.task_queue)
+            config = env.client.config()  # the service's own: names sealed (its keys here)
+            config["data_converter"] = sealing(pydantic_data_converter, keys)
+            service = ProjectService(Client(**config), worker.task_queue)
             tag = uuid.uuid4().hex[:6]
             ids = [f"IRP-burst-{tag}-{i:05d}" for i in range(n)]
             starts, phases = await approve_all(service, ids, args.concurrency, args.margin)
@@ -472,12 +662,17 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
             rss_before = worker.rss_mb()
             worker.reset_peak()
             cpu = CpuMeter(worker.pid, server, pm)
+            spy = Profiler(args.profile, worker.pid, f"projects-{n}")
             print(f"N={n}: burst at {starts:%H:%M:%S} (RSS {rss_before:.0f} MB)", flush=True)
             lags = await stored_lags(db_url, starts, n, args.timeout)
             cpu_burst = cpu.since_start()
+            spy.stop()
             load_t = os.getloadavg()[0]
             rss_hwm = worker.hwm_mb()
             runs = await runs_around(env.client, project_workflow_id(ids[0]), starts)
+            stages = await stages_after(
+                env.client, [project_workflow_id(i) for i in ids], starts, args.stages
+            )
         finally:
             rss_peak = worker.stop()
         if lags["early"]:
@@ -489,6 +684,11 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
             f"worker RSS {rss_before:.0f} -> peak {rss_peak:.0f} MB; first project {runs}",
             flush=True,
         )
+        print(stages_text("projects", stages), flush=True)
+        t0 = starts.timestamp()
+        gc_burst = gc_text(worker.gc_pauses, t0, t0 + all_s)
+        print(f"  worker's collections: {gc_burst}", flush=True)
+        print(f"  stored a second after T: {per_second(lags['lags'])}", flush=True)
 
         # 2. trivial: a timer to T2, then one activity
         print(f"N={n}: trivial", flush=True)
@@ -517,19 +717,29 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
             await asyncio.sleep(max(0.0, trivial_lead - 2))
             worker.reset_peak()
             cpu = CpuMeter(worker.pid, server, pm)
+            spy = Profiler(args.profile, worker.pid, f"trivial-{n}")
             # results asked a few at a time: the server limits concurrent long polls
             ran = await bounded(args.concurrency, [h.result for h in handles])
             cpu_trivial = cpu.since_start()
+            spy.stop()
             load_t2 = os.getloadavg()[0]
         finally:
             trivial_rss = worker.stop()
         trivial_lags = [r - at for r in ran]
+        trivial_stages = await stages_after(
+            env.client, [h.id for h in handles], datetime.fromtimestamp(at, UTC), args.stages
+        )
         print(
             f"  all ran {max(trivial_lags):.1f} s after T2, p50 {pct(trivial_lags, 0.5):.1f} s, "
             f"p95 {pct(trivial_lags, 0.95):.1f} s",
             flush=True,
         )
+        print(stages_text("trivial", trivial_stages), flush=True)
+        gc_trivial = gc_text(worker.gc_pauses, at, at + max(trivial_lags))
+        print(f"  worker's collections: {gc_trivial}", flush=True)
+        print(f"  ran a second after T2: {per_second(trivial_lags)}", flush=True)
     finally:
+        await keys.close()
         await env.shutdown()
     return Outcome(
         n=n,
@@ -553,6 +763,10 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
         cpu_trivial=cpu_trivial,
         runs=runs,
         load_at=f"{load_t:.1f} / {load_t2:.1f}",
+        stages=stages,
+        trivial_stages=trivial_stages,
+        gc_burst=gc_burst,
+        gc_trivial=gc_trivial,
     )
 
 
@@ -595,6 +809,24 @@ def cpu_table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def stage_table(outcomes: list[Outcome]) -> str:
+    lines = ["| N | " + " | ".join(label for _, label in STAGES) + " |"]
+    lines.append("|---:|" + "---:|" * len(STAGES))
+    for o in outcomes:
+        cells = []
+        for key, _ in STAGES:
+            mine, theirs = o.stages.get(key, []), o.trivial_stages.get(key, [])
+            if key == "wft_timeouts":
+                cells.append(f"{sum(mine):.0f} \\| {sum(theirs):.0f}")
+            else:
+                cells.append(
+                    f"{pct(mine, 0.5):.2f} / {pct(mine, 0.95):.2f} \\| "
+                    f"{pct(theirs, 0.5):.2f} / {pct(theirs, 0.95):.2f}"
+                )
+        lines.append(f"| {o.n:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def section(outcomes: list[Outcome], command: str, worker_cache: int, load: str) -> str:
     import temporalio
 
@@ -602,6 +834,8 @@ def section(outcomes: list[Outcome], command: str, worker_cache: int, load: str)
 
     runs = "; ".join(f"N={o.n:,}: {o.runs}" for o in outcomes)
     loads = "; ".join(f"N={o.n:,}: {o.load_at}" for o in outcomes)
+    gcs = "; ".join(f"N={o.n:,}: {o.gc_burst}" for o in outcomes)
+    gcs_trivial = "; ".join(f"N={o.n:,}: {o.gc_trivial}" for o in outcomes)
     return f"""{START_MARK}
 {HEADING}
 
@@ -614,7 +848,7 @@ N IRP projects approved the product's way through `ProjectService` (submitted, c
 their workflow, a reviewer assigned, reviewed, approved), every decision fixing the same
 term start T, a minute or so ahead; the production worker (`build_worker`, cache
 {worker_cache:,} workflows) in its own process. At T each workflow's timer fires and it
-records TermStarted and then the first TrancheReleased (two appends). *All stored after T*
+records TermStarted and the first TrancheReleased (one append). *All stored after T*
 is when the last project's later event was stored (`recorded_at`); p50/p95 over projects.
 Against N trivial workflows on the same server, in the same run, each a timer to T2 and one
 no-op activity (its own worker process, same cache): when the last activity ran after T2.
@@ -624,6 +858,11 @@ Target: projects ≤ {RATIO_TARGET}x trivial. Worker RSS sampled every 0.1 s.
 
 {cpu_table(outcomes)}
 
+Where the time goes, from the histories of {outcomes[0].stages_sampled} workflows a side
+(spread over the N; the server's timestamps), s p50 / p95, projects | trivial:
+
+{stage_table(outcomes)}
+
 - CPU seconds are from T (T2) until the last project's events were stored (the last
   trivial workflow completed): the worker process, the dev server, PostgreSQL (postmaster
   and backends) and this driver (polling the store once every 0.5 s).
@@ -631,6 +870,8 @@ Target: projects ≤ {RATIO_TARGET}x trivial. Worker RSS sampled every 0.1 s.
   trivial: {loads}.
 - The first project's workflow: {runs} (a run begun after T would be a continue-as-new at
   the burst).
+- Garbage collections in the worker during the burst (gc.callbacks), projects' worker:
+  {gcs}; trivial's: {gcs_trivial}.
 {END_MARK}
 """
 
@@ -670,8 +911,6 @@ async def bench(args: argparse.Namespace) -> None:
         )
         print(f"\nwritten to {RESULTS}")
     if args.json:
-        import json
-
         args.json.write_text(
             json.dumps(
                 {
@@ -718,6 +957,15 @@ def main() -> None:
         help="workflows a worker caches (default: the production setting)",
     )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument(
+        "--stages",
+        type=int,
+        default=200,
+        help="workflows per side whose history is read for the wake-up's stages",
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy each side's worker during its burst, into this dir"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
         "--unsandboxed",

@@ -131,11 +131,14 @@ async def api_main(args: argparse.Namespace) -> None:
     from application.service import assemble
     from collab.http import http_app
     from collab.logging_setup import configure_logging
+    from collab.payload_sealing import sealing
     from eventstore.postgres import PostgresEventStore
 
     configure_logging("json", args.log_level)
     store = await PostgresEventStore.connect(args.db, run_migrations=False)
-    client = await Client.connect(args.target, data_converter=pydantic_data_converter)
+    # the service's converter: people's names sealed in every payload
+    converter = sealing(pydantic_data_converter, store)
+    client = await Client.connect(args.target, data_converter=converter)
     app = assemble(store, ProjectService(client, args.task_queue))
     config = uvicorn.Config(
         http_app(app, secrets.token_bytes(32), cookie_secure=False),
@@ -381,6 +384,7 @@ async def measure(args: argparse.Namespace, pg_url: str, tmp: Path) -> Outcome:
     from lives import CpuMeter, cpu_seconds, postmaster_pid
 
     from application.projects import ProjectService
+    from collab.payload_sealing import sealing
     from domain.actors import Role
     from eventstore.embedded import with_database
     from eventstore.postgres import PostgresEventStore
@@ -410,7 +414,6 @@ async def measure(args: argparse.Namespace, pg_url: str, tmp: Path) -> Outcome:
         role=Role.DERCI_OFFICER,
     )
     token = (await PeopleDirectory(store).add(officer, operator="bench")).api
-    await store.close()
 
     env, server = await start_dev_server()
     target = env.client.service_client.config.target_host
@@ -424,7 +427,9 @@ async def measure(args: argparse.Namespace, pg_url: str, tmp: Path) -> Outcome:
         await asyncio.gather(prod.ready(), bare.ready())
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api.port}", timeout=60) as http:
             await api.ready(http)
-            service = ProjectService(env.client, prod.task_queue)
+            config = env.client.config()  # the service's own: names sealed (keys in store)
+            config["data_converter"] = sealing(pydantic_data_converter, store)
+            service = ProjectService(Client(**config), prod.task_queue)
             tag = uuid.uuid4().hex[:6]
             ids = [f"IRP-steps-{tag}-{i:03d}" for i in range(args.projects)]
             print(f"{len(ids)} active projects", flush=True)
@@ -517,6 +522,7 @@ async def measure(args: argparse.Namespace, pg_url: str, tmp: Path) -> Outcome:
         api.stop()
         prod.stop()
         bare.stop()
+        await store.close()
         await env.shutdown()
     return Outcome(
         samples=args.samples,
