@@ -5,10 +5,16 @@ erasure, which destroys the key, reaches them too: read again, a history says "(
 
 A payload codec (Temporal's way to encrypt payloads): the client and the worker seal what
 they send and open what they receive; the server stores and shows the sealed text. Only
-JSON payloads naming someone are sealed (`people_in_document`), and they are marked so
-that the others are opened at the cost of a look at their metadata. Keys are read from
-`person_keys` and kept for a short while (`KEY_TTL_S`), so that a step does not read them
-again and again; a key destroyed is no longer used once that while has passed."""
+JSON payloads naming someone are sealed (`people_in_document`); their encoding becomes
+`binary/collab-sealed` (the JSON's own kept beside it), so that a reader without this codec
+(an older worker, a replayer, the `temporal` CLI) fails on them instead of taking sealed
+text for a name, and the others are opened at the cost of a look at their metadata.
+
+Keys are read from `person_keys` and kept for a short while (`KEY_TTL_S`), so that a step
+does not read them again and again: a key destroyed is no longer used, nor held in memory,
+once twice that while has passed. A person with no key at all (a database restored to
+before their key was made) is an error, never "erased": the workflow task fails and is
+tried again, and nothing is written in their place."""
 
 from __future__ import annotations
 
@@ -23,10 +29,17 @@ from temporalio.converter import DataConverter, PayloadCodec
 from eventstore import shredding
 from eventstore.postgres import PostgresEventStore
 
-SEALED_MARK = "collab-sealed"  # metadata of a sealed payload
+SEALED_MARK = "collab-sealed"  # metadata of a sealed payload: its version
 _VERSION = b"v1"
 _JSON = b"json/plain"
+SEALED_ENCODING = b"binary/collab-sealed"
 KEY_TTL_S = 30.0
+MOST_KEYS_HELD = 10_000
+
+
+class KeyMissing(LookupError):
+    """A payload sealed for someone who has no key: the database lost it (restored from a
+    backup older than the key). Reading them as erased would write that in their place."""
 
 
 class PersonSealingCodec(PayloadCodec):
@@ -34,6 +47,7 @@ class PersonSealingCodec(PayloadCodec):
         self._store = store
         self._ttl = key_ttl_s
         self._keys: dict[str, tuple[float, bytes | None]] = {}
+        self._swept_at = float("-inf")
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         out = []
@@ -48,6 +62,7 @@ class PersonSealingCodec(PayloadCodec):
             marked = Payload()
             marked.CopyFrom(payload)
             marked.metadata[SEALED_MARK] = _VERSION
+            marked.metadata["encoding"] = SEALED_ENCODING
             marked.data = json.dumps(sealed, separators=(",", ":"), ensure_ascii=False).encode()
             out.append(marked)
         return out
@@ -64,23 +79,36 @@ class PersonSealingCodec(PayloadCodec):
             clear = Payload()
             clear.CopyFrom(payload)
             del clear.metadata[SEALED_MARK]
+            clear.metadata["encoding"] = _JSON
             clear.data = json.dumps(opened, separators=(",", ":"), ensure_ascii=False).encode()
             out.append(clear)
         return out
 
     async def _keys_of(self, people: Iterable[str], *, create: bool) -> dict[str, bytes | None]:
+        """Each person's key, None for one destroyed (they were erased)."""
         now = time.monotonic()
+        self._forget_expired(now)
         wanted = set(people)
-        missing = [p for p in wanted if p not in self._keys or self._keys[p][0] < now]
+        held = {p: self._keys[p][1] for p in wanted if p in self._keys}
+        missing = sorted(wanted - held.keys())
         if missing:
             async with self._store.connection() as conn:
                 found = await shredding.keys_for(conn, missing, create=create)
-            for person in missing:
-                self._keys[person] = (now + self._ttl, found.get(person))
-            if len(self._keys) > 10_000:  # bounded: the oldest looks are dropped
-                for person in sorted(self._keys, key=lambda p: self._keys[p][0])[:5_000]:
-                    del self._keys[person]
-        return {p: self._keys[p][1] if p in self._keys else None for p in wanted}
+            lost = [p for p in missing if p not in found]
+            if lost:
+                raise KeyMissing(f"no key for {', '.join(lost)}: restored from an older backup?")
+            held |= found
+            if len(self._keys) + len(found) <= MOST_KEYS_HELD:
+                self._keys |= {p: (now + self._ttl, key) for p, key in found.items()}
+        return held
+
+    def _forget_expired(self, now: float) -> None:
+        # at most once a while: a key destroyed leaves memory within two whiles
+        if now < self._swept_at + self._ttl:
+            return
+        self._swept_at = now
+        for person in [p for p, (until, _) in self._keys.items() if until < now]:
+            del self._keys[person]
 
 
 def _json_of(payload: Payload) -> object | None:

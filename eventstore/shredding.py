@@ -224,13 +224,13 @@ def people_in_document(value: Any) -> set[str]:
 
 def seal_document(value: Any, keys: Keys) -> Any:
     """`value` with every person's name and e-mail sealed under their key (erased for
-    whoever's key is destroyed); what is sealed already stays as it is."""
+    whoever's key is destroyed)."""
     if isinstance(value, Mapping):
         out = {k: seal_document(v, keys) for k, v in value.items()}
         for key, person, field in _people_fields(value):
-            if not value[key].startswith(PREFIX):
-                nonce_context = os.urandom(16).hex()
-                out[key] = seal_value(keys.get(person), nonce_context, person, field, value[key])
+            # a value that looks sealed too, as in an event: it is what a person typed
+            nonce_context = os.urandom(16).hex()
+            out[key] = seal_value(keys.get(person), nonce_context, person, field, value[key])
         return out
     if isinstance(value, list):
         return [seal_document(v, keys) for v in value]

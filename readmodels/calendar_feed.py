@@ -116,7 +116,11 @@ async def calendar_deadlines(
     start, end = window.bounds()
     today = datetime.combine(window.today, time(), UTC)
     who = _who(viewer)
-    async with store.connection() as conn:
+    async with (
+        store.connection() as conn,
+        # one snapshot for both: a deadline moved meanwhile is neither twice nor missing
+        conn.transaction(readonly=True, isolation="repeatable_read"),
+    ):
         overdue = await conn.fetch(_OVERDUE, *who, end, None, start, today, MOST_OVERDUE)
         coming = await conn.fetch(_COMING, *who, end, None, today, MOST_ENTRIES - len(overdue))
     return [FeedRow(*r) for r in reversed(overdue)] + [FeedRow(*r) for r in coming]
@@ -128,8 +132,11 @@ async def deadlines_version(store: PostgresEventStore, viewer: Actor) -> str:
     (1013_read_model_changes.sql) says it without reading every project."""
     async with store.connection() as conn:
         if viewer.role in SEES_ALL:
-            changes = await conn.fetchval("SELECT changes FROM read_model_changes")
-            return f"all.{changes}"
+            # and the transaction that counted last: a count taken back by a restore, then
+            # counted up again, is not the same version
+            row = await conn.fetchrow("SELECT changes, xmin::text AS tx FROM read_model_changes")
+            assert row is not None
+            return f"all.{row['changes']}.{row['tx']}"
         row = await conn.fetchrow(_VERSION, *_who(viewer))
     assert row is not None
     return f"{row['projects']}.{row['versions']}.{row['digest'] & 0xFFFFFFFFFFFFFFFF:016x}"

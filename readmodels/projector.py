@@ -424,7 +424,13 @@ class Projector:
                 ]
                 folded = [s for s in states if s.project_id is not None]
                 if folded:
+                    # the cells' keys do not change with a name; taken off and added again
+                    # all the same, so that the cells never rest on that
+                    touched = [s.project_id for s in folded]
+                    await conn.execute(_CHART_SUMS, touched, -1)
                     await _write_projects(conn, folded)
+                    await conn.execute(_CHART_SUMS, touched, 1)
+                    await conn.execute(_CHART_SUMS_EMPTIED)
 
 
 @contextlib.contextmanager

@@ -6,20 +6,29 @@ the start (nothing cached) takes the project on."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import json
+import pkgutil
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from pydantic import BaseModel
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+import activities
+import application
+import domain
+import workflows
 from application.projects import ProjectService
 from application.service import assemble
-from collab.payload_sealing import SEALED_MARK, PersonSealingCodec, sealing
+from collab import payload_sealing
+from collab.payload_sealing import SEALED_MARK, KeyMissing, PersonSealingCodec, sealing
 from collab.worker_build import build_worker
 from domain.application import Person
 from domain.personal_data import ERASED_EMAIL, ERASED_NAME
@@ -146,3 +155,88 @@ async def test_the_codec_seals_people_only_and_opens_what_it_sealed(event_store)
         "email": ERASED_EMAIL,
     }
     assert read["coordinator_name"] == "Jeanne Martin"
+
+
+def _payload(document: dict) -> Payload:
+    return Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(document).encode())
+
+
+async def test_keys_past_the_codecs_bound_are_still_the_peoples_own(event_store, monkeypatch):
+    """More people at once than the codec holds keys for: each sealed under their own key,
+    none as erased."""
+    monkeypatch.setattr(payload_sealing, "MOST_KEYS_HELD", 3)
+    codec = PersonSealingCodec(event_store)
+    people = [{"id": f"pi-{i}", "name": f"Person {i}", "email": f"p{i}@x.fr"} for i in range(7)]
+    document = {"team": people}
+    (sealed,) = await codec.encode([_payload(document)])
+    assert b":erased" not in sealed.data
+    (opened,) = await PersonSealingCodec(event_store).decode([sealed])
+    assert json.loads(opened.data) == document
+    (again,) = await codec.decode([sealed])
+    assert json.loads(again.data) == document
+
+
+async def test_a_key_lost_is_an_error_not_an_erasure(event_store, owner):
+    """A database restored to before a person's key was made: their payloads cannot be
+    read, and are never read as erased."""
+    codec = PersonSealingCodec(event_store, key_ttl_s=0)
+    (sealed,) = await codec.encode([_payload({"id": "pi-lost", "name": "Léa Petit"})])
+    await owner.execute("DELETE FROM person_keys WHERE person_id = 'pi-lost'")
+    with pytest.raises(KeyMissing, match="pi-lost"):
+        await codec.decode([sealed])
+
+
+async def test_a_destroyed_key_leaves_the_codec_within_two_whiles(event_store):
+    codec = PersonSealingCodec(event_store, key_ttl_s=0.2)
+    (sealed,) = await codec.encode([_payload({"id": "pi-gone", "name": "Marc Blanc"})])
+    async with event_store.connection() as conn:
+        assert await shredding.destroy_key(conn, "pi-gone")
+    await asyncio.sleep(0.5)
+    (opened,) = await codec.decode([sealed])
+    assert json.loads(opened.data)["name"] == ERASED_NAME
+
+
+async def test_what_looks_sealed_is_sealed_and_comes_back_as_typed(event_store):
+    codec = PersonSealingCodec(event_store)
+    document = {"id": "pi-odd", "name": "enc:v1:pi-odd:erased", "email": "odd@x.fr"}
+    (sealed,) = await codec.encode([_payload(document)])
+    (opened,) = await codec.decode([sealed])
+    assert json.loads(opened.data) == document
+
+
+async def test_a_reader_without_the_codec_cannot_take_sealed_text_for_a_name(event_store):
+    codec = PersonSealingCodec(event_store)
+    (sealed,) = await codec.encode([_payload({"id": "pi-x", "name": "Zoé Noir"})])
+    with pytest.raises(Exception, match="encoding"):
+        pydantic_data_converter.payload_converter.from_payloads([sealed], [dict])
+
+
+def _models() -> list[type[BaseModel]]:
+    for package in (domain, workflows, application, activities):
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            importlib.import_module(info.name)
+    found, todo = [], [BaseModel]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    return [
+        m
+        for m in found
+        if m.__module__.split(".")[0] in {"domain", "workflows", "application", "activities"}
+    ]
+
+
+def test_the_codec_takes_for_a_person_only_what_is_one():
+    """The codec seals any object with an `id` and a `name` or an `email`, and a `<who>_name`
+    or `<who>_email` beside a `<who>_id`: of the models that travel in payloads, only the
+    people have that shape (a new model with it would have its name sealed as a person's)."""
+    shaped = set()
+    for model in _models():
+        fields = set(model.model_fields)
+        if "id" in fields and fields & {"name", "email"}:
+            shaped.add(model.__name__)
+        if any(f"{f[:-3]}_name" in fields or f"{f[:-3]}_email" in fields
+               for f in fields if f.endswith("_id")):  # fmt: skip
+            shaped.add(model.__name__)
+    assert shaped == {"Person", "Reviewer", "CoordinatorInput", "ReplaceCoordinator"}, shaped
