@@ -473,6 +473,15 @@ async def measure(
             note="rows + count",
         ),
         Case(
+            # what any answer of the app costs (the client, middleware, the token's look-up,
+            # the person, JSON), next to the cheapest statement: the floor under the reads
+            "the app's floor: GET /me (coordinator)",
+            lambda: get(http, "/me", headers=pi_api),
+            lambda: owner.fetchval("SELECT 1"),
+            False,
+            note="SELECT 1",
+        ),
+        Case(
             "calendar .ics cold (officer, fr)",
             feed_cold,
             bare_feed,
@@ -726,21 +735,40 @@ NOTES = """- Before the changes of 2026-12-03 (`--reps 30`, load 1.6), at 100,00
   against 5.6 ms, the cold feed at 10,000 741 against 422 ms): the tree measured holds
   other work in progress (collab/, eventstore/), not examined here; the filling times
   include the sums' `fill_portfolio_charts()` over the whole portfolio.
-- Left: the officer's page still totals its whole list at each view (the sums over
-  every project, read from the index on (instrument, phase) that includes them) and
-  reads its first rows with their states; the filtered page counts and charts the
-  thousands of projects it matches (7,126 here) at its bare SQL's speed: its partner
-  country and year are not keys of the kept sums (the year is a question of the day
-  asked). Tried and dropped earlier: the index on (instrument, phase) also holding
-  project_id and the countries, so the charts read it alone (no faster, within this
-  machine's noise).
-  The coordinator's list and the deadlines' first page are a few milliseconds: the ratio
-  there is the HTTP app's fixed cost (token look-up, FastAPI, models) over a bare query
-  under a millisecond. The calendar feed grows with its entries: an officer sees every
-  project's deadlines of the window (333,000 at 100,000 projects), whose bare rows alone
-  take about 2 s; under 200 ms needs a smaller feed (by institute, or a
-  person's own projects) or one built ahead, not a faster read. The 304's version reads
-  every portfolio row the person sees (a digest of their versions and transactions)."""
+- The cells (issue 19, 2026-12-03, migration 1012): the sums of 1011 had no key for a
+  partner country or a year, so a filtered list counted and charted the thousands of
+  projects it matched: at 100,000 projects the filtered page p50 271 / p95 317 ms (its
+  SQL alone 250 / 338: rows 81, totals 58, releases by year 89 ms), `GET /projects` with
+  the same filter p50 122 / p95 156 ms (`--reps 30`, 07:16 UTC). Now an officer's or
+  auditor's totals and charts, whatever the filter, read cells the projector keeps by
+  instrument, state, leading institute, partner country (each project once under `*`,
+  and once under each country it has a lab in) and the years it is live (the year of its
+  submission, of its end, and whether it still runs: `live_in`), about 7,600 + 37,700 +
+  41,300 rows at 100,000 projects; the filter reads a few hundred of them (EXPLAIN
+  ANALYZE: totals 0.1, releases 0.4, partners 0.2 ms). The portfolio row carries those
+  keys itself (its institute, its instants, generated columns for the years), so the
+  filtered rows come from the index on (instrument, state, project_id) without reading
+  the states (0.4 ms, was 81). The bare SQL of the pages and officer lists reads the same
+  cells.
+- The calendar feed (2026-12-03): an officer's window held 333,000 deadlines at 100,000
+  projects (a 90 MB feed, 5.1 s cold, its bare rows 2.2 s) and 33,000 at 10,000 (741 ms).
+  A feed now holds at most the 5,000 deadlines nearest its day (readmodels/calendar_feed.py
+  `MOST_ENTRIES`, up to 1,000 of the latest overdue, then the soonest coming; at CNRS's
+  thousand projects an officer's window holds about 3,300, all kept), read from the index
+  on due_at at both ends; and an officer's or auditor's version, which every poll and every
+  cold build reads, is the count of writes to the read models (migration 1013: a statement
+  trigger on `portfolio` and `deadlines`), one row, not a digest of every portfolio row
+  (65 ms at 100,000). A coordinator's or reviewer's version is still the digest of their
+  own projects.
+- The coordinator's list and the deadlines' first page take a few milliseconds: the ratio
+  there is the HTTP app's fixed cost over a bare query under a millisecond. "The app's
+  floor" (`GET /me`: the client, the middleware, the token's look-up, the person, JSON;
+  not a page) measures that cost in the same run: a list costs the floor and little more.
+  Profiled (cProfile, 300 coordinator lists at 100,000 projects, 2.9 ms of CPU each in
+  the one process): the httpx client about 0.8 ms, FastAPI's dependencies and query-model
+  parsing about 1 ms, the answer's models and JSON about 0.6, the two statements 0.3. A
+  3x ratio on a 0.5 ms query would leave 1.5 ms for all of it, the client included: not
+  reached, and not pursued by cutting the app's checks."""
 
 
 def section(result: dict[str, Any], command: str) -> str:
