@@ -256,13 +256,14 @@ class WorkerProcess:
                 self._sampler.join()
             if self.proc.poll() is None:
                 self.proc.send_signal(signal.SIGTERM)
-                try:
-                    self.proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-            assert self.proc.stdout is not None
-            for line in self.proc.stdout.read().splitlines():
+            # read while it exits: its last line (the collections, one per pause) can be
+            # longer than the pipe holds, and a child writing it would wait on us
+            try:
+                out, _ = self.proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                out, _ = self.proc.communicate()
+            for line in (out or "").splitlines():
                 if line.startswith("gc "):
                     self.gc_pauses = [tuple(p) for p in json.loads(line[3:])]
             self.log.close()
