@@ -121,38 +121,38 @@ def _sees(q: _Sql, viewer: Actor) -> str:
     return "FALSE"
 
 
-def _shown(q: _Sql, viewer: Actor, where: PortfolioFilter) -> str:
-    """FROM ... WHERE ...: the projects of the filtered list this person sees, `p` their
-    portfolio rows (which carry every key a list is filtered by: 1012_portfolio_cells.sql)."""
-    conditions = [_sees(q, viewer)]
+def _keyed(q: _Sql, where: PortfolioFilter, on: str) -> list[str]:
+    """The filter's conditions on the keys a portfolio row and a cell both carry
+    (1012_portfolio_cells.sql), `on` the row's or the cell's alias; the partner country
+    is kept differently by each."""
+    conditions = []
     if where.instrument is not None:
-        conditions.append(f"p.instrument = {q.bind(where.instrument, 'text')}")
+        conditions.append(f"{on}.instrument = {q.bind(where.instrument, 'text')}")
     if where.phase is not None:
-        conditions.append(f"p.phase = {q.bind(where.phase, 'text')}")
+        conditions.append(f"{on}.phase = {q.bind(where.phase, 'text')}")
     if where.institute is not None:
-        conditions.append(f"p.institute = {q.bind(where.institute, 'text')}")
-    if where.country is not None:
-        conditions.append(f"{q.bind(where.country, 'text')} = ANY(p.countries)")
+        conditions.append(f"{on}.institute = {q.bind(where.institute, 'text')}")
     if where.year is not None:
         year = q.bind(where.year, "integer")
-        conditions.append(f"live_in(p.first_year, p.last_year, p.runs, {year})")
+        conditions.append(f"live_in({on}.first_year, {on}.last_year, {on}.runs, {year})")
+    return conditions
+
+
+def _shown(q: _Sql, viewer: Actor, where: PortfolioFilter) -> str:
+    """FROM ... WHERE ...: the projects of the filtered list this person sees, `p` their
+    portfolio rows (which carry every key a list is filtered by)."""
+    conditions = [_sees(q, viewer), *_keyed(q, where, "p")]
+    if where.country is not None:
+        conditions.append(f"{q.bind(where.country, 'text')} = ANY(p.countries)")
     return "FROM portfolio p WHERE " + "\n          AND ".join(conditions)
 
 
 def _in_cells(q: _Sql, where: PortfolioFilter) -> str:
-    """The condition on `c`, a cell of the portfolio's (1012_portfolio_cells.sql), that it
-    adds up projects of the filtered list: the same filter as _shown's, by the cells' keys."""
+    """The condition on `c`, a cell of the portfolio's, that it adds up projects of the
+    filtered list: the same filter as _shown's, by the cells' keys (each project is in the
+    cells of `*` and of each country it has a lab in)."""
     country = "*" if where.country is None else where.country
-    conditions = [f"c.country = {q.bind(country, 'text')}"]
-    if where.instrument is not None:
-        conditions.append(f"c.instrument = {q.bind(where.instrument, 'text')}")
-    if where.phase is not None:
-        conditions.append(f"c.phase = {q.bind(where.phase, 'text')}")
-    if where.institute is not None:
-        conditions.append(f"c.institute = {q.bind(where.institute, 'text')}")
-    if where.year is not None:
-        year = q.bind(where.year, "integer")
-        conditions.append(f"live_in(c.first_year, c.last_year, c.runs, {year})")
+    conditions = [f"c.country = {q.bind(country, 'text')}", *_keyed(q, where, "c")]
     return " AND ".join(conditions)
 
 
