@@ -17,50 +17,39 @@ from cli.errors import REFUSED, CliError
 from cli.steps import acting_person
 from cli.users import operator
 
+_DPO = "the data protection officer"
+
 
 def add_privacy_parser(sub: Any, common: Any) -> None:
     p = sub.add_parser("privacy", help="a person's data: export, erasure (data protection)")
     privacy = p.add_subparsers(dest="privacy_command", required=True)
-    e = common(privacy.add_parser("export", help="everything kept about a person, as JSON"))
-    e.set_defaults(step="privacy")
+
+    def acted(name: str, help: str, who: str = _DPO) -> Any:
+        """A subcommand taken by a person of the directory (`--as`)."""
+        command = common(privacy.add_parser(name, help=help))
+        command.set_defaults(step="privacy")
+        command.add_argument("--as", dest="actor", metavar="PERSON", help=who)
+        command.add_argument("--role", help=argparse.SUPPRESS)
+        return command
+
+    e = acted("export", "everything kept about a person, as JSON")
     e.add_argument("person_id", metavar="PERSON")
-    e.add_argument("--as", dest="actor", metavar="PERSON", help="the data protection officer")
-    e.add_argument("--role", help=argparse.SUPPRESS)
-    r = common(privacy.add_parser("erase", help="erase a person: their key destroyed"))
-    r.set_defaults(step="privacy")
+    r = acted("erase", "erase a person: their key destroyed")
     r.add_argument("person_id", metavar="PERSON")
     r.add_argument("--reason", required=True, help="the request, in a sentence")
     r.add_argument("--basis", required=True, help="the legal basis, e.g. 'GDPR art. 17(1)(a)'")
-    r.add_argument("--as", dest="actor", metavar="PERSON", help="the data protection officer")
-    r.add_argument("--role", help=argparse.SUPPRESS)
-    k = common(privacy.add_parser("retention", help="who the retention policy erases, when"))
-    k.set_defaults(step="privacy")
+    k = acted("retention", "who the retention policy erases, when")
     k.add_argument("--apply", action="store_true", help="sweep now, as the daily schedule does")
-    k.add_argument("--as", dest="actor", metavar="PERSON", help="the data protection officer")
-    k.add_argument("--role", help=argparse.SUPPRESS)
-    s = common(
-        privacy.add_parser(
-            "seal-existing",
-            help="seal the names and e-mails of events recorded before sealing began (once; "
-            "back up first)",
-        )
+    s = acted(
+        "seal-existing",
+        "seal the names and e-mails of events recorded before sealing began (once; back up first)",
     )
-    s.set_defaults(step="privacy")
     s.add_argument("--reason", required=True, help="why, in a sentence: kept in the statement")
-    s.add_argument("--as", dest="actor", metavar="PERSON", help="the data protection officer")
-    s.add_argument("--role", help=argparse.SUPPRESS)
-    c = common(
-        privacy.add_parser(
-            "check-sealing",
-            help="check, with the people's keys, that events sealed in place differ only by "
-            "the sealing",
-        )
+    acted(
+        "check-sealing",
+        "check, with the people's keys, that events sealed in place differ only by the sealing",
+        who=f"{_DPO}, or an auditor",
     )
-    c.set_defaults(step="privacy")
-    c.add_argument(
-        "--as", dest="actor", metavar="PERSON", help="the data protection officer, or an auditor"
-    )
-    c.add_argument("--role", help=argparse.SUPPRESS)
 
 
 async def run_privacy(app: Application, args: argparse.Namespace) -> tuple[Any, str]:
