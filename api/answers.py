@@ -2,7 +2,8 @@
 rows with their closed sets named (instrument codes, phases, roles, deadline kinds), and
 the portfolio's filters with the values each accepts.
 
-The rows are the read models' own (a subclass only narrows a `str` to its enum), and the
+The rows are the read models' own (where one keeps a `str`, a subclass narrows it to its
+enum; a portfolio row names its closed sets itself), and the
 filters are handed on to the application's PortfolioQuery, which stays the one judge of
 them (the pages and the CLI take it too): here they are only declared, so that a client
 reads them from the spec and a wrong one is refused before anything is asked."""
@@ -30,12 +31,6 @@ Blank = Literal[""]
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # base64url, unpadded (readmodels.paging)
 
 
-class ProjectOut(PortfolioRow):
-    instrument: InstrumentCode
-    phase: Phase
-    institute: Institute | None
-
-
 class DeadlineOut(DeadlineRow):
     kind: DeadlineKind
 
@@ -56,7 +51,7 @@ class HistoryOut(BaseModel):
 
 
 class ProjectsPage(BaseModel):
-    projects: list[ProjectOut]
+    projects: list[PortfolioRow]
     next: str | None = Field(description="the cursor of the following page; null on the last")
     total: int = Field(description="projects in the whole list, every page")
 
@@ -104,7 +99,7 @@ class ClosingBody(BaseModel):
 
 
 class ProjectAnswer(BaseModel):
-    project: ProjectOut
+    project: PortfolioRow
     deadlines: list[DeadlineOut] = Field(description="what falls due, soonest first")
 
 

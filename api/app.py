@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from api.answers import (
     CURSOR_PATTERN,
@@ -113,6 +114,13 @@ async def current_person(
 Me = Annotated[Person, Depends(current_person)]
 
 
+def _json(answer: BaseModel) -> Response:
+    """The answer in JSON, its rows serialized once: returned as a model, FastAPI would
+    dump every row and validate it again against the declared answer (the read already
+    validated it, closed sets included), about a third of a list's time."""
+    return Response(answer.model_dump_json(), media_type="application/json")
+
+
 async def _answer(work: Awaitable[T]) -> T:
     try:
         return await work
@@ -196,7 +204,9 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
         shown = await _answer(
             app.reads.portfolio(who.actor, where.query(), after, limit=limit, cursor=cursor)
         )
-        return {"projects": shown.rows, "next": shown.next, "total": shown.totals.projects}
+        return _json(
+            ProjectsPage(projects=shown.rows, next=shown.next, total=shown.totals.projects)
+        )
 
     @fastapi.get(
         "/projects/{project_id}",

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from domain.instruments import InstrumentCode
+from domain.state import Phase
 from eventstore.postgres import PostgresEventStore
 
 
@@ -17,10 +19,13 @@ class _Row(BaseModel):
 
 
 class ProjectRow(_Row):
+    """A project's portfolio row; its closed sets named, so that a row the projector wrote
+    wrong is refused where it is read, never shown."""
+
     project_id: str
-    instrument: str
+    instrument: InstrumentCode
     title: str
-    phase: str
+    phase: Phase
     coordinator_id: str
     coordinator: str
     labs: list[dict[str, Any]]
@@ -79,16 +84,20 @@ class History(_Row):
     events: list[HistoryEntry]
 
 
-def _project(record: Any) -> ProjectRow:
+R = TypeVar("R", bound=ProjectRow)
+
+
+def row_of(model: type[R], record: Any) -> R:
+    """A portfolio row read into `model`, in one validation (the labs are JSON text)."""
     fields = dict(record)
     fields["labs"] = json.loads(fields["labs"])
-    return ProjectRow.model_validate(fields)
+    return model.model_validate(fields)
 
 
 async def get_project(store: PostgresEventStore, project_id: str) -> ProjectRow | None:
     async with store.connection() as conn:
         row = await conn.fetchrow("SELECT * FROM portfolio WHERE project_id = $1", project_id)
-    return _project(row) if row else None
+    return row_of(ProjectRow, row) if row else None
 
 
 async def history(store: PostgresEventStore, project_id: str) -> History | None:
