@@ -1,0 +1,172 @@
+"""The service's HTTP app served by uvicorn in a process of its own, as `collab up` serves it,
+and the least client a benchmark can put in front of it.
+
+A read measured through httpx over ASGI in the benchmark's own process pays for the client
+(about 0.8 ms a request: httpx builds and parses its models) and shares the process with the
+bare SQL it is compared with. Served, the app runs as in production (uvicorn, its HTTP
+parser, a socket) and the benchmark's side of a read is `Wire`: a request line and headers
+written on one kept-alive connection, the answer read by its length. The bare SQL's side is
+the same shape: a client in the benchmark's process, a server in another.
+
+    python bench/served_app.py --db postgresql://... --port 8123   # what ServedApp starts
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+if __package__ in (None, ""):  # run as a script: the repository's root on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+BASE = "http://bench"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status_code: int
+    headers: dict[str, str]  # lower-case names; a repeated header keeps its last value
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
+
+class Wire:
+    """One kept-alive HTTP/1.1 connection to the served app, a request at a time."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._io: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(
+        self,
+        path: str,
+        headers: dict[str, str] | None = None,
+        params: dict[str, object] | None = None,
+    ) -> Answer:
+        if self._io is None:
+            self._io = await asyncio.open_connection("127.0.0.1", self.port)
+        reader, writer = self._io
+        target = f"{path}?{urlencode(params)}" if params else path
+        lines = [f"GET {target} HTTP/1.1", "Host: bench"]
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split(" ", 2)[1])
+        said = {}
+        for line in head[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                said[name.strip().lower()] = value.strip()
+        if "content-length" in said:
+            body = await reader.readexactly(int(said["content-length"]))
+        elif said.get("transfer-encoding") == "chunked":
+            parts = []
+            while size := int((await reader.readuntil(b"\r\n"))[:-2], 16):
+                parts.append(await reader.readexactly(size))
+                await reader.readexactly(2)
+            await reader.readuntil(b"\r\n")
+            body = b"".join(parts)
+        else:
+            body = b""
+        if said.get("connection") == "close":
+            await self.close()
+        return Answer(status, said, body)
+
+    async def close(self) -> None:
+        if self._io is not None:
+            writer = self._io[1]
+            self._io = None
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class ServedApp:
+    """This file run as a child: the app over `db_url` on a free local port."""
+
+    def __init__(self, db_url: str, log: Path, pool: int) -> None:
+        self.port = free_port()
+        self._log = log.open("w")
+        self.proc = subprocess.Popen(
+            [
+                *(sys.executable, str(Path(__file__).resolve()), "--db", db_url),
+                *("--port", str(self.port), "--pool", str(pool)),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=self._log,
+        )
+
+    async def ready(self) -> None:
+        for _ in range(300):
+            with contextlib.suppress(OSError):
+                wire = Wire(self.port)
+                if (await wire.get("/instruments")).status_code == 200:
+                    await wire.close()
+                    return
+            if self.proc.poll() is not None:
+                break
+            await asyncio.sleep(0.1)
+        self._log.flush()
+        raise RuntimeError("the app did not start: " + Path(self._log.name).read_text()[-4000:])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+async def serve(db_url: str, port: int, pool: int) -> None:
+    import uvicorn
+
+    from application.service import assemble
+    from collab.http import http_app
+    from eventstore.postgres import PostgresEventStore
+
+    store = await PostgresEventStore.connect(db_url, max_size=pool, run_migrations=False)
+    app = http_app(assemble(store, None), secrets.token_bytes(32), False, public_url=BASE)
+    # as collab.runtime.api_server configures it, without the access log's lines
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+    )
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        await store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--pool", type=int, default=4, help="the store's connections")
+    args = parser.parse_args()
+    asyncio.run(serve(args.db, args.port, args.pool))
+
+
+if __name__ == "__main__":
+    main()
