@@ -76,11 +76,34 @@ def _release(year: int) -> Builder:
     return build
 
 
-def _withhold(year: int, reason: str) -> Builder:
+# A step's reason is said when the step is taken, not each time the steps are listed: the
+# workflow lists them at every wake-up, and saying a message was a third of that.
+
+
+def _withhold(year: int, report_id: str, due_at: datetime) -> Builder:
     def build(command_id: UUID, now: datetime) -> Command:
+        reason = said(
+            "report {report} not accepted by the tranche's due date {day}",
+            report=report_id,
+            day=due_at.date().isoformat(),
+        )
         return WithholdTranche(
             command_id=command_id, actor=SYSTEM, at=now, year=year, reason=reason
         )
+
+    return build
+
+
+def _close(code: str, number: int, renewable: bool) -> Builder:
+    def build(command_id: UUID, now: datetime) -> Command:
+        reason = (
+            said("{code} term {number} ended; not renewable", code=code, number=number)
+            if not renewable
+            else said(
+                "{code} term {number} ended without a granted renewal", code=code, number=number
+            )
+        )
+        return CloseProject(command_id=command_id, actor=SYSTEM, at=now, reason=reason)
 
     return build
 
@@ -132,12 +155,8 @@ def _tranche_steps(s: ProjectState, policy: Policy) -> list[Step]:
             steps.append(Step(t.due_at, f"release tranche {year}", _release(year)))
         elif t.status is TrancheStatus.PLANNED:
             assert prerequisite is not None
-            reason = said(
-                "report {report} not accepted by the tranche's due date {day}",
-                report=prerequisite.report_id,
-                day=t.due_at.date().isoformat(),
-            )
-            steps.append(Step(t.due_at, f"withhold tranche {year}", _withhold(year, reason)))
+            withhold = _withhold(year, prerequisite.report_id, t.due_at)
+            steps.append(Step(t.due_at, f"withhold tranche {year}", withhold))
         elif t.withheld_at is not None and t.awaiting_report_id is not None:
             for k in range(policy.overdue_reminders_max):
                 key = f"overdue:{t.awaiting_report_id}:{k}"
@@ -171,21 +190,12 @@ def _report_steps(s: ProjectState, policy: Policy) -> list[Step]:
         if final != (s.phase is Phase.CLOSED):
             continue  # annual reports are chased while active, the final one once closed
         kind = ReminderKind.FINAL_REPORT_DUE if final else ReminderKind.REPORT_DUE
+        subject = f"Report {r.report_id} of {s.project_id} is due on {r.due_at.date().isoformat()}"
         for days in policy.report_reminder_days_before_due:
             key = f"report:{r.report_id}:{days}d"
             due = r.due_at - timedelta(days=days)
             if due >= r.opens_at and not s.reminder_sent(key) and not _missed(s, due):
-                steps.append(
-                    _reminder(
-                        due,
-                        kind,
-                        key,
-                        r.due_at,
-                        coordinator,
-                        f"Report {r.report_id} of {s.project_id} is due on "
-                        f"{r.due_at.date().isoformat()}",
-                    )
-                )
+                steps.append(_reminder(due, kind, key, r.due_at, coordinator, subject))
     return steps
 
 
@@ -203,9 +213,9 @@ def _term_end_steps(s: ProjectState, policy: Policy) -> list[Step]:
     # an extended term is reminded of its new end: its own keys, for the lead times still
     # ahead when it was extended
     extended = f"+ext{term.extensions}" if term.extensions else ""
+    end = term.ends_at.date().isoformat()
     for months in policy.renewal_reminder_months_before_end:
         due = add_months(term.ends_at, -months)
-        end = term.ends_at.date().isoformat()
         if _missed(s, due) or (term.extended_at is not None and due < term.extended_at):
             continue
         if renewal_open:
@@ -239,22 +249,8 @@ def _term_end_steps(s: ProjectState, policy: Policy) -> list[Step]:
             )
         )
     else:
-        reason = (
-            said("{code} term {number} ended; not renewable", code=inst.code, number=term.number)
-            if not inst.renewable
-            else said(
-                "{code} term {number} ended without a granted renewal",
-                code=inst.code,
-                number=term.number,
-            )
-        )
-        steps.append(
-            Step(
-                term.ends_at,
-                "close at term end",
-                lambda cid, now: CloseProject(command_id=cid, actor=SYSTEM, at=now, reason=reason),
-            )
-        )
+        close = _close(inst.code, term.number, inst.renewable)
+        steps.append(Step(term.ends_at, "close at term end", close))
     return steps
 
 

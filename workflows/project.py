@@ -102,6 +102,8 @@ class ProjectWorkflow:
         self._clock_floor = datetime.min.replace(tzinfo=UTC)
         # whether due steps are decided together (patch due-steps-together), once asked
         self._steps_together: bool | None = None
+        # the next step of one state (_next_step)
+        self._next: tuple[ProjectState, Step | None] | None = None
 
     @workflow.run
     async def run(self, inp: ProjectInput) -> ProjectOutcome:
@@ -138,7 +140,7 @@ class ProjectWorkflow:
             term = self._state.term.number if self._state.term else 0
             new_term = term > max(term_at_start, 1)
             if workflow.patched("quiet-continue-as-new"):
-                step = next_step(self._state, self._policy)
+                step = self._next_step(self._state)
                 due = step is not None and step.due_at <= self._now()
                 if self._run_is_full(inp.history_bound, new_term, quiet=not due):
                     await workflow.wait_condition(workflow.all_handlers_finished)
@@ -147,7 +149,7 @@ class ProjectWorkflow:
                 if new_term or self._history_too_long(inp.history_bound):
                     await workflow.wait_condition(workflow.all_handlers_finished)
                     workflow.continue_as_new(self._carried_over(inp))
-                step = next_step(self._state, self._policy)
+                step = self._next_step(self._state)
             now = self._now()
             if step is not None and step.due_at <= now:
                 async with self._lock:
@@ -233,7 +235,7 @@ class ProjectWorkflow:
 
     async def _run_due_step(self) -> None:
         # re-read under the lock: a human step may have changed what is due
-        step = next_step(self._state, self._policy)
+        step = self._next_step(self._state)
         now = self._now()
         if step is None or step.due_at > now:
             return
@@ -251,8 +253,17 @@ class ProjectWorkflow:
             for event in decided:
                 state = evolve(state, event)
             events += decided
-            step = next_step(state, self._policy)
-        await self._persist(events)
+            step = self._next_step(state)
+        await self._persist(events, evolved=state)
+
+    def _next_step(self, state: ProjectState) -> Step | None:
+        """next_step, computed once a state: a wake-up asks it of the same state several
+        times (the loop, the re-read under the lock, after the append), and it builds every
+        step the project waits for (a tenth of the worker's time in the 1 January burst).
+        States are never changed in place: one object is one state."""
+        if self._next is None or self._next[0] is not state:
+            self._next = (state, next_step(state, self._policy))
+        return self._next[1]
 
     def _decide_step(self, step: Step, state: ProjectState, now: datetime) -> list[DomainEvent]:
         command = step.build(workflow.uuid4(), now)
@@ -263,7 +274,12 @@ class ProjectWorkflow:
             # task (it retries after a fix is deployed) rather than skip a business fact
             raise RuntimeError(f"automatic step {step.label} refused: {err}") from err
 
-    async def _persist(self, events: list[DomainEvent]) -> AppendOutcome:
+    async def _persist(
+        self, events: list[DomainEvent], evolved: ProjectState | None = None
+    ) -> AppendOutcome:
+        """Append `events` and take them into the state; `evolved`: the state they lead to
+        from the present one, when the caller already folded them."""
+        base = self._state
         outcome: AppendOutcome = await workflow.execute_activity(
             "append_events",
             AppendRequest(
@@ -276,8 +292,11 @@ class ProjectWorkflow:
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=PERSIST_RETRY,
         )
-        for event in events:
-            self._state = evolve(self._state, event)
+        if evolved is not None and self._state is base:
+            self._state = evolved
+        else:
+            for event in events:
+                self._state = evolve(self._state, event)
         for event in events:
             if isinstance(event, ReminderSent):
                 await self._notify(event)
