@@ -157,6 +157,21 @@ async def test_the_codec_seals_people_only_and_opens_what_it_sealed(event_store)
     assert read["coordinator_name"] == "Jeanne Martin"
 
 
+async def test_a_name_is_found_whatever_the_jsons_layout(event_store):
+    # the codec passes on unparsed a payload with no key ending in name" or email": a
+    # document laid out otherwise (indented, spaced) is looked into all the same
+    codec = PersonSealingCodec(event_store, key_ttl_s=0)
+    document = {"reviewer": {"id": "rev-1", "name": "Ana Lima", "email": "ana@usp.br"}}
+    for layout in ({"indent": 2}, {"separators": (" , ", " :  ")}, {"separators": (",", ":")}):
+        payload = Payload(
+            metadata={"encoding": b"json/plain"}, data=json.dumps(document, **layout).encode()
+        )
+        (sealed,) = await codec.encode([payload])
+        assert b"Ana Lima" not in sealed.data and b"ana@usp.br" not in sealed.data, layout
+        (opened,) = await codec.decode([sealed])
+        assert json.loads(opened.data) == document
+
+
 def _payload(document: dict) -> Payload:
     return Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(document).encode())
 
