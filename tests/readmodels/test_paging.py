@@ -12,6 +12,7 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
+from domain.actors import Actor, Role
 from domain.events import TrancheReleased
 from eventstore.embedded import with_database
 from eventstore.postgres import PostgresEventStore
@@ -92,6 +93,27 @@ async def test_a_filtered_list_pages_and_totals_only_its_rows(paged_store):
     assert sums.awarded_eur == sum(r.total_awarded_eur for r in rows) > 0
     assert sums.to_come_eur == sum(r.to_come_eur for r in rows) > 0
     assert sums.released_eur == sum(r.released_eur for r in rows) > 0
+
+
+async def test_a_coordinators_pages_carry_the_whole_lists_totals(paged_store):
+    # a page and its list's totals are one statement: every page, the last and an empty
+    # list's included, carries the totals of the whole list
+    everyone, sums_all = await portfolio_page(paged_store, OPERATOR, PortfolioFilter(), 100)
+    own = Actor(id="pi-durand", role=Role.COORDINATOR)  # every project's coordinator here
+    ids, cursor, seen = [], None, []
+    while True:
+        page, sums = await portfolio_page(paged_store, own, PortfolioFilter(), 5, cursor)
+        ids += [r.project_id for r in page.rows]
+        seen.append((page.total, sums))
+        if page.next is None:
+            break
+        cursor = page.next
+    assert ids == [r.project_id for r in everyone.rows]
+    assert len(seen) == 4 and all(total == 17 and sums == sums_all for total, sums in seen)
+    stranger = Actor(id="pi-nobody", role=Role.COORDINATOR)
+    page, sums = await portfolio_page(paged_store, stranger, PortfolioFilter(), 5)
+    assert page.rows == [] and page.next is None and page.total == 0
+    assert sums.projects == sums.awarded_eur == sums.released_eur == 0
 
 
 async def test_page_sizes_are_bounded(paged_store):
