@@ -48,11 +48,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as a script: the repository's root on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import asyncpg
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 from temporalio.worker import Worker
+
+from bench.children import stop_child
 
 START_MARK = "<!-- lives:start -->"
 END_MARK = "<!-- lives:end -->"
@@ -218,13 +223,7 @@ class WorkerProcess:
             self._stop.set()
             if self._sampler.is_alive():
                 self._sampler.join()
-            if self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                try:
-                    self.proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
+            stop_child(self.proc, timeout_s=30)
             self.log.close()
         return self.peak_kb / 1024
 

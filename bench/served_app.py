@@ -17,8 +17,6 @@ import argparse
 import asyncio
 import contextlib
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -27,6 +25,8 @@ from urllib.parse import urlencode
 
 if __package__ in (None, ""):  # run as a script: the repository's root on the path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.children import free_port, stop_child
 
 BASE = "http://bench"
 
@@ -93,13 +93,6 @@ class Wire:
                 await writer.wait_closed()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 class ServedApp:
     """This file run as a child: the app over `db_url` on a free local port."""
 
@@ -130,13 +123,7 @@ class ServedApp:
         raise RuntimeError("the app did not start: " + Path(self._log.name).read_text()[-4000:])
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_child(self.proc, timeout_s=15)
         self._log.close()
 
 

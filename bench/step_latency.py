@@ -36,7 +36,6 @@ import platform
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,11 +47,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as a script: the repository's root on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import asyncpg
 import httpx
 from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+
+from bench.children import free_port, stop_child
 
 START_MARK = "<!-- step_latency:start -->"
 END_MARK = "<!-- step_latency:end -->"
@@ -155,13 +159,6 @@ async def api_main(args: argparse.Namespace) -> None:
         await store.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 class ApiProcess:
     def __init__(self, target: str, task_queue: str, db_url: str, log: Path, args: Any) -> None:
         self.port = free_port()
@@ -194,13 +191,7 @@ class ApiProcess:
         raise RuntimeError("API did not start: " + Path(self.log.name).read_text()[-4000:])
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_child(self.proc, timeout_s=15)
         self.log.close()
 
 
