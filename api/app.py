@@ -179,7 +179,8 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
         )
 
     # the rows below are the read models' (returned as they are: FastAPI dumps them and
-    # reads them into the declared answer, whose enums so check them on the way out)
+    # reads them into the declared answer, whose enums so check them on the way out); a
+    # page of projects is written once (_json): its rows name their closed sets themselves
     @fastapi.get("/me", tags=["people"], responses=responses(401))
     async def me(who: Me) -> Person:
         return who

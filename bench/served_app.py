@@ -57,11 +57,22 @@ class Wire:
     ) -> Answer:
         if self._io is None:
             self._io = await asyncio.open_connection("127.0.0.1", self.port)
-        reader, writer = self._io
         target = f"{path}?{urlencode(params)}" if params else path
         lines = [f"GET {target} HTTP/1.1", "Host: bench"]
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        try:
+            status, said, body = await self._exchange("\r\n".join(lines) + "\r\n\r\n")
+        except (OSError, asyncio.IncompleteReadError):
+            await self.close()  # nothing half read is taken for the next answer
+            raise
+        if said.get("connection") == "close":
+            await self.close()
+        return Answer(status, said, body)
+
+    async def _exchange(self, request: str) -> tuple[int, dict[str, str], bytes]:
+        assert self._io is not None
+        reader, writer = self._io
+        writer.write(request.encode("latin-1"))
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
         status = int(head[0].split(" ", 2)[1])
         said = {}
@@ -69,20 +80,20 @@ class Wire:
             if line:
                 name, _, value = line.partition(":")
                 said[name.strip().lower()] = value.strip()
-        if "content-length" in said:
-            body = await reader.readexactly(int(said["content-length"]))
-        elif said.get("transfer-encoding") == "chunked":
+        if said.get("transfer-encoding", "").lower().endswith("chunked"):
             parts = []
-            while size := int((await reader.readuntil(b"\r\n"))[:-2], 16):
+            while size := int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16):
                 parts.append(await reader.readexactly(size))
                 await reader.readexactly(2)
-            await reader.readuntil(b"\r\n")
-            body = b"".join(parts)
-        else:
-            body = b""
-        if said.get("connection") == "close":
-            await self.close()
-        return Answer(status, said, body)
+            while await reader.readuntil(b"\r\n") != b"\r\n":
+                pass  # trailers
+            return status, said, b"".join(parts)
+        if "content-length" in said:
+            return status, said, await reader.readexactly(int(said["content-length"]))
+        if status in (204, 304) or 100 <= status < 200:
+            return status, said, b""
+        said["connection"] = "close"  # the body runs until the server closes
+        return status, said, await reader.read()
 
     async def close(self) -> None:
         if self._io is not None:
@@ -111,11 +122,13 @@ class ServedApp:
 
     async def ready(self) -> None:
         for _ in range(300):
-            with contextlib.suppress(OSError):
-                wire = Wire(self.port)
-                if (await wire.get("/instruments")).status_code == 200:
-                    await wire.close()
-                    return
+            wire = Wire(self.port)
+            try:
+                with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+                    if (await wire.get("/instruments")).status_code == 200:
+                        return
+            finally:
+                await wire.close()
             if self.proc.poll() is not None:
                 break
             await asyncio.sleep(0.1)
@@ -137,8 +150,15 @@ async def serve(db_url: str, port: int, pool: int) -> None:
     store = await PostgresEventStore.connect(db_url, max_size=pool, run_migrations=False)
     app = http_app(assemble(store, None), secrets.token_bytes(32), False, public_url=BASE)
     # as collab.runtime.api_server configures it, without the access log's lines
+    # a connection kept however long the benchmark leaves it idle (the cold feeds)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        timeout_keep_alive=300,
     )
     try:
         await uvicorn.Server(config).serve()
