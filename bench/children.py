@@ -1,11 +1,15 @@
-"""What the benchmarks' child processes share: a free local port, and a stop that waits."""
+"""What the benchmarks' child processes share: a free local port, a wait until one answers,
+and a stop that waits."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
 import subprocess
-from typing import Any
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import IO, Any
 
 
 def free_port() -> int:
@@ -25,3 +29,18 @@ def stop_child(proc: subprocess.Popen[Any], timeout_s: float) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+async def until_answering(
+    proc: subprocess.Popen[Any], log: IO[str], answers: Callable[[], Awaitable[bool]], what: str
+) -> None:
+    """Wait, up to 30 s, until `answers()` (a request to the child) is true; the end of the
+    child's log in the error if it exits or never answers."""
+    for _ in range(300):
+        if await answers():
+            return
+        if proc.poll() is not None:
+            break
+        await asyncio.sleep(0.1)
+    log.flush()
+    raise RuntimeError(f"{what} did not start: " + Path(log.name).read_text()[-4000:])

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 if __package__ in (None, ""):  # run as a script: the repository's root on the path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.children import free_port, stop_child
+from bench.children import free_port, stop_child, until_answering
 
 BASE = "http://bench"
 
@@ -121,19 +121,16 @@ class ServedApp:
         )
 
     async def ready(self) -> None:
-        for _ in range(300):
+        async def answers() -> bool:
             wire = Wire(self.port)
             try:
-                with contextlib.suppress(OSError, asyncio.IncompleteReadError):
-                    if (await wire.get("/instruments")).status_code == 200:
-                        return
+                return (await wire.get("/instruments")).status_code == 200
+            except (OSError, asyncio.IncompleteReadError):
+                return False
             finally:
                 await wire.close()
-            if self.proc.poll() is not None:
-                break
-            await asyncio.sleep(0.1)
-        self._log.flush()
-        raise RuntimeError("the app did not start: " + Path(self._log.name).read_text()[-4000:])
+
+        await until_answering(self.proc, self._log, answers, "the app")
 
     def stop(self) -> None:
         stop_child(self.proc, timeout_s=15)

@@ -56,7 +56,7 @@ from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from bench.children import free_port, stop_child
+from bench.children import free_port, stop_child, until_answering
 
 START_MARK = "<!-- step_latency:start -->"
 END_MARK = "<!-- step_latency:end -->"
@@ -180,15 +180,13 @@ class ApiProcess:
         return self.proc.pid
 
     async def ready(self, http: httpx.AsyncClient) -> None:
-        for _ in range(300):
-            with contextlib.suppress(httpx.TransportError):
-                if (await http.get("/instruments")).status_code in (200, 401):
-                    return
-            if self.proc.poll() is not None:
-                break
-            await asyncio.sleep(0.1)
-        self.log.flush()
-        raise RuntimeError("API did not start: " + Path(self.log.name).read_text()[-4000:])
+        async def answers() -> bool:
+            try:
+                return (await http.get("/instruments")).status_code in (200, 401)
+            except httpx.TransportError:
+                return False
+
+        await until_answering(self.proc, self.log, answers, "API")
 
     def stop(self) -> None:
         stop_child(self.proc, timeout_s=15)
