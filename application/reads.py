@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
 
 from application.portfolio_query import PortfolioQuery
 from application.refusals import Kind, Refusal, project_not_found
@@ -45,6 +46,7 @@ from readmodels.views import (
     next_deadlines,
     portfolio,
     portfolio_page,
+    portfolio_page_documents,
     portfolio_stream,
     project_for,
     project_state_json,
@@ -55,6 +57,7 @@ from readmodels.views import (
 SETTLE_WITHIN = timedelta(seconds=5)
 _POLL_S = 0.05
 EVERYTHING = timedelta(days=365 * 30)
+RowT = TypeVar("RowT")
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,10 @@ class ProjectView:
 
 
 @dataclass(frozen=True)
-class PortfolioView:
+class PortfolioView(Generic[RowT]):
     """One page of a person's portfolio, and what the whole list adds up to."""
 
-    rows: list[PortfolioRow]
+    rows: list[RowT]  # PortfolioRow, or the JSON of one (Reads.portfolio_documents)
     totals: Totals  # of every page
     next: str | None  # the cursor of the following page, None on the last
 
@@ -129,14 +132,37 @@ class Reads:
         *,
         limit: int | None = None,
         cursor: str | None = None,
-    ) -> PortfolioView:
+    ) -> PortfolioView[PortfolioRow]:
         """A page of the projects this person sees, in the query's order (PAGE_SIZE unless
         `limit` says fewer or more, at most MAX_PAGE_SIZE); `cursor`: the page after the
         one that gave it."""
+        return await self._portfolio(portfolio_page, viewer, query, after, limit, cursor)
+
+    async def portfolio_documents(
+        self,
+        viewer: Actor,
+        query: PortfolioQuery,
+        after: int | None = None,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> PortfolioView[str]:
+        """portfolio, each row the JSON of its PortfolioRow: for an answer in JSON."""
+        return await self._portfolio(portfolio_page_documents, viewer, query, after, limit, cursor)
+
+    async def _portfolio(
+        self,
+        paged: Callable[..., Awaitable[tuple[Page[RowT], Totals]]],
+        viewer: Actor,
+        query: PortfolioQuery,
+        after: int | None,
+        limit: int | None,
+        cursor: str | None,
+    ) -> PortfolioView[RowT]:
         where = query.to_filter()
         await self.settle(after)
         try:
-            page, sums = await portfolio_page(self._store, viewer, where, limit, cursor)
+            page, sums = await paged(self._store, viewer, where, limit, cursor)
         except BadCursor as err:
             raise _bad_cursor(err) from err
         return PortfolioView(page.rows, sums, page.next)

@@ -5,10 +5,10 @@ The API, the pages and the calendar all ask here, so the rule is written once.""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,6 +19,8 @@ from domain.institutes import Institute
 from eventstore.postgres import PostgresEventStore
 from readmodels.paging import BadCursor, Page, clamp, decode, encode
 from readmodels.queries import DeadlineRow, ProjectRow, row_of
+
+R = TypeVar("R")
 
 # $1 the person's id, $2 their role; `p` is the portfolio row
 _VISIBLE = """(
@@ -201,6 +203,37 @@ async def portfolio_page(
     """One page of the portfolio in the filter's order, with the totals of the whole list
     (computed by the database), in one statement: a round trip is most of what a short
     list costs."""
+    return await _page_with_totals(
+        store, viewer, where, limit, cursor, _PORTFOLIO_COLUMNS, _portfolio_row
+    )
+
+
+async def portfolio_page_documents(
+    store: PostgresEventStore,
+    viewer: Actor,
+    where: PortfolioFilter,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> tuple[Page[str], Totals]:
+    """portfolio_page with each row as the JSON of its PortfolioRow, written by
+    PostgreSQL: for an answer that is the rows' JSON, where reading each row into a model
+    and writing it out again was two thirds of a page's time (3.6-4.3 ms for 100 rows at
+    10,000 projects, 1.3-1.5 ms built by the database). The closed sets a model would check
+    are the table's own constraints (1014_portfolio_closed_sets.sql)."""
+    return await _page_with_totals(
+        store, viewer, where, limit, cursor, _document_columns(where), _row_document
+    )
+
+
+async def _page_with_totals(
+    store: PostgresEventStore,
+    viewer: Actor,
+    where: PortfolioFilter,
+    limit: int | None,
+    cursor: str | None,
+    columns: str,
+    row: Callable[[Any], R],
+) -> tuple[Page[R], Totals]:
     q = _Sql()
     if viewer.role in SEES_ALL:
         # the whole list's totals from the cells the projector keeps: a few rows read,
@@ -211,7 +244,7 @@ async def portfolio_page(
         added = ", ".join(f"coalesce({rows}, 0) AS sum_{name}" for name, _, rows in _SUMS)
         totals_sql = f"SELECT {added} {_shown(q, viewer, where)}"
     size = clamp(limit)
-    page_sql = _page_sql(q, viewer, where, size, cursor)
+    page_sql = _page_sql(q, viewer, where, size, cursor, columns)
     # the totals' one row joined to the page's rows: an empty page is that row alone
     sql = f"""SELECT * FROM ({totals_sql}) t LEFT JOIN LATERAL ({page_sql}) p ON TRUE
         ORDER BY {_order(where)}"""
@@ -220,7 +253,7 @@ async def portfolio_page(
     sums = rows[0]
     if sums["project_id"] is None:
         rows = []
-    shown, following = _page_of(rows, where, size)
+    shown, following = _page_of(rows, where, size, row)
     return Page(shown, following, int(sums["sum_projects"])), Totals(
         **{name: int(sums[f"sum_{name}"]) for name in Totals.model_fields}
     )
@@ -238,14 +271,21 @@ async def portfolio_stream(
         sql = _page_sql(q, viewer, where, size, cursor)
         async with store.connection() as conn:
             rows = await conn.fetch(sql, *q.args)
-        shown, cursor = _page_of(rows, where, size)
+        shown, cursor = _page_of(rows, where, size, _portfolio_row)
         if shown:
             yield shown
         if cursor is None:
             return
 
 
-def _page_sql(q: _Sql, viewer: Actor, where: PortfolioFilter, size: int, cursor: str | None) -> str:
+def _page_sql(
+    q: _Sql,
+    viewer: Actor,
+    where: PortfolioFilter,
+    size: int,
+    cursor: str | None,
+    columns: str = _PORTFOLIO_COLUMNS,
+) -> str:
     """The statement of a page of `size` rows after `cursor` (the first page when None),
     and one more row, which tells there is a next page."""
     sql_type, kind = _SORT_TYPE[where.sort]
@@ -271,16 +311,16 @@ def _page_sql(q: _Sql, viewer: Actor, where: PortfolioFilter, size: int, cursor:
                       OR ({col} = {key} AND p.project_id > {last_id})
                       OR {col} IS NULL)"""
     return (
-        f"{_PORTFOLIO_COLUMNS} {shown_sql} {keyset} ORDER BY {_order(where)} "
+        f"{columns} {shown_sql} {keyset} ORDER BY {_order(where)} "
         f"LIMIT {q.bind(size + 1, 'integer')}"
     )
 
 
 def _page_of(
-    rows: list[Any], where: PortfolioFilter, size: int
-) -> tuple[list[PortfolioRow], str | None]:
+    rows: list[Any], where: PortfolioFilter, size: int, row: Callable[[Any], R]
+) -> tuple[list[R], str | None]:
     """A page's rows, and the cursor of the next page (None on the last)."""
-    shown = [_portfolio_row(r) for r in rows[:size]]
+    shown = [row(r) for r in rows[:size]]
     following = None
     if len(rows) > size:
         last = rows[size - 1]
@@ -300,6 +340,41 @@ def _timestamp(text: str) -> datetime:
 
 def _portfolio_row(record: Any) -> PortfolioRow:
     return row_of(PortfolioRow, record)
+
+
+def _row_document(record: Any) -> str:
+    document: str = record["document"]
+    return document
+
+
+# An instant as pydantic writes an aware UTC datetime in JSON: seconds, the microseconds
+# only when there are some, and Z.
+_UTC_TEXT = """(to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+    || CASE WHEN extract(microseconds FROM {c})::int % 1000000 = 0 THEN ''
+            ELSE to_char({c} AT TIME ZONE 'UTC', '.US') END || 'Z')"""
+# what PortfolioRow computes from its fields, computed here from the columns
+_COMPUTED_CELLS = {"all_funding_eur": "p.total_awarded_eur + p.cofunding_eur"}
+
+
+def _document_sql() -> str:
+    """The JSON of a PortfolioRow from `p`, the row's columns: every field of the model, in
+    its order, the computed ones after (row_to_json keeps the order and writes no spaces)."""
+    assert set(PortfolioRow.model_computed_fields) == set(_COMPUTED_CELLS)
+    cells = []
+    for name, field in PortfolioRow.model_fields.items():
+        instant = datetime in get_args(field.annotation) or field.annotation is datetime
+        cells.append(f"{_UTC_TEXT.format(c='p.' + name)} AS {name}" if instant else f"p.{name}")
+    cells += [f"{sql} AS {name}" for name, sql in _COMPUTED_CELLS.items()]
+    return f"(SELECT row_to_json(d)::text FROM (SELECT {', '.join(cells)}) d) AS document"
+
+
+_DOCUMENT = _document_sql()
+
+
+def _document_columns(where: PortfolioFilter) -> str:
+    # the keys a page is ordered and continued by (_order, _page_of), and the document
+    keys = dict.fromkeys(("project_id", where.sort.value))
+    return "SELECT " + ", ".join(f"p.{k}" for k in keys) + f", {_DOCUMENT}"
 
 
 async def project_for(
