@@ -31,6 +31,7 @@ from domain.state import (
     Phase,
     ProjectState,
     RenewalStatus,
+    Report,
     ReportStatus,
     TrancheStatus,
     governing,
@@ -108,16 +109,31 @@ def _close(code: str, number: int, renewable: bool) -> Builder:
     return build
 
 
-def _missed(s: ProjectState, due: datetime) -> bool:
-    """A reminder that fell due while the project was suspended is not sent on resumption
-    (its moment has passed); what fell due for the money (tranches) and the term's end do
-    run then."""
-    # likewise a reminder whose moment came before the project was imported
-    since = max((t for t in (s.resumed_at, s.imported_at) if t is not None), default=None)
-    return since is not None and due < since
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What the rules below look up in a state, each indexed once a listing: the reminders
+    sent (a set), the reports by id, and the moment before which a reminder's time has
+    passed (_missed). A state holds tuples, and the listing asks of them for every tranche
+    and every reminder it considers."""
+
+    sent: frozenset[str]
+    reports: dict[str, Report]
+    since: datetime | None
+
+    @staticmethod
+    def of(s: ProjectState) -> _Seen:
+        since = max((t for t in (s.resumed_at, s.imported_at) if t is not None), default=None)
+        return _Seen(frozenset(s.reminders_sent), {r.report_id: r for r in s.reports}, since)
+
+    def missed(self, due: datetime) -> bool:
+        """A reminder that fell due while the project was suspended is not sent on
+        resumption (its moment has passed); what fell due for the money (tranches) and the
+        term's end do run then. Likewise a reminder whose moment came before the project
+        was imported."""
+        return self.since is not None and due < self.since
 
 
-def _evaluation_steps(s: ProjectState, policy: Policy) -> list[Step]:
+def _evaluation_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
     assert s.evaluation_deadline is not None
     steps = []
     for a in s.assignments:
@@ -126,7 +142,7 @@ def _evaluation_steps(s: ProjectState, policy: Policy) -> list[Step]:
         for days in policy.review_reminder_days_before_deadline:
             due = s.evaluation_deadline - timedelta(days=days)
             key = f"review:{a.reviewer.id}:{days}d"
-            if due >= a.assigned_at and not s.reminder_sent(key):
+            if due >= a.assigned_at and key not in seen.sent:
                 steps.append(
                     _reminder(
                         due,
@@ -141,14 +157,16 @@ def _evaluation_steps(s: ProjectState, policy: Policy) -> list[Step]:
     return steps
 
 
-def _tranche_steps(s: ProjectState, policy: Policy) -> list[Step]:
+def _tranche_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
     assert s.term is not None and s.application is not None
     coordinator = (s.application.coordinator.id,)
     steps: list[Step] = []
     for t in s.term.tranches:
         if t.status in (TrancheStatus.RELEASED, TrancheStatus.FORFEITED):
             continue
-        prerequisite = s.report(f"term{s.term.number}-year{t.year - 1}") if t.year > 1 else None
+        prerequisite = (
+            seen.reports.get(f"term{s.term.number}-year{t.year - 1}") if t.year > 1 else None
+        )
         ready = prerequisite is None or prerequisite.status is ReportStatus.ACCEPTED
         year = t.year
         if ready:
@@ -160,9 +178,9 @@ def _tranche_steps(s: ProjectState, policy: Policy) -> list[Step]:
         elif t.withheld_at is not None and t.awaiting_report_id is not None:
             for k in range(policy.overdue_reminders_max):
                 key = f"overdue:{t.awaiting_report_id}:{k}"
-                if not s.reminder_sent(key):
+                if key not in seen.sent:
                     due = t.withheld_at + timedelta(days=k * policy.overdue_reminder_every_days)
-                    if _missed(s, due):
+                    if seen.missed(due):
                         continue
                     steps.append(
                         _reminder(
@@ -179,7 +197,7 @@ def _tranche_steps(s: ProjectState, policy: Policy) -> list[Step]:
     return steps
 
 
-def _report_steps(s: ProjectState, policy: Policy) -> list[Step]:
+def _report_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
     assert s.application is not None
     coordinator = (s.application.coordinator.id,)
     steps = []
@@ -194,12 +212,12 @@ def _report_steps(s: ProjectState, policy: Policy) -> list[Step]:
         for days in policy.report_reminder_days_before_due:
             key = f"report:{r.report_id}:{days}d"
             due = r.due_at - timedelta(days=days)
-            if due >= r.opens_at and not s.reminder_sent(key) and not _missed(s, due):
+            if due >= r.opens_at and key not in seen.sent and not seen.missed(due):
                 steps.append(_reminder(due, kind, key, r.due_at, coordinator, subject))
     return steps
 
 
-def _term_end_steps(s: ProjectState, policy: Policy) -> list[Step]:
+def _term_end_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
     assert s.term is not None and s.application is not None
     inst = s.instrument
     term = s.term
@@ -216,7 +234,7 @@ def _term_end_steps(s: ProjectState, policy: Policy) -> list[Step]:
     end = term.ends_at.date().isoformat()
     for months in policy.renewal_reminder_months_before_end:
         due = add_months(term.ends_at, -months)
-        if _missed(s, due) or (term.extended_at is not None and due < term.extended_at):
+        if seen.missed(due) or (term.extended_at is not None and due < term.extended_at):
             continue
         if renewal_open:
             key = f"renewal:term{term.number}{extended}:{months}m"
@@ -235,7 +253,7 @@ def _term_end_steps(s: ProjectState, policy: Policy) -> list[Step]:
             subject = f"{s.project_id} ends on {end} and {why}{follow}"
         else:
             continue
-        if not s.reminder_sent(key):
+        if key not in seen.sent:
             steps.append(_reminder(due, kind, key, term.ends_at, coordinator, subject))
 
     if s.renewal is not None and s.renewal.status is RenewalStatus.REQUESTED:
@@ -256,6 +274,17 @@ def _term_end_steps(s: ProjectState, policy: Policy) -> list[Step]:
 
 def scheduled_steps(state: ProjectState, policy: Policy) -> list[Step]:
     """Every automatic step the project is waiting for, earliest first."""
+    steps = _steps(state, policy)
+    steps.sort(key=_due)
+    return steps
+
+
+def _due(step: Step) -> datetime:
+    return step.due_at
+
+
+def _steps(state: ProjectState, policy: Policy) -> list[Step]:
+    """The steps of scheduled_steps, in the order the rules list them."""
     s = state
     policy = governing(state, policy)
     steps: list[Step] = []
@@ -273,7 +302,7 @@ def scheduled_steps(state: ProjectState, policy: Policy) -> list[Step]:
             )
         )
     elif s.phase is Phase.UNDER_EVALUATION:
-        steps.extend(_evaluation_steps(s, policy))
+        steps.extend(_evaluation_steps(s, policy, _Seen.of(s)))
     elif s.phase is Phase.APPROVED and s.next_term_starts_at is not None:
         steps.append(
             Step(
@@ -285,15 +314,17 @@ def scheduled_steps(state: ProjectState, policy: Policy) -> list[Step]:
     elif s.phase is Phase.ACTIVE and s.suspended_since is not None:
         pass  # suspended: nothing runs, not even the term's end, until it is resumed
     elif s.phase is Phase.ACTIVE:
-        steps.extend(_tranche_steps(s, policy))
-        steps.extend(_report_steps(s, policy))
-        steps.extend(_term_end_steps(s, policy))
+        seen = _Seen.of(s)
+        steps.extend(_tranche_steps(s, policy, seen))
+        steps.extend(_report_steps(s, policy, seen))
+        steps.extend(_term_end_steps(s, policy, seen))
     elif s.phase is Phase.CLOSED:
-        steps.extend(_report_steps(s, policy))
-    steps.sort(key=lambda step: step.due_at)
+        steps.extend(_report_steps(s, policy, _Seen.of(s)))
     return steps
 
 
 def next_step(state: ProjectState, policy: Policy) -> Step | None:
-    steps = scheduled_steps(state, policy)
-    return steps[0] if steps else None
+    """The earliest of scheduled_steps: the first listed of those due first, as a stable
+    sort puts it (min keeps the first of equals), without sorting the rest."""
+    steps = _steps(state, policy)
+    return min(steps, key=_due) if steps else None

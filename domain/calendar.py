@@ -11,6 +11,8 @@ def add_months(moment: datetime, months: int) -> datetime:
     index = moment.year * 12 + (moment.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
+    if moment.day <= 28:  # every month has the day: no need to ask the calendar
+        return moment.replace(year=year, month=month)
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
 
