@@ -7,6 +7,7 @@ Who may issue a command and in which phases are checked before its handler runs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -456,21 +457,23 @@ def _lapsed_tranches(s: ProjectState) -> list[Pending]:
     ]
 
 
-def _require_not_suspended(s: ProjectState, what: str) -> None:
-    """No automatic step runs on a suspended project; what fell due runs on resumption."""
+def _require_not_suspended(s: ProjectState, what: str | Callable[[], str]) -> None:
+    """No automatic step runs on a suspended project; what fell due runs on resumption.
+    `what` may be said only when it is needed (a function): automatic steps come here at
+    every wake-up, and saying a message costs more than the check."""
     if s.suspended_since is not None:
         raise IllegalTransition(
             "project.suspended",
             said(
                 "the project is suspended since {day}: {what} once it is resumed",
                 day=_day(s.suspended_since),
-                what=what,
+                what=what if isinstance(what, str) else what(),
             ),
         )
 
 
 def start_term(c: StartTerm, s: ProjectState, policy: Policy) -> list[Pending]:
-    _require_not_suspended(s, said("the next term starts"))
+    _require_not_suspended(s, lambda: said("the next term starts"))
     if s.phase is Phase.ACTIVE and (
         s.renewal is None or s.renewal.status is not RenewalStatus.GRANTED
     ):
@@ -537,7 +540,7 @@ def _prerequisite_report(s: ProjectState, year: int) -> str | None:
 
 def release_tranche(c: ReleaseTranche, s: ProjectState, policy: Policy) -> list[Pending]:
     tranche = _due_tranche(c, s)
-    _require_not_suspended(s, said("tranche {year} is paid", year=c.year))
+    _require_not_suspended(s, lambda: said("tranche {year} is paid", year=c.year))
     assert s.term is not None
     needed = _prerequisite_report(s, c.year)
     if needed is not None:
@@ -563,7 +566,7 @@ def release_tranche(c: ReleaseTranche, s: ProjectState, policy: Policy) -> list[
 def withhold_tranche(c: WithholdTranche, s: ProjectState, policy: Policy) -> list[Pending]:
     tranche = _due_tranche(c, s)
     _require_reason(c, said("withhold tranche {year}", year=c.year))
-    _require_not_suspended(s, said("tranche {year} is judged", year=c.year))
+    _require_not_suspended(s, lambda: said("tranche {year} is judged", year=c.year))
     assert s.term is not None
     if tranche.status is TrancheStatus.WITHHELD:
         raise IllegalTransition(
