@@ -200,19 +200,23 @@ def _tranche_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
 def _report_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
     assert s.application is not None
     coordinator = (s.application.coordinator.id,)
+    closed = s.phase is Phase.CLOSED
+    leads = [(days, timedelta(days=days)) for days in policy.report_reminder_days_before_due]
     steps = []
     for r in s.reports:
-        if r.status not in (ReportStatus.DUE, ReportStatus.REJECTED):
+        if r.status is not ReportStatus.DUE and r.status is not ReportStatus.REJECTED:
             continue
         final = r.report_id == FINAL_REPORT_ID
-        if final != (s.phase is Phase.CLOSED):
+        if final != closed:
             continue  # annual reports are chased while active, the final one once closed
         kind = ReminderKind.FINAL_REPORT_DUE if final else ReminderKind.REPORT_DUE
         subject = f"Report {r.report_id} of {s.project_id} is due on {r.due_at.date().isoformat()}"
-        for days in policy.report_reminder_days_before_due:
+        for days, lead in leads:
+            due = r.due_at - lead
+            if due < r.opens_at or seen.missed(due):
+                continue
             key = f"report:{r.report_id}:{days}d"
-            due = r.due_at - timedelta(days=days)
-            if due >= r.opens_at and key not in seen.sent and not seen.missed(due):
+            if key not in seen.sent:
                 steps.append(_reminder(due, kind, key, r.due_at, coordinator, subject))
     return steps
 
