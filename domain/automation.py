@@ -70,6 +70,38 @@ def _reminder(
     return Step(due_at=due_at, label=f"reminder {key}", build=build)
 
 
+# What the rules find, in the order they list it: (due at, the step, None), or for a
+# reminder (due at, None, what _reminder makes its step of). A project just past its term's
+# start waits for a dozen reminders, and next_step, asked at every wake-up, returns one
+# step: a reminder's step (a function and its label) is only made once it is returned.
+_Reminder = tuple[ReminderKind, str, datetime, tuple[str, ...], str]
+_Entry = tuple[datetime, Step | None, _Reminder | None]
+
+
+def _step(step: Step) -> _Entry:
+    return step.due_at, step, None
+
+
+def _remind(
+    due_at: datetime,
+    kind: ReminderKind,
+    key: str,
+    deadline: datetime,
+    recipients: tuple[str, ...],
+    subject: str,
+) -> _Entry:
+    """A reminder found (see _reminder)."""
+    return due_at, None, (kind, key, deadline, recipients, subject)
+
+
+def _made(entry: _Entry) -> Step:
+    due_at, step, reminder = entry
+    if step is not None:
+        return step
+    assert reminder is not None
+    return _reminder(due_at, *reminder)
+
+
 def _release(year: int) -> Builder:
     def build(command_id: UUID, now: datetime) -> Command:
         return ReleaseTranche(command_id=command_id, actor=SYSTEM, at=now, year=year)
@@ -133,7 +165,7 @@ class _Seen:
         return self.since is not None and due < self.since
 
 
-def _evaluation_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
+def _evaluation_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[_Entry]:
     assert s.evaluation_deadline is not None
     steps = []
     for a in s.assignments:
@@ -144,7 +176,7 @@ def _evaluation_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step
             key = f"review:{a.reviewer.id}:{days}d"
             if due >= a.assigned_at and key not in seen.sent:
                 steps.append(
-                    _reminder(
+                    _remind(
                         due,
                         ReminderKind.REVIEW_DUE,
                         key,
@@ -157,10 +189,10 @@ def _evaluation_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step
     return steps
 
 
-def _tranche_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
+def _tranche_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[_Entry]:
     assert s.term is not None and s.application is not None
     coordinator = (s.application.coordinator.id,)
-    steps: list[Step] = []
+    steps: list[_Entry] = []
     for t in s.term.tranches:
         if t.status in (TrancheStatus.RELEASED, TrancheStatus.FORFEITED):
             continue
@@ -170,11 +202,11 @@ def _tranche_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
         ready = prerequisite is None or prerequisite.status is ReportStatus.ACCEPTED
         year = t.year
         if ready:
-            steps.append(Step(t.due_at, f"release tranche {year}", _release(year)))
+            steps.append(_step(Step(t.due_at, f"release tranche {year}", _release(year))))
         elif t.status is TrancheStatus.PLANNED:
             assert prerequisite is not None
             withhold = _withhold(year, prerequisite.report_id, t.due_at)
-            steps.append(Step(t.due_at, f"withhold tranche {year}", withhold))
+            steps.append(_step(Step(t.due_at, f"withhold tranche {year}", withhold)))
         elif t.withheld_at is not None and t.awaiting_report_id is not None:
             for k in range(policy.overdue_reminders_max):
                 key = f"overdue:{t.awaiting_report_id}:{k}"
@@ -183,7 +215,7 @@ def _tranche_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
                     if seen.missed(due):
                         continue
                     steps.append(
-                        _reminder(
+                        _remind(
                             due,
                             ReminderKind.REPORT_OVERDUE,
                             key,
@@ -197,7 +229,7 @@ def _tranche_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
     return steps
 
 
-def _report_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
+def _report_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[_Entry]:
     assert s.application is not None
     coordinator = (s.application.coordinator.id,)
     closed = s.phase is Phase.CLOSED
@@ -217,11 +249,11 @@ def _report_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
                 continue
             key = f"report:{r.report_id}:{days}d"
             if key not in seen.sent:
-                steps.append(_reminder(due, kind, key, r.due_at, coordinator, subject))
+                steps.append(_remind(due, kind, key, r.due_at, coordinator, subject))
     return steps
 
 
-def _term_end_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
+def _term_end_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[_Entry]:
     assert s.term is not None and s.application is not None
     inst = s.instrument
     term = s.term
@@ -258,63 +290,60 @@ def _term_end_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[Step]:
         else:
             continue
         if key not in seen.sent:
-            steps.append(_reminder(due, kind, key, term.ends_at, coordinator, subject))
+            steps.append(_remind(due, kind, key, term.ends_at, coordinator, subject))
 
     if s.renewal is not None and s.renewal.status is RenewalStatus.REQUESTED:
         pass  # the term's end waits for the officers' decision on the renewal
     elif s.renewal is not None and s.renewal.status is RenewalStatus.GRANTED:
-        steps.append(
-            Step(
-                term.ends_at,
-                f"start term {term.number + 1}",
-                lambda cid, now: StartTerm(command_id=cid, actor=SYSTEM, at=now),
-            )
+        step = Step(
+            term.ends_at,
+            f"start term {term.number + 1}",
+            lambda cid, now: StartTerm(command_id=cid, actor=SYSTEM, at=now),
         )
+        steps.append(_step(step))
     else:
         close = _close(inst.code, term.number, inst.renewable)
-        steps.append(Step(term.ends_at, "close at term end", close))
+        steps.append(_step(Step(term.ends_at, "close at term end", close)))
     return steps
 
 
 def scheduled_steps(state: ProjectState, policy: Policy) -> list[Step]:
     """Every automatic step the project is waiting for, earliest first."""
-    steps = _steps(state, policy)
-    steps.sort(key=_due)
-    return steps
+    entries = _entries(state, policy)
+    entries.sort(key=_due)  # stable: steps due together stay in the rules' order
+    return [_made(entry) for entry in entries]
 
 
-def _due(step: Step) -> datetime:
-    return step.due_at
+def _due(entry: _Entry) -> datetime:
+    return entry[0]
 
 
-def _steps(state: ProjectState, policy: Policy) -> list[Step]:
+def _entries(state: ProjectState, policy: Policy) -> list[_Entry]:
     """The steps of scheduled_steps, in the order the rules list them."""
     s = state
     policy = governing(state, policy)
-    steps: list[Step] = []
+    steps: list[_Entry] = []
     if s.phase is Phase.SUBMITTED and s.eligibility_check_at is not None:
-        steps.append(
-            Step(
-                s.eligibility_check_at,
-                "check eligibility",
-                lambda cid, now: CheckEligibility(
-                    command_id=cid,
-                    actor=SYSTEM,
-                    at=now,
-                    reason=said("automatic check of the instrument's rules"),
-                ),
-            )
+        step = Step(
+            s.eligibility_check_at,
+            "check eligibility",
+            lambda cid, now: CheckEligibility(
+                command_id=cid,
+                actor=SYSTEM,
+                at=now,
+                reason=said("automatic check of the instrument's rules"),
+            ),
         )
+        steps.append(_step(step))
     elif s.phase is Phase.UNDER_EVALUATION:
         steps.extend(_evaluation_steps(s, policy, _Seen.of(s)))
     elif s.phase is Phase.APPROVED and s.next_term_starts_at is not None:
-        steps.append(
-            Step(
-                s.next_term_starts_at,
-                "start term 1",
-                lambda cid, now: StartTerm(command_id=cid, actor=SYSTEM, at=now),
-            )
+        step = Step(
+            s.next_term_starts_at,
+            "start term 1",
+            lambda cid, now: StartTerm(command_id=cid, actor=SYSTEM, at=now),
         )
+        steps.append(_step(step))
     elif s.phase is Phase.ACTIVE and s.suspended_since is not None:
         pass  # suspended: nothing runs, not even the term's end, until it is resumed
     elif s.phase is Phase.ACTIVE:
@@ -329,6 +358,7 @@ def _steps(state: ProjectState, policy: Policy) -> list[Step]:
 
 def next_step(state: ProjectState, policy: Policy) -> Step | None:
     """The earliest of scheduled_steps: the first listed of those due first, as a stable
-    sort puts it (min keeps the first of equals), without sorting the rest."""
-    steps = _steps(state, policy)
-    return min(steps, key=_due) if steps else None
+    sort puts it (min keeps the first of equals), without sorting the rest, and only its
+    step made."""
+    entries = _entries(state, policy)
+    return _made(min(entries, key=_due)) if entries else None
