@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from domain.actors import SYSTEM
@@ -70,16 +71,20 @@ def _reminder(
     return Step(due_at=due_at, label=f"reminder {key}", build=build)
 
 
-# What the rules find, in the order they list it: (due at, the step, None), or for a
-# reminder (due at, None, what _reminder makes its step of). A project just past its term's
-# start waits for a dozen reminders, and next_step, asked at every wake-up, returns one
-# step: a reminder's step (a function and its label) is only made once it is returned.
-_Reminder = tuple[ReminderKind, str, datetime, tuple[str, ...], str]
-_Entry = tuple[datetime, Step | None, _Reminder | None]
+# What the rules find, in the order they list it: (due at, a function that makes the step,
+# its arguments). A project just past its term's start waits for a tranche a year and a
+# dozen reminders, and next_step, asked at every wake-up, returns one step: a tranche's or
+# a reminder's step (a function and its label) is only made once it is returned.
+_Entry = tuple[datetime, Callable[..., Step], tuple[Any, ...]]
 
 
 def _step(step: Step) -> _Entry:
-    return step.due_at, step, None
+    """A step made already."""
+    return step.due_at, _itself, (step,)
+
+
+def _itself(step: Step) -> Step:
+    return step
 
 
 def _remind(
@@ -91,15 +96,11 @@ def _remind(
     subject: str,
 ) -> _Entry:
     """A reminder found (see _reminder)."""
-    return due_at, None, (kind, key, deadline, recipients, subject)
+    return due_at, _reminder, (due_at, kind, key, deadline, recipients, subject)
 
 
 def _made(entry: _Entry) -> Step:
-    due_at, step, reminder = entry
-    if step is not None:
-        return step
-    assert reminder is not None
-    return _reminder(due_at, *reminder)
+    return entry[1](*entry[2])
 
 
 def _release(year: int) -> Builder:
@@ -107,6 +108,10 @@ def _release(year: int) -> Builder:
         return ReleaseTranche(command_id=command_id, actor=SYSTEM, at=now, year=year)
 
     return build
+
+
+def _release_step(due_at: datetime, year: int) -> Step:
+    return Step(due_at, f"release tranche {year}", _release(year))
 
 
 # A step's reason is said when the step is taken, not each time the steps are listed: the
@@ -125,6 +130,10 @@ def _withhold(year: int, report_id: str, due_at: datetime) -> Builder:
         )
 
     return build
+
+
+def _withhold_step(due_at: datetime, year: int, report_id: str) -> Step:
+    return Step(due_at, f"withhold tranche {year}", _withhold(year, report_id, due_at))
 
 
 def _close(code: str, number: int, renewable: bool) -> Builder:
@@ -202,11 +211,10 @@ def _tranche_steps(s: ProjectState, policy: Policy, seen: _Seen) -> list[_Entry]
         ready = prerequisite is None or prerequisite.status is ReportStatus.ACCEPTED
         year = t.year
         if ready:
-            steps.append(_step(Step(t.due_at, f"release tranche {year}", _release(year))))
+            steps.append((t.due_at, _release_step, (t.due_at, year)))
         elif t.status is TrancheStatus.PLANNED:
             assert prerequisite is not None
-            withhold = _withhold(year, prerequisite.report_id, t.due_at)
-            steps.append(_step(Step(t.due_at, f"withhold tranche {year}", withhold)))
+            steps.append((t.due_at, _withhold_step, (t.due_at, year, prerequisite.report_id)))
         elif t.withheld_at is not None and t.awaiting_report_id is not None:
             for k in range(policy.overdue_reminders_max):
                 key = f"overdue:{t.awaiting_report_id}:{k}"
