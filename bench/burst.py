@@ -6,8 +6,9 @@ trivial workflows (one timer, one activity) on the same Temporal dev server.
     python bench/burst.py --quick          # N=100, a smoke run
 
 For each N, on one Temporal dev server (`temporal server start-dev`, wall-clock time: no
-time skipping) and the embedded PostgreSQL, each side's worker in a child process (this
-script with `--worker`):
+time skipping) and the embedded PostgreSQL, each side's worker as production deploys it:
+as many processes as docker-compose.yml's `replicas` (`--workers` to choose), polling one
+task queue, each a child process (this script with `--worker`):
 
 1. Projects. N IRP projects are brought to `approved` the product's way, through
    `ProjectService` (update-with-start, the workflow's own eligibility check, a reviewer
@@ -21,19 +22,20 @@ script with `--worker`):
    clock_timestamp() of the insert) after T.
 2. Trivial. N workflows on the same server, each a timer to an instant T2 and then one
    no-op activity that returns the wall-clock time it ran at; its lag is that time after
-   T2. Started after the projects' worker has stopped, with their own worker process.
+   T2. Started after the projects' workers have stopped, with their own worker processes.
 
 The figure: the time until every project's term-start events are stored after T, against
 the time until every trivial workflow's activity ran after T2 (target: at most
-RATIO_TARGET times); p50/p95 of the lags; the worker's RSS (sampled every 0.1 s, and its
-VmHWM); CPU seconds of each process during the burst. Written between the
-`<!-- burst:start -->` / `<!-- burst:end -->` markers of bench/RESULTS.md.
+RATIO_TARGET times); p50/p95 of the lags; the workers' RSS (sampled every 0.1 s, and
+their VmHWM, added up); CPU seconds of each process during the burst (the workers'
+added up). Written between the `<!-- burst:start -->` / `<!-- burst:end -->` markers of
+bench/RESULTS.md.
 
 Where the time goes: each side's wake-up split into stages from the histories of a sample
 of its workflows (`--stages`, the server's timestamps: the timer's firing, the workflow
 task's wait for the worker and its activation, the activity's wait and run, sticky tasks
 timed out), the worker's garbage collections during the burst (gc.callbacks) and, with
-`--profile DIR`, py-spy's samples of each side's worker during its burst (`--gil`).
+`--profile DIR`, py-spy's samples of each side's workers during its burst (`--gil`).
 """
 
 from __future__ import annotations
@@ -65,6 +67,16 @@ START_MARK = "<!-- burst:start -->"
 END_MARK = "<!-- burst:end -->"
 HEADING = "## The 1-January burst: N terms starting at one instant"
 RATIO_TARGET = 1.5
+
+
+def compose_replicas() -> int:
+    """The production worker's processes, as docker-compose.yml deploys it (`replicas`)."""
+    import yaml
+
+    compose = yaml.safe_load((HERE.parent / "docker-compose.yml").read_text())
+    return int(compose["services"]["worker"]["deploy"]["replicas"])
+
+
 AWARD_EUR = 60_000
 HERE = Path(__file__).resolve().parent
 
@@ -198,9 +210,16 @@ class WorkerProcess:
     `--worker` in a child process; its RSS sampled every 0.1 s."""
 
     def __init__(
-        self, script: Path, kind: str, target: str, db_url: str, log: Path, args: Any
+        self,
+        script: Path,
+        kind: str,
+        target: str,
+        db_url: str,
+        log: Path,
+        args: Any,
+        task_queue: str | None = None,
     ) -> None:
-        self.task_queue = f"{kind}-{uuid.uuid4().hex[:8]}"
+        self.task_queue = task_queue or f"{kind}-{uuid.uuid4().hex[:8]}"
         self.log = log.open("w")
         self.proc = subprocess.Popen(
             [
@@ -273,6 +292,59 @@ class WorkerProcess:
         from lives import proc_status_kb
 
         return float(proc_status_kb(self.pid, "VmHWM")) / 1024
+
+
+class Replicas:
+    """`count` worker processes of one kind polling one task queue, as docker-compose.yml
+    deploys the production worker (`replicas`): Temporal spreads the workflows over them
+    and each keeps those it ran in its cache (its sticky queue)."""
+
+    def __init__(
+        self, count: int, script: Path, kind: str, target: str, db_url: str, log: Path, args: Any
+    ) -> None:
+        self.task_queue = f"{kind}-{uuid.uuid4().hex[:8]}"
+        self.workers = [
+            WorkerProcess(
+                script, kind, target, db_url, log.with_suffix(f".{i}.log"), args, self.task_queue
+            )
+            for i in range(count)
+        ]
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        return tuple(w.pid for w in self.workers)
+
+    @property
+    def gc_pauses(self) -> list[tuple[float, float, int]]:
+        return sorted(p for w in self.workers for p in w.gc_pauses)
+
+    async def ready(self) -> None:
+        await asyncio.gather(*(w.ready() for w in self.workers))
+
+    def rss_mb(self) -> float:
+        return sum(w.rss_mb() for w in self.workers)
+
+    def reset_peak(self) -> None:
+        for w in self.workers:
+            w.reset_peak()
+
+    def hwm_mb(self) -> float:
+        return sum(w.hwm_mb() for w in self.workers)
+
+    def stop(self) -> float:
+        """Stop every replica; the sum of their peak RSS since the last reset, in MB."""
+        return sum(w.stop() for w in self.workers)
+
+
+class Profilers:
+    """A Profiler on each replica, `name.<i>` in the directory."""
+
+    def __init__(self, out_dir: Path | None, pids: tuple[int, ...], name: str) -> None:
+        self.spies = [Profiler(out_dir, pid, f"{name}.{i}") for i, pid in enumerate(pids)]
+
+    def stop(self) -> None:
+        for spy in self.spies:
+            spy.stop()
 
 
 async def start_dev_server() -> tuple[Any, int]:
@@ -647,7 +719,9 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
     try:
         # 1. projects
         print(f"N={n}: approving {n} projects through ProjectService", flush=True)
-        worker = WorkerProcess(script, "production", target, db_url, tmp / f"w-prod-{n}.log", args)
+        worker = Replicas(
+            args.workers, script, "production", target, db_url, tmp / f"w-prod-{n}.log", args
+        )
         try:
             await worker.ready()
             config = env.client.config()  # the service's own: names sealed (its keys here)
@@ -662,8 +736,8 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
             await asyncio.sleep(max(0.0, lead - 2))
             rss_before = worker.rss_mb()
             worker.reset_peak()
-            cpu = CpuMeter(worker.pid, server, pm)
-            spy = Profiler(args.profile, worker.pid, f"projects-{n}")
+            cpu = CpuMeter(worker.pids, server, pm)
+            spy = Profilers(args.profile, worker.pids, f"projects-{n}")
             print(f"N={n}: burst at {starts:%H:%M:%S} (RSS {rss_before:.0f} MB)", flush=True)
             lags = await stored_lags(db_url, starts, n, args.timeout)
             cpu_burst = cpu.since_start()
@@ -693,7 +767,9 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
 
         # 2. trivial: a timer to T2, then one activity
         print(f"N={n}: trivial", flush=True)
-        worker = WorkerProcess(script, "burst", target, db_url, tmp / f"w-triv-{n}.log", args)
+        worker = Replicas(
+            args.workers, script, "burst", target, db_url, tmp / f"w-triv-{n}.log", args
+        )
         try:
             await worker.ready()
             # a start is cheaper than a submission (no activity, no query)
@@ -717,8 +793,8 @@ async def run_size(n: int, args: argparse.Namespace, pg_url: str, tmp: Path) -> 
                 raise RuntimeError(f"trivial starts ended {-trivial_lead:.0f} s after T2")
             await asyncio.sleep(max(0.0, trivial_lead - 2))
             worker.reset_peak()
-            cpu = CpuMeter(worker.pid, server, pm)
-            spy = Profiler(args.profile, worker.pid, f"trivial-{n}")
+            cpu = CpuMeter(worker.pids, server, pm)
+            spy = Profilers(args.profile, worker.pids, f"trivial-{n}")
             # results asked a few at a time: the server limits concurrent long polls
             ran = await bounded(args.concurrency, [h.result for h in handles])
             cpu_trivial = cpu.since_start()
@@ -828,7 +904,9 @@ def stage_table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def section(outcomes: list[Outcome], command: str, worker_cache: int, load: str) -> str:
+def section(
+    outcomes: list[Outcome], command: str, worker_cache: int, workers: int, load: str
+) -> str:
     import temporalio
 
     from bench.report import machine
@@ -848,12 +926,14 @@ PostgreSQL (unix socket, fsync on).
 N IRP projects approved the product's way through `ProjectService` (submitted, checked by
 their workflow, a reviewer assigned, reviewed, approved), every decision fixing the same
 term start T, a minute or so ahead; the production worker (`build_worker`, cache
-{worker_cache:,} workflows) in its own process. At T each workflow's timer fires and it
+{worker_cache:,} workflows) in {workers} processes polling one task queue, as
+docker-compose.yml deploys it (`replicas: {workers}`). At T each workflow's timer fires and it
 records TermStarted and the first TrancheReleased (one append). *All stored after T*
 is when the last project's later event was stored (`recorded_at`); p50/p95 over projects.
 Against N trivial workflows on the same server, in the same run, each a timer to T2 and one
-no-op activity (its own worker process, same cache): when the last activity ran after T2.
-Target: projects ≤ {RATIO_TARGET}x trivial. Worker RSS sampled every 0.1 s.
+no-op activity ({workers} worker processes of its own, same cache): when the last activity
+ran after T2. Target: projects ≤ {RATIO_TARGET}x trivial. Worker RSS sampled every 0.1 s,
+the processes' added up.
 
 {table(outcomes)}
 
@@ -865,13 +945,13 @@ Where the time goes, from the histories of {outcomes[0].stages_sampled} workflow
 {stage_table(outcomes)}
 
 - CPU seconds are from T (T2) until the last project's events were stored (the last
-  trivial workflow completed): the worker process, the dev server, PostgreSQL (postmaster
+  trivial workflow completed): the worker processes, the dev server, PostgreSQL (postmaster
   and backends) and this driver (polling the store once every 0.5 s).
 - Load average (1 min) of the shared machine as each side's burst ended, projects /
   trivial: {loads}.
 - The first project's workflow: {runs} (a run begun after T would be a continue-as-new at
   the burst).
-- Garbage collections in the worker during the burst (gc.callbacks), projects' worker:
+- Garbage collections in the workers during the burst (gc.callbacks), projects' workers:
   {gcs}; trivial's: {gcs_trivial}.
 {END_MARK}
 """
@@ -908,7 +988,10 @@ async def bench(args: argparse.Namespace) -> None:
 
         command = ("python bench/burst.py " + " ".join(sys.argv[1:])).strip()
         write_section(
-            section(outcomes, command, args.worker_cache, load), START_MARK, END_MARK, HEADING
+            section(outcomes, command, args.worker_cache, args.workers, load),
+            START_MARK,
+            END_MARK,
+            HEADING,
         )
         print(f"\nwritten to {RESULTS}")
     if args.json:
@@ -916,6 +999,7 @@ async def bench(args: argparse.Namespace) -> None:
             json.dumps(
                 {
                     "ratio_target": RATIO_TARGET,
+                    "workers": args.workers,
                     "load": load,
                     "outcomes": [
                         {
@@ -956,6 +1040,12 @@ def main() -> None:
         "--worker-cache",
         type=int,
         help="workflows a worker caches (default: the production setting)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=compose_replicas(),
+        help="worker processes on each side (default: docker-compose.yml's replicas)",
     )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     parser.add_argument(

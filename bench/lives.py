@@ -155,15 +155,19 @@ class CpuMeter:
     """CPU seconds since start of the driver (this process), the worker, the Temporal dev
     server and PostgreSQL (postmaster, its live backends and the ones it reaped)."""
 
-    def __init__(self, worker_pid: int, server_pid: int, postmaster_pid: int) -> None:
-        self.pids = (worker_pid, server_pid, postmaster_pid)
+    def __init__(
+        self, worker_pid: int | tuple[int, ...], server_pid: int, postmaster_pid: int
+    ) -> None:
+        # several pids: the replicas of one worker, added up
+        workers = (worker_pid,) if isinstance(worker_pid, int) else worker_pid
+        self.pids = (workers, server_pid, postmaster_pid)
         self.start = self.read()
 
     def read(self) -> dict[str, float]:
-        worker, server, pm = self.pids
+        workers, server, pm = self.pids
         return {
             "driver": cpu_seconds(os.getpid()),
-            "worker": cpu_seconds(worker),
+            "worker": sum(cpu_seconds(w) for w in workers),
             "temporal": cpu_seconds(server, reaped=True),
             "postgres": cpu_seconds(pm, reaped=True) + sum(cpu_seconds(c) for c in children(pm)),
         }
