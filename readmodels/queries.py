@@ -19,8 +19,9 @@ class _Row(BaseModel):
 
 
 class ProjectRow(_Row):
-    """A project's portfolio row; its closed sets named, so that a row the projector wrote
-    wrong is refused where it is read, never shown."""
+    """A project's portfolio row; its closed sets named, so that a row written wrong is
+    refused where it is read into this model, as the table refuses it when written
+    (1014_portfolio_closed_sets.sql): never shown."""
 
     project_id: str
     instrument: InstrumentCode
