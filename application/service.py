@@ -62,11 +62,15 @@ def assemble(
     projects: ProjectService | None,
     key_file: Path | None = None,
     owner_url: OwnerUrl | None = None,
+    *,
+    serving: bool = False,
 ) -> Application:
     """`projects` None: no workflow service (questions only); a step is then refused.
     `key_file`: the ledger's signing key (None: no digest can be signed here).
-    `owner_url`: how to get the schema owner's login (None: no backup or restore here)."""
-    people = PeopleDirectory(store)
+    `owner_url`: how to get the schema owner's login (None: no backup or restore here).
+    `serving`: the process answers requests, and keeps who their tokens and sessions name
+    while the directory does not change (identity.remembered)."""
+    people = PeopleDirectory(store, remember=serving)
     audit = Audit(store, key_file)
     steps = Steps(store, projects, people)
     policies = Policies(store)
@@ -75,7 +79,7 @@ def assemble(
         reads=Reads(store, people),
         identities=Identities(people),
         directory=Directory(people),
-        sessions=SessionStore(store),
+        sessions=SessionStore(store, remember=serving),
         maintenance=Maintenance(store),
         audit=audit,
         imports=Imports(store, projects),

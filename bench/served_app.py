@@ -145,7 +145,9 @@ async def serve(db_url: str, port: int, pool: int) -> None:
     from eventstore.postgres import PostgresEventStore
 
     store = await PostgresEventStore.connect(db_url, max_size=pool, run_migrations=False)
-    app = http_app(assemble(store, None), secrets.token_bytes(32), False, public_url=BASE)
+    app = http_app(
+        assemble(store, None, serving=True), secrets.token_bytes(32), False, public_url=BASE
+    )
     # as collab.runtime.api_server configures it, without the access log's lines
     # a connection kept however long the benchmark leaves it idle (the cold feeds)
     config = uvicorn.Config(

@@ -60,7 +60,10 @@ async def run_service(settings: Settings) -> None:
             print(f"  worker     : task queue {settings.task_queue}", flush=True)
             print("  projector  : read models follow the event store", flush=True)
             app = assemble(
-                store, ProjectService(client, settings.task_queue), settings.ledger_key_path
+                store,
+                ProjectService(client, settings.task_queue),
+                settings.ledger_key_path,
+                serving=True,
             )
             api = api_server(settings, app)
             print(f"  HTTP API   : http://{settings.api_host}:{settings.api_port} (docs: /docs)")
@@ -136,7 +139,7 @@ async def run_api(settings: Settings) -> None:
     async with open_store(settings) as store:
         client = traced_client(await connect_client(settings, store))
         projects = ProjectService(client, settings.task_queue)
-        app = assemble(store, projects, settings.ledger_key_path)
+        app = assemble(store, projects, settings.ledger_key_path, serving=True)
         await api_server(settings, app).serve()
 
 

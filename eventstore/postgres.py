@@ -27,6 +27,7 @@ Keep write transactions short; a forgotten open transaction shows up as a stalle
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -71,6 +72,7 @@ from eventstore.records import (
     StreamDocuments,
 )
 from eventstore.upcasting import Upcasters
+from eventstore.watch import Dial, Watch
 
 log = structlog.get_logger("eventstore")
 _TRACER = opentelemetry.trace.get_tracer("eventstore")
@@ -237,10 +239,15 @@ class PostgresEventStore:
         *,
         upcasters: Upcasters | None = None,
         owns_pool: bool = False,
+        dial: Dial | None = None,
     ) -> None:
+        """`dial`: opens a connection with the pool's login, for a `watch` (None: the store
+        watches nothing, and who would keep answers keeps none)."""
         self._pool = pool
         self._upcasters = upcasters or Upcasters()
         self._owns_pool = owns_pool
+        self._dial = dial
+        self._watches: dict[str, Watch] = {}
         # Keep connections between calls only in a pool of our own: kept connections
         # are unavailable to anyone else using the pool.
         self._lanes = _Lanes(pool, keep=owns_pool)
@@ -308,13 +315,12 @@ class PostgresEventStore:
                 )
         finally:
             await conn.close()
+        settings = {"role": role} if role else {}
         pool = await asyncpg.create_pool(
-            app_url or url,
-            min_size=min_size,
-            max_size=max_size,
-            server_settings={"role": role} if role else {},
+            app_url or url, min_size=min_size, max_size=max_size, server_settings=settings
         )
-        return cls(pool, upcasters=upcasters, owns_pool=True)
+        dial = functools.partial(asyncpg.connect, app_url or url, server_settings=settings)
+        return cls(pool, upcasters=upcasters, owns_pool=True, dial=dial)
 
     @classmethod
     async def attach(
@@ -341,7 +347,8 @@ class PostgresEventStore:
         finally:
             await probe.close()
         pool = await asyncpg.create_pool(app_url, min_size=min_size, max_size=max_size)
-        return cls(pool, upcasters=upcasters, owns_pool=True)
+        dial = functools.partial(asyncpg.connect, app_url)
+        return cls(pool, upcasters=upcasters, owns_pool=True, dial=dial)
 
     def connection(self) -> AbstractAsyncContextManager[PoolConnectionProxy[asyncpg.Record]]:
         """``async with store.connection() as conn``: a connection of the store's pool, for
@@ -349,7 +356,18 @@ class PostgresEventStore:
         the store's role; leave no session state on it (SET, LISTEN, open cursors)."""
         return self._lanes.lease()
 
+    def watch(self, channel: str) -> Watch | None:
+        """The process's one watch of `channel` (eventstore.watch), listening on a
+        connection of its own from its first use; None when the store cannot dial one."""
+        if self._dial is None:
+            return None
+        if channel not in self._watches:
+            self._watches[channel] = Watch(self._dial, channel)
+        return self._watches[channel]
+
     async def close(self) -> None:
+        for watch in self._watches.values():
+            await watch.close()
         await self._lanes.close()
         if self._owns_pool:
             await self._pool.close()
@@ -357,6 +375,8 @@ class PostgresEventStore:
     async def forget_connections(self) -> None:
         """Connections opened from now on are new ones: after the tables were dropped and
         created again (a restore), no statement prepared on the old ones is reused."""
+        for watch in self._watches.values():
+            watch.changed()  # restored tables fire no trigger: what was kept is stale
         keep = self._lanes._keep
         await self._lanes.close()
         self._lanes._keep = keep

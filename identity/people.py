@@ -17,6 +17,7 @@ from domain.fields import PersonId
 from domain.personal_data import ERASED_EMAIL, ERASED_NAME
 from eventstore.migrations import migrate
 from eventstore.postgres import PostgresEventStore
+from identity.remembered import Remembered, watch_of
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -82,8 +83,13 @@ async def migrate_people(owner_url: str) -> list[int]:
 
 
 class PeopleDirectory:
-    def __init__(self, store: PostgresEventStore) -> None:
+    def __init__(self, store: PostgresEventStore, *, remember: bool = False) -> None:
+        """`remember`: keep who a token or an id names while the directory does not change
+        (identity.remembered): for a process answering requests."""
         self._store = store
+        self._found: Remembered[tuple[str, bytes | str], Person] = Remembered(
+            watch_of(store, remember)
+        )
 
     async def add(self, person: Person, *, operator: str) -> IssuedTokens:
         """Register a person; returns their tokens, shown once and stored only hashed. The
@@ -128,6 +134,7 @@ class PeopleDirectory:
             if role is None:
                 return False
             await _record_change(conn, person_id, "revoked", Role(role), operator)
+        self._found.forget()  # this process at once; the others when notified
         return True
 
     async def erase(self, person_id: str, *, operator: str) -> bool:
@@ -144,6 +151,7 @@ class PeopleDirectory:
             if role is None:
                 return False
             await _record_change(conn, person_id, "erased", Role(role), operator)
+        self._found.forget()
         return True
 
     async def record(self, person_id: str) -> PersonRecord | None:
@@ -175,6 +183,7 @@ class PeopleDirectory:
                 person_id,
                 hash_token(token),
             )
+        self._found.forget()
         return token if status.endswith(" 1") else None
 
     async def authenticate(self, token: str) -> Person | None:
@@ -188,6 +197,9 @@ class PeopleDirectory:
     async def _by_hash(self, column: str, token: str) -> Person | None:
         assert column in ("token_hash", "calendar_hash")
         digest = hash_token(token)
+        return await self._found.get((column, digest), lambda: self._by_digest(column, digest))
+
+    async def _by_digest(self, column: str, digest: bytes) -> Person | None:
         async with self._store.connection() as conn:
             row = await conn.fetchrow(
                 f"SELECT person_id, name, email, lab, country, role, {column} AS digest "
@@ -201,6 +213,9 @@ class PeopleDirectory:
         return Person.model_validate(fields)
 
     async def get(self, person_id: str) -> Person | None:
+        return await self._found.get(("person_id", person_id), lambda: self._get(person_id))
+
+    async def _get(self, person_id: str) -> Person | None:
         async with self._store.connection() as conn:
             row = await conn.fetchrow(
                 "SELECT person_id, name, email, lab, country, role FROM people "

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from eventstore.postgres import PostgresEventStore
+from identity.remembered import Remembered, watch_of
 
 
 @dataclass(frozen=True)
@@ -19,8 +20,11 @@ class WebSession:
 
 
 class SessionStore:
-    def __init__(self, store: PostgresEventStore) -> None:
+    def __init__(self, store: PostgresEventStore, *, remember: bool = False) -> None:
+        """`remember`: keep the sessions found live while the directory does not change
+        (identity.remembered): for a process answering requests."""
         self._store = store
+        self._found: Remembered[str, WebSession] = Remembered(watch_of(store, remember))
 
     async def open(
         self, person_id: str, lasting: timedelta, replacing: str | None = None
@@ -40,9 +44,16 @@ class SessionStore:
                 csrf,
                 lasting,
             )
+        if replacing is not None:
+            self._found.forget()
         return WebSession(session_id, person_id, csrf, expires_at)
 
     async def live(self, session_id: str) -> WebSession | None:
+        found = await self._found.get(session_id, lambda: self._live(session_id))
+        # one kept past its end is over, as the database would say
+        return found if found is not None and found.expires_at > datetime.now(UTC) else None
+
+    async def _live(self, session_id: str) -> WebSession | None:
         async with self._store.connection() as conn:
             row = await conn.fetchrow(
                 """SELECT s.session_id, s.person_id, s.csrf, s.expires_at
@@ -56,6 +67,7 @@ class SessionStore:
     async def end(self, session_id: str) -> None:
         async with self._store.connection() as conn:
             await conn.execute(_END, session_id)
+        self._found.forget()  # this process at once; the others when notified
 
 
 _END = "UPDATE web_sessions SET ended_at = now() WHERE session_id = $1 AND ended_at IS NULL"
