@@ -24,7 +24,8 @@ from domain.commands import (
     StartTerm,
     WithholdTranche,
 )
-from domain.events import ReminderKind
+from domain.decider import decide
+from domain.events import DomainEvent, ReminderKind
 from domain.policy import Policy
 from domain.said import said
 from domain.state import (
@@ -370,3 +371,20 @@ def next_step(state: ProjectState, policy: Policy) -> Step | None:
     step made."""
     entries = _entries(state, policy)
     return _made(min(entries, key=_due)) if entries else None
+
+
+class StepDecidedNothing(RuntimeError):
+    """A due automatic step whose command the rules accept but which records nothing: it
+    would stay due, and whoever drives the project (the workflow, the life in memory)
+    would take it again forever. A defect of this module, never of the project."""
+
+
+def decide_step(
+    step: Step, state: ProjectState, policy: Policy, command_id: UUID, now: datetime
+) -> list[DomainEvent]:
+    """The events a due step decides, at `now`: at least one (StepDecidedNothing
+    otherwise), so that taking due steps until none is due always ends."""
+    events = decide(step.build(command_id, now), state, policy)
+    if not events:
+        raise StepDecidedNothing(f"automatic step {step.label} decided nothing")
+    return events

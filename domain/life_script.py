@@ -29,7 +29,7 @@ from uuid import UUID, uuid5
 
 from domain.actors import Actor, Role
 from domain.application import Application, Reviewer
-from domain.automation import next_step
+from domain.automation import decide_step, next_step
 from domain.commands import (
     AssignReviewer,
     DecideApplication,
@@ -308,7 +308,7 @@ class LifeInMemory:
         while (step := next_step(self.state, self.policy)) is not None and step.due_at <= until:
             # a step that fell due while the clock stood later runs now, as in the workflow
             now = self._tick(step.due_at)
-            self._apply(decide(step.build(self.command_id(), now), self.state, self.policy))
+            self._apply(decide_step(step, self.state, self.policy, self.command_id(), now))
 
     def seen(self) -> Seen:
         assert self.clock is not None, "no clock yet: give the first step a time"

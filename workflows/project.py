@@ -18,7 +18,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.automation import Step, next_step, scheduled_steps
+    from domain.automation import Step, decide_step, next_step, scheduled_steps
     from domain.commands import Command
     from domain.decider import decide
     from domain.errors import DomainError
@@ -266,9 +266,10 @@ class ProjectWorkflow:
         return self._next[1]
 
     def _decide_step(self, step: Step, state: ProjectState, now: datetime) -> list[DomainEvent]:
-        command = step.build(workflow.uuid4(), now)
+        # a step that decides nothing (StepDecidedNothing) fails the task too: it would be
+        # due again at once, and this loop would take it forever
         try:
-            return decide(command, state, self._policy)
+            return decide_step(step, state, self._policy, workflow.uuid4(), now)
         except DomainError as err:
             # an automatic step the rules refuse is a defect in domain.automation: fail the
             # task (it retries after a fix is deployed) rather than skip a business fact
