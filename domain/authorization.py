@@ -24,11 +24,16 @@ def may_audit(actor: Actor) -> None:
         )
 
 
+def may_issue(command: type[CommandBase], actor: Actor) -> bool:
+    """The actor's role may issue this kind of command at all."""
+    return actor.role in DECLARED[command].roles
+
+
 def require_role(command: type[CommandBase], actor: Actor) -> None:
     """The actor's role may issue this kind of command at all (asked before anything about
     the project or the input is looked up)."""
-    declared = DECLARED[command]
-    if actor.role not in declared.roles:
+    if not may_issue(command, actor):
+        declared = DECLARED[command]
         allowed = wording.either(wording.a_role(r) for r in sorted(declared.roles))
         raise NotPermitted(
             "role",

@@ -28,7 +28,7 @@ import application.imports as imports_module
 from application.imports import ImportReport
 from application.refusals import HTTP_STATUS, Kind, Refusal
 from application.service import Application
-from domain.authorization import require_role
+from domain.authorization import may_issue, require_role
 from domain.commands import ImportProject
 from domain.errors import DomainError
 from identity.people import Person
@@ -64,8 +64,9 @@ class Render(Protocol):
 
 
 def may_import(person: Person | None) -> bool:
-    """Whether this person's role may import at all (the domain's declaration says who)."""
-    return person is not None and _role_refusal(person) is None
+    """Whether this person's role may import at all (the domain's declaration says who):
+    asked on every page, for the navigation's link."""
+    return person is not None and may_issue(ImportProject, person.actor)
 
 
 def _role_refusal(person: Person) -> str | None:
