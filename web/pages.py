@@ -178,6 +178,8 @@ After = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
 
 def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> None:
     templates = Jinja2Templates(directory=HERE / "templates")
+    # the templates ship with the code: no stat() of each file a page extends, every render
+    templates.env.auto_reload = False
     templates.env.globals["static"] = STATIC_PREFIX
     templates.env.filters["eur"] = _eur
     # one call a cell, its text escaped once where it is written: Jinja's map and join
