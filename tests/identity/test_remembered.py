@@ -20,15 +20,9 @@ from eventstore.watch import Watch
 from identity.people import PeopleDirectory, Person, migrate_people
 from identity.remembered import CHANNEL, Remembered
 from identity.sessions import SessionStore
+from tests.api.conftest import PEOPLE
 
-PI = Person(
-    person_id="pi-durand",
-    name="Claire Durand",
-    email="claire.durand@cnrs.example.fr",
-    lab="LIG Grenoble",
-    country="FR",
-    role="coordinator",
-)
+PI = PEOPLE["coordinator"]
 # a notification arrives milliseconds after its commit; a loaded CI machine gets this long
 NOTICE_S = 5.0
 
@@ -60,12 +54,25 @@ async def until(check: Callable[[], Awaitable[bool]], within_s: float = NOTICE_S
     return loop.time() - began
 
 
-async def listener_pid(owner: asyncpg.Connection) -> int:
+async def listening(store: PostgresEventStore) -> Watch:
+    """The store's watch of the directory, listening."""
+    watch = store.watch(CHANNEL)
+    assert watch is not None and await watch.started()
+    return watch
+
+
+async def cut(watch: Watch, owner: asyncpg.Connection) -> None:
+    """The listening connection dies (a restarted database, a cut network)."""
     pid = await owner.fetchval(
         "SELECT pid FROM pg_stat_activity WHERE query LIKE $1", f"LISTEN %{CHANNEL}%"
     )
     assert pid is not None
-    return int(pid)
+    await owner.execute("SELECT pg_terminate_backend($1)", pid)
+
+    async def not_listening() -> bool:
+        return watch.mark() is None
+
+    await until(not_listening)
 
 
 async def test_a_token_revoked_elsewhere_is_refused_by_the_api(
@@ -73,8 +80,7 @@ async def test_a_token_revoked_elsewhere_is_refused_by_the_api(
 ) -> None:
     tokens = await elsewhere.add(PI, operator="test")
     app = http_app(assemble(store, None, serving=True), secrets.token_bytes(32), False)
-    watch = store.watch(CHANNEL)
-    assert watch is not None and await watch.started()
+    await listening(store)
     me = {"Authorization": f"Bearer {tokens.api}"}
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://t"
@@ -93,8 +99,7 @@ async def test_kept_answers_are_not_asked_again_until_a_change(
     store: PostgresEventStore, elsewhere: PeopleDirectory, owner: asyncpg.Connection
 ) -> None:
     tokens = await elsewhere.add(PI, operator="test")
-    watch = store.watch(CHANNEL)
-    assert watch is not None and await watch.started()
+    watch = await listening(store)
     kept: Remembered[str, Person] = Remembered(watch)
     asked = 0
 
@@ -131,19 +136,12 @@ async def test_nothing_is_kept_while_not_listening(
 ) -> None:
     tokens = await elsewhere.add(PI, operator="test")
     serving = PeopleDirectory(store, remember=True)
-    watch = store.watch(CHANNEL)
-    assert watch is not None and await watch.started()
+    watch = await listening(store)
     assert await serving.authenticate(tokens.api) == PI
-    # the listening connection dies (a restarted database, a cut network)
-    await owner.execute("SELECT pg_terminate_backend($1)", await listener_pid(owner))
-    await until(lambda: _not_listening(watch))
+    await cut(watch, owner)
     # a revocation whose notification nobody hears is still seen at once
     assert await elsewhere.revoke(PI.person_id, operator="test")
     assert await serving.authenticate(tokens.api) is None
-
-
-async def _not_listening(watch: Watch) -> bool:
-    return watch.mark() is None
 
 
 async def test_listening_resumes_after_a_lost_connection(
@@ -151,10 +149,8 @@ async def test_listening_resumes_after_a_lost_connection(
 ) -> None:
     tokens = await elsewhere.add(PI, operator="test")
     serving = PeopleDirectory(store, remember=True)
-    watch = store.watch(CHANNEL)
-    assert watch is not None and await watch.started()
-    await owner.execute("SELECT pg_terminate_backend($1)", await listener_pid(owner))
-    await until(lambda: _not_listening(watch))
+    watch = await listening(store)
+    await cut(watch, owner)
     assert await watch.started()  # what the next request past the retry delay does
     assert await serving.authenticate(tokens.api) == PI
     assert await elsewhere.revoke(PI.person_id, operator="test")
@@ -171,8 +167,7 @@ async def test_a_change_nothing_announces_is_seen_once_the_answer_is_old(
     """The bound on a kept answer's age: what a listening connection that died silently
     could otherwise leave stale."""
     tokens = await elsewhere.add(PI, operator="test")
-    watch = store.watch(CHANNEL)
-    assert watch is not None and await watch.started()
+    watch = await listening(store)
     kept: Remembered[str, Person] = Remembered(watch, keep_s=0.5)
     directory = PeopleDirectory(store)
 
@@ -194,8 +189,7 @@ async def test_a_session_ended_elsewhere_signs_nobody_in(
     serving = SessionStore(store, remember=True)
     other = await PostgresEventStore.connect(database_url, max_size=2, run_migrations=False)
     try:
-        watch = store.watch(CHANNEL)
-        assert watch is not None and await watch.started()
+        await listening(store)
         session = await serving.open(PI.person_id, timedelta(hours=8))
         assert await serving.live(session.session_id) == session
         await SessionStore(other).end(session.session_id)  # signed out on another server
@@ -216,8 +210,7 @@ async def test_a_session_ended_elsewhere_signs_nobody_in(
 async def test_a_kept_session_past_its_end_is_over(store: PostgresEventStore) -> None:
     await PeopleDirectory(store).add(PI, operator="test")
     serving = SessionStore(store, remember=True)
-    watch = store.watch(CHANNEL)
-    assert watch is not None and await watch.started()
+    await listening(store)
     session = await serving.open(PI.person_id, timedelta(seconds=1))
     assert await serving.live(session.session_id) == session
     await asyncio.sleep(1.1)
