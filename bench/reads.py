@@ -820,17 +820,32 @@ NOTES = """- Before the changes of 2026-12-03 (`--reps 30`, load 1.6), at 100,00
   3.7x at 100,000. And the page: a row's labs (dicts) were written `{{ lab.name }}`, which
   made Jinja try the attribute, raise and take the key, for every lab of every row (18 %
   of the served filtered page's samples); they are joined by key now.
-- What is left is the floor. In a tight loop, nothing interleaved, the served app answers
-  `/instruments` (no statement) in 0.19 ms, `/me` in 0.34 ms and a coordinator's list in
-  0.90 ms, where `SELECT 1` takes 0.03 ms. Interleaved with the bare SQL, as here, each
-  process wakes from idle and every wake-up costs more on this VM: `/me` takes about
-  0.8 ms. py-spy on the served `/me`: a fifth of the samples in the socket's writes (the
-  answer's head and body are two), a fifth in FastAPI's dependencies and the token's
-  look-up (a statement); FastAPI's reading of the list's query parameters (a model of
-  filters, the page's limit and cursor) costs 70-80 us of it (an ASGI loop in process,
-  100 against 30 us for a route with none). A list whose bare SQL takes 0.3 ms is not
-  within 3x of it through any request that costs the floor, and the app's checks (the
-  token, the visibility rule) are not cut to get there."""
+- Who asks (issue 19, 2026-12-03, night). Every request asked PostgreSQL who its token
+  or its session names: one of a coordinator's list's two round trips, two of a page's
+  three (the session, the person, then the list). A process serving requests now keeps
+  those answers (identity/remembered.py) until a trigger's notification says people or
+  sessions changed (`LISTEN directory_changed`, migration 2007); it keeps nothing while
+  not listening and nothing older than 30 s. In the run of 17:49 UTC (before: the table
+  of 16:23 UTC) at 100,000 projects: `/me` p50 0.9 -> 0.5 ms, the coordinator's list
+  1.7 -> 1.1 ms (5.3x -> 3.4x), their page 2.8 -> 2.0 ms (5.2x -> 3.6x).
+- The filtered page: a row's labs and countries are joined in one call a cell (Jinja's
+  `map` and `join` escaped and joined each item apart, in Python: 13 % of the page's
+  samples), its state's label taken from the page's own; the templates are not stat()ed
+  at each render; the navigation's import link asks the declared roles instead of
+  wording a refusal for every non-officer. In process, served, 10,000 projects: 7.1 ->
+  6.5 ms. The rest of the page is the template's escaping (a Markup made for each of
+  about 1,500 values: 14 % of the samples), the rows read into their models (15 %) and
+  asyncpg decoding them (15 %, which the bare SQL pays too).
+- What is left is the floor. In a tight loop, nothing interleaved, the served app now
+  answers `/me` in 0.28 ms and a coordinator's list in 0.80 ms, where their bare SQL
+  takes 0.16 ms. What the list adds to `/me` is FastAPI's reading of its four query
+  parameters (a model of filters, `after`, `limit`, `cursor`: validating them in one
+  model instead took the list to 0.72 ms; not kept, as the API's documentation derives
+  from the parameters FastAPI reads), the statement's round trip, and the answer. Served
+  on uvloop instead of asyncio's loop the list took 0.74 ms and the coordinator's page
+  1.57 instead of 1.63 (not kept: a dependency for 5-8 %). A list whose bare SQL takes
+  0.3 ms is not within 3x of it through a request that costs this floor, and the app's
+  checks (the token, the visibility rule) are not cut to get there."""
 
 
 def section(result: dict[str, Any], command: str) -> str:
