@@ -9,9 +9,9 @@ listening again (notifications sent meanwhile were missed). What was read after 
 gave m is still current while `current(m)`: a change that committed before the read began
 was seen by the read, and one after it bumps the count when its notification arrives.
 
-The one delay left is the notification's own: a change is seen by the other processes
-a few milliseconds after it commits (measured here: 0.2-2 ms), the time a request that had
-just begun would have taken anyway. A connection that dies silently (no FIN, no RST)
+The one delay left is the notification's own trip: a change is seen by the other
+processes once its notification reaches them, after the commit, as a request that had just
+begun would have seen the rows before it. A connection that dies silently (no FIN, no RST)
 cannot be told from a quiet one: who keeps answers bounds their age as well.
 """
 
@@ -90,6 +90,9 @@ class Watch:
             self._conn = conn
             self._generation += 1  # notifications before now were not heard
             self._listening = True
+            if conn.is_closed():  # lost before its termination listener was added
+                self._lost()
+                return
             log.info("listening for changes", channel=self._channel)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
             log.warning("cannot listen for changes", channel=self._channel, error=str(err))

@@ -2,13 +2,13 @@
 process while PostgreSQL says neither people nor sessions changed.
 
 Every request of the API and the pages asks who is behind it; a round trip for that was a
-third of a short read's time (a coordinator's list served in 1.0 ms, 0.8 ms with the
-answer kept; bench/reads.py). Revoking a person, erasing them, a new calendar link,
-signing out: each fires a trigger (migration 2007) whose notification makes every process
-drop what it kept, milliseconds after the change commits. A process keeps nothing while it
-is not listening for those notifications, and nothing longer than KEEP_S, which bounds
-what a silently dead connection could leave stale. Only what was found is kept: a token
-nobody has is asked about each time.
+fifth of a short read's time (a coordinator's list served in 1.0 ms, 0.8 ms with the
+answer kept: bench/reads.py's served app, in a loop). Revoking a person, erasing them, a
+new calendar link, signing out: each fires a trigger (migration 2007) whose notification
+makes every process drop what it kept, milliseconds after the change commits. A process
+keeps nothing while it is not listening for those notifications, and nothing longer than
+KEEP_S, which bounds what a silently dead connection could leave stale. Only what was
+found is kept: a token nobody has is asked about each time.
 """
 
 from __future__ import annotations
