@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from application.portfolio_query import PortfolioQuery
@@ -23,12 +24,33 @@ from domain.institutes import Institute
 from domain.instruments import EntryRoute, InstrumentCode, PartnerRules
 from domain.state import Phase
 from readmodels.forecast import ForecastRow
+from readmodels.paging import MAX_PAGE_SIZE, PAGE_SIZE
 from readmodels.queries import ActorOut, DeadlineRow, HistoryEntry
 from readmodels.views import PortfolioRow, SortKey
 
 # a query parameter left blank (what an HTML form sends) is no filter
 Blank = Literal[""]
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # base64url, unpadded (readmodels.paging)
+
+# a read made after one's own step: the position the step answered with
+After = Annotated[
+    int | None,
+    Query(ge=0, le=2**63 - 1, description="the position a step of yours answered with"),
+]
+# a page of a list: how many rows, from where
+Limit = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_PAGE_SIZE, description=f"rows a page holds (default {PAGE_SIZE})"),
+]
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=600,
+        pattern=CURSOR_PATTERN,
+        description="the `next` of the page before (absent: the first); a cursor this "
+        "list did not give is refused (422)",
+    ),
+]
 
 
 class DeadlineOut(DeadlineRow):
@@ -119,7 +141,8 @@ class InstrumentOut(BaseModel):
 class PortfolioFilters(BaseModel):
     """GET /projects's filters, each absent or blank for none."""
 
-    # the query string holds the page's other parameters too (after, limit, cursor)
+    # the query string holds the page's other parameters too (after, limit, cursor), and
+    # may hold what a client adds of its own
     model_config = ConfigDict(extra="ignore")
 
     instrument: InstrumentCode | Blank | None = None
@@ -140,3 +163,23 @@ class PortfolioFilters(BaseModel):
             for name, value in self.model_dump(exclude={"descending"}).items()
         }
         return PortfolioQuery(**given, descending=self.descending)
+
+
+class PageAsk(BaseModel):
+    """A list's page: where it starts, how long it is, and the read's position."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    after: After = None
+    limit: Limit = None
+    cursor: Cursor = None
+
+
+class ProjectsAsk(PageAsk, PortfolioFilters):
+    """GET /projects's query string (api.query_string)."""
+
+
+class DeadlinesAsk(PageAsk):
+    """GET /deadlines's query string (api.query_string)."""
+
+    within_days: int = Field(90, ge=0, le=36500, description="how far ahead, in days")

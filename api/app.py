@@ -22,20 +22,22 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from api.answers import (
-    CURSOR_PATTERN,
+    After,
     ClosingBody,
+    DeadlinesAsk,
     DeadlinesPage,
     ForecastAnswer,
     HistoryOut,
     InstrumentOut,
-    PortfolioFilters,
     ProjectAnswer,
+    ProjectsAsk,
     ProjectsPage,
     RankingBody,
 )
 from api.body_limit import BodyLimit
 from api.calendar import FeedCache, etag, http_date, ics, labels_in, not_modified
 from api.methods import add_options
+from api.query_string import parameters, read_by
 from api.refusals import http_error, in_askers_language, malformed_request, responses
 from application.audit import AuditReport
 from application.calls import CallView, ClosingOutcome
@@ -49,7 +51,6 @@ from domain.declarations import PERSON_STEPS, Declaration
 from domain.fields import PROJECT_ID_PATTERN, REPORT_ID_PATTERN
 from domain.institutes import Institute
 from identity.people import Person
-from readmodels.paging import MAX_PAGE_SIZE, PAGE_SIZE
 from workflows.messages import StepResult
 
 T = TypeVar("T")
@@ -69,26 +70,6 @@ _PATH_TYPES: dict[str, Any] = {
     "project_id": ProjectIdPath,
     "report_id": Annotated[str, Path(pattern=REPORT_ID_PATTERN, max_length=40)],
 }
-# a read made after one's own step: the position the step answered with
-After = Annotated[
-    int | None,
-    Query(ge=0, le=2**63 - 1, description="the position a step of yours answered with"),
-]
-
-
-Limit = Annotated[
-    int | None,
-    Query(ge=1, le=MAX_PAGE_SIZE, description=f"rows a page holds (default {PAGE_SIZE})"),
-]
-Cursor = Annotated[
-    str | None,
-    Query(
-        max_length=600,
-        pattern=CURSOR_PATTERN,
-        description="the `next` of the page before (absent: the first); a cursor this "
-        "list did not give is refused (422)",
-    ),
-]
 
 # the refusals each kind of operation may answer (api.refusals.responses): a step on a
 # project may find none; steps ask the workflow service, which may be out of reach
@@ -195,21 +176,19 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
         return instruments_catalog()
 
     @fastapi.get(
-        "/projects", tags=["questions"], response_model=ProjectsPage, responses=responses(*_READ)
+        "/projects",
+        tags=["questions"],
+        response_model=ProjectsPage,
+        responses=responses(*_READ),
+        openapi_extra=parameters(ProjectsAsk),
     )
-    async def projects(
-        who: Me,
-        where: Annotated[PortfolioFilters, Query()],
-        after: After = None,
-        limit: Limit = None,
-        cursor: Cursor = None,
-    ) -> Any:
+    async def projects(who: Me, ask: Annotated[ProjectsAsk, Depends(read_by(ProjectsAsk))]) -> Any:
         """The projects this person may see (officers and auditors all, a coordinator their
         own, a reviewer those assigned to them), a page at a time: `next` is the `cursor`
         of the following page (null on the last), `total` counts every page."""
         shown = await _answer(
             app.reads.portfolio_documents(
-                who.actor, where.query(), after, limit=limit, cursor=cursor
+                who.actor, ask.query(), ask.after, limit=ask.limit, cursor=ask.cursor
             )
         )
         return _json_page(
@@ -242,21 +221,24 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
         return await _answer(app.reads.history(who.actor, project_id, after))
 
     @fastapi.get(
-        "/deadlines", tags=["questions"], response_model=DeadlinesPage, responses=responses(*_READ)
+        "/deadlines",
+        tags=["questions"],
+        response_model=DeadlinesPage,
+        responses=responses(*_READ),
+        openapi_extra=parameters(DeadlinesAsk),
     )
     async def deadlines(
-        who: Me,
-        request: Request,
-        within_days: Annotated[int, Query(ge=0, le=36500)] = 90,
-        after: After = None,
-        limit: Limit = None,
-        cursor: Cursor = None,
+        who: Me, request: Request, ask: Annotated[DeadlinesAsk, Depends(read_by(DeadlinesAsk))]
     ) -> Any:
         """What falls due within `within_days` (overdue included), soonest first, a page at
         a time like /projects."""
         page = await _answer(
             app.reads.deadlines(
-                who.actor, timedelta(days=within_days), after, limit=limit, cursor=cursor
+                who.actor,
+                timedelta(days=ask.within_days),
+                ask.after,
+                limit=ask.limit,
+                cursor=ask.cursor,
             )
         )
         lang = pick(request.headers.get("accept-language"))
