@@ -34,7 +34,7 @@ from typing import NamedTuple
 from domain.actors import Actor
 from domain.authorization import SEES_ALL
 from eventstore.postgres import PostgresEventStore
-from readmodels.views import _DEADLINES, _VISIBLE, _who
+from readmodels.views import Sql, due_sql, sees
 
 WINDOW_PAST = timedelta(days=90)  # overdue deadlines kept in a feed
 WINDOW_AHEAD = timedelta(days=2 * 365)  # how far ahead a feed looks
@@ -81,31 +81,21 @@ def window_on(now: datetime) -> Window:
     return Window(now.astimezone(UTC).date())
 
 
-# $1-$3 who is asking (readmodels.views), $4 the window's end, $5 every project, $6 from,
-# $7 before, $8 how many: those due from $6 to before $7, the latest first
-_OVERDUE = f"""
-        SELECT due.project_id, due.title, due.kind, due.ref, due.due_at, due.label,
-               due.label_said
-        FROM ({_DEADLINES}) AS due
-        WHERE due.due_at >= $6 AND due.due_at < $7
-        ORDER BY due.due_at DESC, due.project_id DESC, due.kind DESC, due.ref DESC
-        LIMIT $8"""
-# ... and those due from $6 to the window's end, the soonest first
-_COMING = f"""
-        SELECT due.project_id, due.title, due.kind, due.ref, due.due_at, due.label,
-               due.label_said
-        FROM ({_DEADLINES}) AS due
-        WHERE due.due_at >= $6
-        ORDER BY due.due_at, due.project_id, due.kind, due.ref
-        LIMIT $7"""
-
-_VERSION = f"""
-        SELECT count(*) AS projects,
-               coalesce(sum(p.version), 0) AS versions,
-               coalesce(bit_xor(hashtextextended(
-                   p.project_id || ':' || p.version || ':' || p.xmin::text, 0)), 0) AS digest
-        FROM portfolio p
-        WHERE {_VISIBLE}"""
+def _due_between(
+    viewer: Actor, end: datetime, start: datetime, before: datetime | None, most: int
+) -> tuple[str, list[object]]:
+    """The deadlines this person sees due from `start` to `before` (None: to `end`, the
+    window's), at most `most`: those of a range before today the latest first (the nearest
+    today kept), those from today on the soonest first."""
+    q = Sql()
+    due = due_sql(q, viewer, end)
+    sql = f"SELECT * FROM ({due}) AS due WHERE due.due_at >= {q.bind(start, 'timestamptz')}"
+    if before is None:
+        order = "due.due_at, due.project_id, due.kind, due.ref"
+    else:
+        sql += f" AND due.due_at < {q.bind(before, 'timestamptz')}"
+        order = "due.due_at DESC, due.project_id DESC, due.kind DESC, due.ref DESC"
+    return f"{sql} ORDER BY {order} LIMIT {q.bind(most, 'integer')}", q.args
 
 
 async def calendar_deadlines(
@@ -115,15 +105,26 @@ async def calendar_deadlines(
     nearest its day, at most MOST_ENTRIES (see the module)."""
     start, end = window.bounds()
     today = datetime.combine(window.today, time(), UTC)
-    who = _who(viewer)
     async with (
         store.connection() as conn,
         # one snapshot for both: a deadline moved meanwhile is neither twice nor missing
         conn.transaction(readonly=True, isolation="repeatable_read"),
     ):
-        overdue = await conn.fetch(_OVERDUE, *who, end, None, start, today, MOST_OVERDUE)
-        coming = await conn.fetch(_COMING, *who, end, None, today, MOST_ENTRIES - len(overdue))
+        sql, args = _due_between(viewer, end, start, today, MOST_OVERDUE)
+        overdue = await conn.fetch(sql, *args)
+        sql, args = _due_between(viewer, end, today, None, MOST_ENTRIES - len(overdue))
+        coming = await conn.fetch(sql, *args)
     return [FeedRow(*r) for r in reversed(overdue)] + [FeedRow(*r) for r in coming]
+
+
+# `sees`: the condition that the asker sees the row (readmodels.views.sees)
+_VERSION = """
+        SELECT count(*) AS projects,
+               coalesce(sum(p.version), 0) AS versions,
+               coalesce(bit_xor(hashtextextended(
+                   p.project_id || ':' || p.version || ':' || p.xmin::text, 0)), 0) AS digest
+        FROM portfolio p
+        WHERE {sees}"""
 
 
 async def deadlines_version(store: PostgresEventStore, viewer: Actor) -> str:
@@ -137,6 +138,7 @@ async def deadlines_version(store: PostgresEventStore, viewer: Actor) -> str:
             row = await conn.fetchrow("SELECT changes, xmin::text AS tx FROM read_model_changes")
             assert row is not None
             return f"all.{row['changes']}.{row['tx']}"
-        row = await conn.fetchrow(_VERSION, *_who(viewer))
+        q = Sql()
+        row = await conn.fetchrow(_VERSION.format(sees=sees(q, viewer)), *q.args)
     assert row is not None
     return f"{row['projects']}.{row['versions']}.{row['digest'] & 0xFFFFFFFFFFFFFFFF:016x}"

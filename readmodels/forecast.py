@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.actors import Actor
 from eventstore.postgres import PostgresEventStore
-from readmodels.views import _VISIBLE, _who
+from readmodels.views import Sql, sees
 
 
 class ForecastRow(BaseModel):
@@ -30,28 +30,29 @@ class ForecastRow(BaseModel):
     cofunding_eur: int  # beside CNRS's funding, in EUR at the rates stated
 
 
-# $1-$3 who asks, $4 first year, $5 last year, $6 one project or all, $7 now
-_FORECAST = f"""
+# `seen`: the condition that the asker sees the project (and that it is the one asked
+# for), {first}-{last} the years, {now} the day a report is overdue by
+_FORECAST = """
 WITH seen AS (
     SELECT p.project_id FROM portfolio p
-    WHERE {_VISIBLE} AND ($6::text IS NULL OR p.project_id = $6)
+    WHERE {seen}
 ), lines AS (
     SELECT r.year, p.instrument, s.state->'application'->>'institute' AS institute,
            r.amount_eur AS paid, 0 AS scheduled, 0 AS withheld, 0 AS at_risk, 0 AS renewal,
            0 AS cofunding
     FROM releases r JOIN seen USING (project_id)
          JOIN portfolio p USING (project_id) JOIN project_states s USING (project_id)
-    WHERE r.year BETWEEN $4 AND $5
+    WHERE r.year BETWEEN {first} AND {last}
     UNION ALL
     SELECT f.year, f.instrument, f.institute, 0,
-           CASE WHEN f.kind = 'scheduled' AND NOT coalesce(f.report_due_at < $7, false)
+           CASE WHEN f.kind = 'scheduled' AND NOT coalesce(f.report_due_at < {now}, false)
                 THEN f.amount_eur ELSE 0 END,
            CASE WHEN f.kind = 'withheld' THEN f.amount_eur ELSE 0 END,
-           CASE WHEN f.kind = 'scheduled' AND f.report_due_at < $7 THEN f.amount_eur ELSE 0 END,
+           CASE WHEN f.kind = 'scheduled' AND f.report_due_at < {now} THEN f.amount_eur ELSE 0 END,
            CASE WHEN f.kind = 'renewal' THEN f.amount_eur ELSE 0 END,
            CASE WHEN f.kind = 'cofunding' THEN f.amount_eur ELSE 0 END
     FROM forecast f JOIN seen USING (project_id)
-    WHERE f.year BETWEEN $4 AND $5
+    WHERE f.year BETWEEN {first} AND {last}
 )
 SELECT year, instrument, institute,
        sum(paid)::bigint AS paid_eur, sum(scheduled)::bigint AS scheduled_eur,
@@ -71,6 +72,16 @@ async def forecast(
     now: datetime,
     project_id: str | None = None,
 ) -> list[ForecastRow]:
+    q = Sql()
+    seen = [sees(q, viewer)]
+    if project_id is not None:
+        seen.append(f"p.project_id = {q.bind(project_id, 'text')}")
+    sql = _FORECAST.format(
+        seen=" AND ".join(seen),
+        first=q.bind(first_year, "integer"),
+        last=q.bind(last_year, "integer"),
+        now=q.bind(now, "timestamptz"),
+    )
     async with store.connection() as conn:
-        rows = await conn.fetch(_FORECAST, *_who(viewer), first_year, last_year, project_id, now)
+        rows = await conn.fetch(sql, *q.args)
     return [ForecastRow.model_validate(dict(r)) for r in rows]
