@@ -56,7 +56,7 @@ from web.oidc import (
     SignOn,
     SignOnRefused,
 )
-from web.page_input import BadPageInput, bad_query, refused_query
+from web.page_input import BadPageInput, bad_query, read_query, refused_query
 from web.step_offers import page_offers
 from web.throttle import SignInThrottle
 
@@ -139,7 +139,7 @@ async def viewer(request: Request) -> Viewer:
 Who = Annotated[Viewer, Depends(viewer)]
 
 
-Filter = Annotated[PortfolioQuery, Query()]
+Filter = Annotated[PortfolioQuery, Depends(read_query(PortfolioQuery))]
 Cursor = Annotated[str | None, Query(max_length=600)]
 
 
@@ -174,6 +174,14 @@ def _without(request: Request, *names: str) -> str:
 
 # the position of the viewer's own step, carried by the redirect that follows it
 After = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
+
+
+class PortfolioAsk(PortfolioQuery):
+    """The portfolio page's query string: its filters, where the page starts, and the
+    position of the viewer's own step."""
+
+    after: After = None
+    cursor: Cursor = None
 
 
 def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> None:
@@ -473,9 +481,12 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
 
     @router.get("/portfolio", response_class=HTMLResponse)
     async def portfolio_page(
-        request: Request, who: Who, where: Filter, after: After = None, cursor: Cursor = None
+        request: Request,
+        who: Who,
+        where: Annotated[PortfolioAsk, Depends(read_query(PortfolioAsk))],
     ) -> HTMLResponse:
-        shown = await _asked(reads.portfolio(who.person.actor, where, after, cursor=cursor))
+        cursor = where.cursor
+        shown = await _asked(reads.portfolio(who.person.actor, where, where.after, cursor=cursor))
         rows = shown.rows
         query = _without(request, "cursor", "after")
         listed: dict[str, Any] = {
