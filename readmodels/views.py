@@ -225,25 +225,34 @@ async def _page_with_totals(
     columns: str,
     row: Callable[[Any], R],
 ) -> tuple[Page[R], Totals]:
+    size = clamp(limit)
     q = Sql()
     if viewer.role in SEES_ALL:
-        # the whole list's totals from the cells the projector keeps: a few rows read,
-        # however many projects the filter matches
+        # the whole list's totals from the cells the projector keeps (a few rows read,
+        # however many projects the filter matches), asked apart: joined to a page of 100
+        # rows, they had PostgreSQL sort the page's rows again, at 0.83 ms where the two
+        # statements take 0.57 (a filtered page at 10,000 projects)
         added = ", ".join(f"coalesce({cells}, 0) AS sum_{name}" for name, cells, _ in _SUMS)
-        totals_sql = f"SELECT {added} FROM portfolio_cells c WHERE {_in_cells(q, where)}"
+        page_sql = _page_sql(q, viewer, where, size, cursor, columns)
+        cells = Sql()
+        totals_sql = f"SELECT {added} FROM portfolio_cells c WHERE {_in_cells(cells, where)}"
+        async with store.connection() as conn:
+            rows = await conn.fetch(page_sql, *q.args)
+            sums = await conn.fetchrow(totals_sql, *cells.args)
     else:
+        # a person's own list is a few rows: its totals joined to them, one statement
         added = ", ".join(f"coalesce({rows}, 0) AS sum_{name}" for name, _, rows in _SUMS)
         totals_sql = f"SELECT {added} {_shown(q, viewer, where)}"
-    size = clamp(limit)
-    page_sql = _page_sql(q, viewer, where, size, cursor, columns)
-    # the totals' one row joined to the page's rows: an empty page is that row alone
-    sql = f"""SELECT * FROM ({totals_sql}) t LEFT JOIN LATERAL ({page_sql}) p ON TRUE
-        ORDER BY {_order(where)}"""
-    async with store.connection() as conn:
-        rows = await conn.fetch(sql, *q.args)
-    sums = rows[0]
-    if sums["project_id"] is None:
-        rows = []
+        page_sql = _page_sql(q, viewer, where, size, cursor, columns)
+        # the totals' one row joined to the page's rows: an empty page is that row alone
+        sql = f"""SELECT * FROM ({totals_sql}) t LEFT JOIN LATERAL ({page_sql}) p ON TRUE
+            ORDER BY {_order(where)}"""
+        async with store.connection() as conn:
+            rows = await conn.fetch(sql, *q.args)
+        sums = rows[0]
+        if sums["project_id"] is None:
+            rows = []
+    assert sums is not None
     shown, following = _page_of(rows, where, size, row)
     return Page(shown, following, int(sums["sum_projects"])), Totals(
         **{name: int(sums[f"sum_{name}"]) for name in Totals.model_fields}
