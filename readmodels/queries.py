@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic_core import from_json
 
 from domain.instruments import InstrumentCode
 from domain.state import Phase
@@ -91,7 +92,7 @@ R = TypeVar("R", bound=ProjectRow)
 def row_of(model: type[R], record: Any) -> R:
     """A portfolio row read into `model`, in one validation (the labs are JSON text)."""
     fields = dict(record)
-    fields["labs"] = json.loads(fields["labs"])
+    fields["labs"] = from_json(fields["labs"])
     return model.model_validate(fields)
 
 
