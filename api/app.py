@@ -18,7 +18,8 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel
 
 from api.answers import (
@@ -54,7 +55,6 @@ from identity.people import Person
 from workflows.messages import StepResult
 
 T = TypeVar("T")
-_bearer = HTTPBearer(auto_error=False, description="a personal token (collab users add)")
 
 # any text: the application layer answers 404 for an id that could name no project, as for
 # one that names none (and the pages, which take the same way, alike). The pattern is said,
@@ -82,16 +82,19 @@ def _application(request: Request) -> Application:
     return app
 
 
-async def current_person(
-    request: Request,
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Person:
-    """The person behind the bearer token: the one seam an SSO login would replace."""
-    if creds is None or creds.scheme.lower() != "bearer":
-        raise http_error(Refusal(Kind.IDENTITY, "a bearer token is required", "auth"))
-    return await _answer(_application(request).identities.by_token(creds.credentials))
+class _BearerPerson(HTTPBearer):
+    """The person behind the bearer token: the one seam an SSO login would replace. The
+    bearer scheme itself, so that the spec names it, and one dependency where a scheme
+    and a function of it were two (FastAPI's solving of the second was 30 us a request)."""
+
+    async def __call__(self, request: Request) -> Person:  # type: ignore[override]
+        scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+        if scheme.lower() != "bearer" or not token:
+            raise http_error(Refusal(Kind.IDENTITY, "a bearer token is required", "auth"))
+        return await _answer(_application(request).identities.by_token(token))
 
 
+current_person = _BearerPerson(auto_error=False, description="a personal token (collab users add)")
 Me = Annotated[Person, Depends(current_person)]
 
 
