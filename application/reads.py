@@ -43,10 +43,10 @@ from readmodels.views import (
     charts_for,
     deadlines_for,
     deadlines_page,
-    next_deadlines,
     portfolio,
     portfolio_page,
     portfolio_page_documents,
+    portfolio_page_due,
     portfolio_stream,
     project_for,
     project_state_json,
@@ -137,6 +137,18 @@ class Reads:
         `limit` says fewer or more, at most MAX_PAGE_SIZE); `cursor`: the page after the
         one that gave it."""
         return await self._portfolio(portfolio_page, viewer, query, after, limit, cursor)
+
+    async def own_portfolio(
+        self,
+        viewer: Actor,
+        query: PortfolioQuery,
+        after: int | None = None,
+        *,
+        cursor: str | None = None,
+    ) -> PortfolioView[tuple[PortfolioRow, DeadlineRow | None]]:
+        """portfolio, each project with what falls due next on it (overdue first; None:
+        nothing open): a person's own list."""
+        return await self._portfolio(portfolio_page_due, viewer, query, after, None, cursor)
 
     async def portfolio_documents(
         self,
@@ -272,10 +284,6 @@ class Reads:
             )
         except BadCursor as err:
             raise _bad_cursor(err) from err
-
-    async def next_deadlines(self, viewer: Actor, project_ids: list[str]) -> dict[str, DeadlineRow]:
-        """What falls due next on each of these projects this person sees (overdue first)."""
-        return await next_deadlines(self._store, viewer, project_ids)
 
     async def calendar(self, calendar_token: str) -> CalendarFeed:
         """The feed behind a calendar token: whose it is, the days it covers today, and

@@ -199,6 +199,27 @@ async def portfolio_page(
     )
 
 
+async def portfolio_page_due(
+    store: PostgresEventStore,
+    viewer: Actor,
+    where: PortfolioFilter,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> tuple[Page[tuple[PortfolioRow, DeadlineRow | None]], Totals]:
+    """portfolio_page with each project's next open deadline (overdue ones first: they
+    fell due before any other; None for a project with nothing open): a person's own
+    list, which says what each project asks of them next. Each project's first deadline
+    is read through its index in the page's own statement, where a statement of its own
+    was one more round trip (0.13 ms of a coordinator's page of 1.2)."""
+    first = " AND ".join(["d.project_id = p.project_id", *_theirs(viewer)])
+    due = f"""(SELECT row_to_json(n)::text FROM (
+            SELECT {_due_columns(viewer)} FROM deadlines d WHERE {first}
+            ORDER BY d.due_at, d.kind, d.ref LIMIT 1) n) AS next_due"""
+    return await _page_with_totals(
+        store, viewer, where, limit, cursor, f"{_PORTFOLIO_COLUMNS}, {due}", _row_and_due
+    )
+
+
 async def portfolio_page_documents(
     store: PostgresEventStore,
     viewer: Actor,
@@ -342,6 +363,11 @@ def _portfolio_row(record: Any) -> PortfolioRow:
     return row_of(PortfolioRow, record)
 
 
+def _row_and_due(record: Any) -> tuple[PortfolioRow, DeadlineRow | None]:
+    due = record["next_due"]
+    return _portfolio_row(record), None if due is None else DeadlineRow.model_validate_json(due)
+
+
 def _row_document(record: Any) -> str:
     document: str = record["document"]
     return document
@@ -454,27 +480,6 @@ async def deadlines_for(
     async with store.connection() as conn:
         rows = await conn.fetch(sql, *q.args)
     return [DeadlineRow.model_validate(dict(r)) for r in rows]
-
-
-async def next_deadlines(
-    store: PostgresEventStore, viewer: Actor, project_ids: list[str]
-) -> dict[str, DeadlineRow]:
-    """Each project's next open deadline (overdue ones first: they fell due before any
-    other), for the projects among `project_ids` this person sees; none for a project with
-    nothing open."""
-    q = Sql()
-    # a project at a time, its first deadline (one plan PostgreSQL keeps: their rows
-    # DISTINCT ON a project, it planned the statement anew at every call)
-    first = " AND ".join(["d.project_id = p.project_id", *_theirs(viewer)])
-    sql = f"""
-        SELECT {_due_columns(viewer)}
-        FROM portfolio p CROSS JOIN LATERAL (
-            SELECT * FROM deadlines d WHERE {first}
-            ORDER BY d.due_at, d.kind, d.ref LIMIT 1) d
-        WHERE p.project_id = ANY({q.bind(project_ids, "text[]")}) AND {sees(q, viewer)}"""
-    async with store.connection() as conn:
-        rows = await conn.fetch(sql, *q.args)
-    return {r["project_id"]: DeadlineRow.model_validate(dict(r)) for r in rows}
 
 
 async def deadlines_page(

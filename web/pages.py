@@ -29,7 +29,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from application.language import deadline_in, in_language
 from application.portfolio_query import PortfolioQuery
-from application.reads import ProjectView
+from application.reads import PortfolioView, ProjectView
 from application.refusals import HTTP_STATUS, Refusal
 from application.service import Application
 from domain.actors import Role
@@ -482,43 +482,47 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
         where: Annotated[PortfolioAsk, Depends(read_query(PortfolioAsk))],
     ) -> HTMLResponse:
         cursor = where.cursor
-        shown = await _asked(reads.portfolio(who.person.actor, where, where.after, cursor=cursor))
-        rows = shown.rows
         query = _without(request, "cursor", "after")
-        listed: dict[str, Any] = {
-            "rows": rows,
-            "totals": shown.totals,
-            "pages": _pages("/ui/portfolio", query, cursor, shown.next),
-            "where": where,
-            # the export is of the list on screen: the same filters, in the page's language
-            "csv_url": "/ui/portfolio.csv" + (f"?{query}" if query else ""),
-            "phases": [p.value for p in Phase if p is not Phase.NEW],
-        }
+        actor = who.person.actor
+
+        def listed(view: PortfolioView[Any]) -> dict[str, Any]:
+            return {
+                "totals": view.totals,
+                "pages": _pages("/ui/portfolio", query, cursor, view.next),
+                "where": where,
+                # the export is of the list on screen: the same filters, in the page's language
+                "csv_url": "/ui/portfolio.csv" + (f"?{query}" if query else ""),
+                "phases": [p.value for p in Phase if p is not Phase.NEW],
+            }
+
         if who.person.role is Role.COORDINATOR:
             # their own projects and what each asks of them next: no dashboard over others'
-            due = await reads.next_deadlines(who.person.actor, [r.project_id for r in rows])
+            own = await _asked(reads.own_portfolio(actor, where, where.after, cursor=cursor))
             return render(
                 request,
                 "portfolio.html",
                 who,
                 mine=True,
-                next_due={pid: deadline_in(d, who.lang) for pid, d in due.items()},
+                rows=[row for row, _ in own.rows],
+                next_due={r.project_id: deadline_in(d, who.lang) for r, d in own.rows if d},
                 now=datetime.now(UTC),
-                **listed,
+                **listed(own),
             )
+        shown = await _asked(reads.portfolio(actor, where, where.after, cursor=cursor))
         # the charts and the totals are the whole list's, every page
-        drawn = await _asked(reads.charts(who.person.actor, where))
+        drawn = await _asked(reads.charts(actor, where))
         return render(
             request,
             "portfolio.html",
             who,
             mine=False,
+            rows=shown.rows,
             charts=drawn.model_dump(mode="json"),
             country_names={code: country_name(code, who.lang) for code in drawn.partner_countries},
             instruments=[i.value for i in InstrumentCode],
             institutes=[i.value for i in Institute],
             sort_keys=[k.value for k in SortKey],
-            **listed,
+            **listed(shown),
         )
 
     @router.get("/portfolio.csv")
