@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from domain import wording
@@ -400,6 +401,31 @@ async def test_refusals_carry_status_field_and_rule(api, ts_env):
     again = await api.post("coordinator", "/projects", {"project_id": pid, "application": APP})
     assert again.status_code == 409 and "already exists" in again.json()["detail"]["message"]
     assert (await api.get("auditor", "/projects/P-bad/history")).status_code == 404
+
+
+async def test_a_lists_query_string_is_read_whole(api, ts_env):
+    """GET /projects reads its query string by one model (api.query_string): a wrong value
+    is a 422 naming its parameter, one the list does not know is ignored, one given twice
+    is its last value (as FastAPI read them one at a time)."""
+    pid = await submitted(api)
+    await api.caught_up()
+
+    async def listed(*params: tuple[str, str]) -> httpx.Response:
+        return await api.http.get("/projects", params=params, headers=api.as_("auditor"))
+
+    wrong = await listed(("instrument", "IRP"), ("year", "soon"), ("limit", "0"))
+    assert wrong.status_code == 422
+    assert {e["loc"][-1] for e in wrong.json()["detail"]["errors"]} >= {"limit"}
+    assert "year" in str(wrong.json()["detail"]["errors"])
+    for params in (
+        [("instrument", "IEA"), ("instrument", "IRP")],
+        [("instrument", "IRP"), ("colour", "blue")],
+    ):
+        r = await listed(*params)
+        assert r.status_code == 200, params
+        assert pid in [p["project_id"] for p in r.json()["projects"]], params
+    last_iea = (await listed(("instrument", "IRP"), ("instrument", "IEA"))).json()["projects"]
+    assert pid not in [p["project_id"] for p in last_iea]
 
 
 async def test_openapi_is_served(api):
