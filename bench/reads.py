@@ -744,7 +744,7 @@ NOTES = """- Before the changes of 2026-12-03 (`--reps 30`, load 1.6), at 100,00
     visibility that holds for every project (190 ms against 9 ms for the index alone).
 - What changed (readmodels/views.py, migration 1010): a list's statement is put together
   from fixed fragments for the filters set and the asker's role, every value bound
-  (`_Sql`, `_sees`, `_shown`), the states joined only when a filter or the rows need them;
+  (`Sql`, `sees`, `_shown`), the states joined only when a filter or the rows need them;
   the state's institute and instants kept beside it as generated columns (parsed once a
   write, by an immutable cast of the domain's ISO 8601 with its offset); the totals read
   from an index on (instrument, phase) that includes the sums; an officer's deadlines
@@ -836,16 +836,52 @@ NOTES = """- Before the changes of 2026-12-03 (`--reps 30`, load 1.6), at 100,00
   6.5 ms. The rest of the page is the template's escaping (a Markup made for each of
   about 1,500 values: 14 % of the samples), the rows read into their models (15 %) and
   asyncpg decoding them (15 %, which the bare SQL pays too).
-- What is left is the floor. In a tight loop, nothing interleaved, the served app now
-  answers `/me` in 0.28 ms and a coordinator's list in 0.80 ms, where their bare SQL
-  takes 0.16 ms. What the list adds to `/me` is FastAPI's reading of its four query
-  parameters (a model of filters, `after`, `limit`, `cursor`: validating them in one
-  model instead took the list to 0.72 ms; not kept, as the API's documentation derives
-  from the parameters FastAPI reads), the statement's round trip, and the answer. Served
-  on uvloop instead of asyncio's loop the list took 0.74 ms and the coordinator's page
-  1.57 instead of 1.63 (not kept: a dependency for 5-8 %). A list whose bare SQL takes
-  0.3 ms is not within 3x of it through a request that costs this floor, and the app's
-  checks (the token, the visibility rule) are not cut to get there."""
+- The floor, and what PostgreSQL planned anew (issue 19, 2026-12-03, late). In a tight
+  loop, nothing interleaved, 10,000 projects (the bare SQL of the coordinator's list
+  0.15 ms, `/me` 0.27 ms):
+  - FastAPI read a parameter at a time and asked each one's annotation again at every
+    request (14 % of a coordinator's list's samples): `GET /projects` and `/deadlines` read
+    their query string by one model in one validation, documented from its fields
+    (api/query_string.py), the portfolio page and its export alike
+    (`web.page_input.read_query`); the reader is async, FastAPI running a plain function in
+    a thread. The list 0.77 -> 0.67 ms, the coordinator's page 1.62 -> 1.53.
+  - The deadlines, the calendar feed, the forecast and a project were one statement for
+    every role (`$2 = ANY($3) OR ($2 = 'coordinator' AND ...)`): PostgreSQL never kept a
+    plan for it (600 custom plans in 600 calls, `pg_prepared_statements`) and planned it
+    at each call, 0.3 ms of the 0.33 a coordinator's next deadlines took. Written for the
+    asker's role (`readmodels.views.sees`, now the visibility rule's one copy), and a
+    coordinator's next deadlines read a project at a time (a LATERAL first deadline, one
+    plan kept): 304 -> 126 us; then in the page's own statement (`portfolio_page_due`),
+    one round trip fewer: the coordinator's page 1.22 -> 1.14 ms.
+  - An officer's page and its totals from the cells are two statements again: joined,
+    PostgreSQL sorted the page's 100 wide rows a second time (0.83 ms against 0.57 for
+    both). A person's own few rows keep the one statement.
+  - The three charts are one statement, each one's rows as JSON in its order, where a
+    read-only transaction of three was five round trips: a filtered list's charts 769 ->
+    449 us.
+  - An officer's rows are written in one pass (web/portfolio_rows.py: each value escaped,
+    a number, a day, or a member of a closed set the model checked): as 1,300 template
+    expressions they were 2.2 ms of the filtered page's 5.1. A row's labs are parsed by
+    pydantic-core (0.9 us against json's 2.0).
+  - The questions' routes come before the steps' (a request is matched in order), and
+    the bearer scheme answers with its person, one dependency where there were two:
+    the coordinator's list 0.69 -> 0.63 ms.
+  The filtered page went from 5.34 to 4.0 ms, the coordinator's list from 0.77 to 0.63,
+  their page from 1.62 to 1.14. Tried, not kept: building the language links without
+  Starlette's URL, and the pages' routes ahead of the API's (no difference outside
+  noise). What is left: the filtered page's rows read into their models (about 7 us a
+  row: the dict, the labs, the validation) and the request's floor.
+- Three runs of this benchmark after those changes (23:27-23:31 UTC, idle machine), at
+  100,000 projects: the app's side the same in each (the coordinator's list p50 0.79 ms,
+  their page 1.16-1.17, `/me` 0.39-0.40, the filtered page 4.71-4.80), the bare SQL's
+  not: `SELECT 1` took 0.13 ms in the first run and 0.07 in the next two, the
+  coordinator's two statements 0.26 then 0.17, their page's three 0.44 then 0.28-0.29.
+  So the coordinator's list was 2.98x, 4.73x and 4.62x, their page 2.67x, 4.22x and
+  3.97x, where the filtered page was 2.60-2.63x in all three (the table's run, a
+  fourth, is of the fast kind). When a round trip to
+  PostgreSQL takes 0.07 ms, the served app's floor (`/me`: HTTP, the routing, the token)
+  is 5.8x it, and a list of three rows cannot be within 3x of its two statements; the
+  pages whose bare SQL does some work are within it in every run."""
 
 
 def section(result: dict[str, Any], command: str) -> str:
