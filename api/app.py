@@ -94,7 +94,9 @@ class _BearerPerson(HTTPBearer):
         return await _answer(_application(request).identities.by_token(token))
 
 
-current_person = _BearerPerson(auto_error=False, description="a personal token (collab users add)")
+current_person = _BearerPerson(
+    scheme_name="HTTPBearer", description="a personal token (collab users add)", auto_error=False
+)
 Me = Annotated[Person, Depends(current_person)]
 
 

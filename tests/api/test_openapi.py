@@ -220,3 +220,18 @@ async def test_refusals_without_a_token_have_the_declared_shape(http):
         r = await http.get(path)
         assert r.status_code == 401, path
         assert RefusalBody.model_validate(r.json()).detail.rule == "auth"
+
+
+def test_the_spec_names_the_bearer_token_each_question_and_step_asks_for(spec):
+    """Clients generated from the spec send the token where it is asked: the scheme keeps
+    its name (HTTPBearer) now that it answers with the person (api.app._BearerPerson)."""
+    assert spec["components"]["securitySchemes"] == {
+        "HTTPBearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "a personal token (collab users add)",
+        }
+    }
+    for path, method in (("/projects", "get"), ("/me", "get"), ("/projects", "post")):
+        assert spec["paths"][path][method]["security"] == [{"HTTPBearer": []}], (path, method)
+    assert "security" not in spec["paths"]["/instruments"]["get"]
