@@ -50,7 +50,7 @@ def cells(html: str) -> list[str]:
     return [c.split("</td>", 1)[0].split(">", 1)[1] for c in html.split("<td")[1:]]
 
 
-def test_what_a_person_typed_is_escaped_in_every_cell():
+def test_what_a_person_typed_is_escaped_in_every_cell() -> None:
     written = str(portfolio_rows([row()], "en", translator("en")))
     assert "<script>" not in written
     escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co"
@@ -60,7 +60,7 @@ def test_what_a_person_typed_is_escaped_in_every_cell():
     assert shown[5] == f"Lab {escaped}; USP"
 
 
-def test_each_cell_says_what_the_template_said_in_the_readers_language():
+def test_each_cell_says_what_the_template_said_in_the_readers_language() -> None:
     for lang, state, amount in (("en", "active", "120,000"), ("fr", "actif", f"120{NNBSP}000")):
         written = str(portfolio_rows([row()], lang, translator(lang)))
         assert written.startswith(
