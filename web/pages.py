@@ -26,6 +26,7 @@ from jinja2.runtime import Context
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import Mount
 
 from application.language import deadline_in, in_language
 from application.portfolio_query import PortfolioQuery
@@ -75,7 +76,8 @@ def _static_version() -> str:
 
 
 STATIC_VERSION = _static_version()
-STATIC_PREFIX = f"/ui/static/{STATIC_VERSION}"
+UI = "/ui"
+STATIC_PREFIX = f"{UI}/static/{STATIC_VERSION}"
 # the files' URL changes with any file's content: a browser keeps them a year, asks no more
 STATIC_CACHE = "public, max-age=31536000, immutable"
 
@@ -201,10 +203,11 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     reads = application.reads
     app.state.web = config
     app.state.application = application
-    router = APIRouter(prefix="/ui", include_in_schema=False)
+    # as the app: Starlette's slash redirects are absolute, built on the request's Host header
+    router = APIRouter(include_in_schema=False, redirect_slashes=False)
     # compressed on the way (Chart.js: 210 KB, about 70 KB gzipped); images are left as they are
-    app.mount(
-        STATIC_PREFIX,
+    router.mount(
+        STATIC_PREFIX.removeprefix(UI),
         GZipMiddleware(VersionedStatic(directory=STATIC), minimum_size=500, compresslevel=6),
         name="ui-static",
     )
@@ -470,7 +473,6 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
 
     # --- portfolio ---
 
-    @router.get("", include_in_schema=False)
     @router.get("/", include_in_schema=False)
     async def home() -> Response:
         return RedirectResponse("/ui/portfolio", status_code=303)
@@ -781,7 +783,11 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
 
     templates.env.globals["may_erase"] = may_erase
     mount_privacy_page(router, application, render, check_csrf)
-    app.include_router(router)
+    # mounted ahead of the API's routes: a page's path is matched against the pages' own
+    # routes alone, once (included, it was tried against every API route first, then the
+    # pages' routes twice); an API path is tried against this one prefix more
+    app.router.routes.insert(0, Mount(UI, app=router))
+    app.add_api_route(UI, home, include_in_schema=False)
 
 
 @pass_context
