@@ -75,6 +75,7 @@ from identity.people import PeopleDirectory, Person, migrate_people
 from readmodels.calendar_feed import MOST_ENTRIES, MOST_OVERDUE, window_on
 from readmodels.projector import _portfolio_row, migrate_read_models
 
+LIMIT_CASE = "coordinator's list, no framework: the same calls in a bare ASGI function"
 START_MARK = "<!-- reads:start -->"
 END_MARK = "<!-- reads:end -->"
 HEADING = "## Reads at 10k and 100k projects"
@@ -350,15 +351,19 @@ async def measure(
 ) -> list[Case]:
     """Every read, its bare SQL interleaved, `args.reps` times each (the cold feed fewer)."""
     served = ServedApp(url, log, pool=STORE_POOL)
+    limit = ServedApp(url, log.with_suffix(".limit.log"), pool=STORE_POOL, framework=False)
     try:
         await served.ready()
-        return await _measure(served.port, store, owner, tokens, args)
+        await limit.ready()
+        return await _measure(served.port, limit.port, store, owner, tokens, args)
     finally:
         served.stop()
+        limit.stop()
 
 
 async def _measure(
     port: int,
+    limit_port: int,
     store: PostgresEventStore,
     owner: asyncpg.Connection,
     tokens: dict[str, Any],
@@ -367,6 +372,9 @@ async def _measure(
     officer_api = {"Authorization": f"Bearer {tokens['derci_officer'].api}"}
     pi_api = {"Authorization": f"Bearer {tokens['coordinator'].api}"}
     http = Wire(port)
+    bare_app = Wire(limit_port)
+    same = [(await w.get("/projects", headers=pi_api)).body for w in (http, bare_app)]
+    assert same[0] == same[1], "the limit answers the coordinator's list in other bytes"
     pages = {}
     for role in ("derci_officer", "coordinator"):
         cookie = await signed_in(port, tokens[role].api)
@@ -492,6 +500,15 @@ async def _measure(
             note="rows + count",
         ),
         Case(
+            # the same calls of the same application in a bare ASGI function under the same
+            # uvicorn (bench/served_app.py --no-framework): what the list costs at least
+            LIMIT_CASE,
+            lambda: get(bare_app, "/projects", headers=pi_api),
+            lambda: bare_coordinator_api(),
+            False,
+            note="rows + count",
+        ),
+        Case(
             "coordinator's list: /ui/portfolio (coordinator)",
             lambda: page("coordinator", "/ui/portfolio"),
             bare_coordinator_page,
@@ -540,6 +557,7 @@ async def _measure(
             case.product_ms.append(await _ms(case.product))
             case.bare_ms.append(await _ms(case.bare))
     await http.close()
+    await bare_app.close()
     for wire, _ in pages.values():
         await wire.close()
     return cases
@@ -711,6 +729,21 @@ def target_rows(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
             ratio["p50"] / ratio["bare_p50"] <= RATIO_TARGET,
         )
     )
+    listed = {c["name"]: c for c in largest["cases"]}
+    if LIMIT_CASE in listed:  # runs before 2026-12-04 had none
+        bare = listed[LIMIT_CASE]
+        app = listed["coordinator's list: GET /projects (coordinator)"]
+        rows.append(
+            (
+                f"the coordinator's list in a bare ASGI function (no framework) at "
+                f"{largest['projects']:,}, p50",
+                f"{bare['p50'] / bare['bare_p50']:.1f}x its bare SQL "
+                f"({bare['p50']:.2f} ms; the app {app['p50']:.2f} ms, "
+                f"{app['p50'] / app['bare_p50']:.1f}x)",
+                f"≤ {RATIO_TARGET:g}x",
+                bare["p50"] <= RATIO_TARGET * bare["bare_p50"],
+            )
+        )
     for s in result["sizes"]:
         cold = next(c for c in s["cases"] if "cold" in c["name"])
         rows.append(

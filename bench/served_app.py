@@ -9,6 +9,11 @@ written on one kept-alive connection, the answer read by its length. The bare SQ
 the same shape: a client in the benchmark's process, a server in another.
 
     python bench/served_app.py --db postgresql://... --port 8123   # what ServedApp starts
+
+With `--no-framework` it serves, instead, the limit under the coordinator's list: the same
+calls of the same application (the token's person, the list's page, its JSON) in a bare
+ASGI function under the same uvicorn, with no FastAPI, Starlette or middleware: what any
+Python HTTP app here pays for that list at least.
 """
 
 from __future__ import annotations
@@ -16,16 +21,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import secrets
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 if __package__ in (None, ""):  # run as a script: the repository's root on the path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from application.portfolio_query import PortfolioQuery
+from application.service import Application
 from bench.children import free_port, stop_child, until_answering
 
 BASE = "http://bench"
@@ -107,13 +117,14 @@ class Wire:
 class ServedApp:
     """This file run as a child: the app over `db_url` on a free local port."""
 
-    def __init__(self, db_url: str, log: Path, pool: int) -> None:
+    def __init__(self, db_url: str, log: Path, pool: int, framework: bool = True) -> None:
         self.port = free_port()
         self._log = log.open("w")
         self.proc = subprocess.Popen(
             [
                 *(sys.executable, str(Path(__file__).resolve()), "--db", db_url),
                 *("--port", str(self.port), "--pool", str(pool)),
+                *(() if framework else ("--no-framework",)),
             ],
             stdin=subprocess.DEVNULL,
             stdout=self._log,
@@ -124,7 +135,7 @@ class ServedApp:
         async def answers() -> bool:
             wire = Wire(self.port)
             try:
-                return (await wire.get("/instruments")).status_code == 200
+                return (await wire.get("/instruments")).status_code in (200, 404)
             except (OSError, asyncio.IncompleteReadError):
                 return False
             finally:
@@ -137,7 +148,7 @@ class ServedApp:
         self._log.close()
 
 
-async def serve(db_url: str, port: int, pool: int) -> None:
+async def serve(db_url: str, port: int, pool: int, framework: bool = True) -> None:
     import uvicorn
 
     from application.service import assemble
@@ -145,8 +156,11 @@ async def serve(db_url: str, port: int, pool: int) -> None:
     from eventstore.postgres import PostgresEventStore
 
     store = await PostgresEventStore.connect(db_url, max_size=pool, run_migrations=False)
-    app = http_app(
-        assemble(store, None, serving=True), secrets.token_bytes(32), False, public_url=BASE
+    application = assemble(store, None, serving=True)
+    app: Any = (
+        http_app(application, secrets.token_bytes(32), False, public_url=BASE)
+        if framework
+        else own_list(application)
     )
     # as collab.runtime.api_server configures it, without the access log's lines
     # a connection kept however long the benchmark leaves it idle (the cold feeds)
@@ -165,13 +179,44 @@ async def serve(db_url: str, port: int, pool: int) -> None:
         await store.close()
 
 
+def own_list(application: Application) -> Callable[..., Awaitable[None]]:
+    """`GET /projects` with no query string, as the API answers it (the same person from the
+    token, the same page of the same statement, the same bytes), with nothing around it;
+    any other request a 404."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        said = dict(scope["headers"])
+        scheme, _, token = said.get(b"authorization", b"").decode().partition(" ")
+        if scope["path"] != "/projects" or scheme.lower() != "bearer":
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        person = await application.identities.by_token(token)
+        shown = await application.reads.portfolio_documents(person.actor, PortfolioQuery())
+        after = json.dumps(
+            {"next": shown.next, "total": shown.totals.projects}, separators=(",", ":")
+        )
+        body = f'{{"projects":[{",".join(shown.rows)}],{after[1:]}'.encode()
+        length = str(len(body)).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", length)]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--pool", type=int, default=4, help="the store's connections")
+    parser.add_argument(
+        "--no-framework", action="store_true", help="the coordinator's list with nothing around it"
+    )
     args = parser.parse_args()
-    asyncio.run(serve(args.db, args.port, args.pool))
+    asyncio.run(serve(args.db, args.port, args.pool, framework=not args.no_framework))
 
 
 if __name__ == "__main__":
