@@ -238,10 +238,14 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     # a method a page's address does not take (a form's address typed or reloaded): a page
     other_http_answer = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
 
+    # a person who reaches a page's address with the wrong method, or an address that is no
+    # page, reads a page in their language, not the API's JSON
+    http_pages = {404: "no_page.html", 405: "not_allowed.html"}
+
     @app.exception_handler(StarletteHTTPException)
-    async def not_allowed(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 405 and _is_page(request):
-            page = render(request, "not_allowed.html", None, 405)
+    async def not_a_page(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in http_pages and _is_page(request):
+            page = render(request, http_pages[exc.status_code], None, exc.status_code)
             if exc.headers and "allow" in {k.lower() for k in exc.headers}:
                 page.headers.update(exc.headers)
             return page

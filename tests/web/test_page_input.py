@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
+import httpx
+
 from tests.api.test_api import APP, submitted
 from tests.web.http_client import csrf_of, signed_in
 
@@ -155,3 +157,28 @@ async def test_a_portfolio_row_says_its_state_labs_and_countries_in_the_readers_
             assert cells[5] == f">{names}", cells[5]
             assert "<b>" not in row
             assert cells[6] == ">" + " ".join(countries)
+
+
+async def test_an_address_that_is_no_page_answers_a_page_in_the_readers_language(site):
+    """A mistyped address under /ui, or an old one, is a page saying so, not the API's JSON."""
+    words = {
+        "en": "There is no page at this address",
+        "fr": "Il n'y a pas de page à cette adresse",
+    }
+    async with httpx.AsyncClient(base_url=site.url) as anonymous:
+        for lang, title in words.items():
+            answer = await anonymous.get(
+                "/ui/portfolo", headers={"Accept-Language": f"{lang},en;q=0.5"}
+            )
+            assert answer.status_code == 404
+            assert answer.headers["content-type"].startswith("text/html")
+            assert title in html.unescape(answer.text)
+            assert '"detail"' not in answer.text
+    async with signed_in(site.url, site.api.tokens["derci_officer"]) as http:
+        answer = await http.get("/ui/projects/IRP-1/nothing", params={"lang": "fr"})
+        assert answer.status_code == 404
+        assert words["fr"] in html.unescape(answer.text)
+    # the API's own addresses keep answering in JSON
+    async with httpx.AsyncClient(base_url=site.url) as api:
+        answer = await api.get("/nothing-here")
+        assert answer.status_code == 404 and answer.json() == {"detail": "Not Found"}
