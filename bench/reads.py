@@ -914,7 +914,27 @@ NOTES = """- Before the changes of 2026-12-03 (`--reps 30`, load 1.6), at 100,00
   fourth, is of the fast kind). When a round trip to
   PostgreSQL takes 0.07 ms, the served app's floor (`/me`: HTTP, the routing, the token)
   is 5.8x it, and a list of three rows cannot be within 3x of its two statements; the
-  pages whose bare SQL does some work are within it in every run."""
+  pages whose bare SQL does some work are within it in every run.
+- The routing, and the limit under a short list (issue 19, 2026-12-04). FastAPI 0.165
+  tries a request's path against its routes in order, about 1 us a route, and an included
+  router's routes twice: a page's path was tried against the API's 67 routes (each step's,
+  and each address's OPTIONS) before the pages'. The pages are now mounted at `/ui` ahead
+  of them (web/pages.py): a coordinator's page 795 -> 720 us in process, the API's reads
+  unchanged (their paths are tried against one prefix more). Then the limit: the
+  coordinator's list is now measured a second time with no framework at all, the same
+  calls of the same application (the token's person, the list's one statement, its JSON,
+  the same bytes, checked) in a bare ASGI function under the same uvicorn
+  (bench/served_app.py `--no-framework`). In the first runs it took 0.63-0.66 ms where
+  the app took 0.79-0.81, and its bare SQL (two statements of 0.06-0.08 ms each)
+  0.16-0.21: 3.0x to 3.7x before any framework, routing, middleware or dependency. The
+  request through uvicorn and back and the application's calls are already that; the
+  framework adds 0.15-0.18 ms to it (in process: FastAPI about 30 us a request over
+  Starlette, the rest the dependencies, the middleware and their code evicting the
+  read's from the caches: the same read took 170 us called alone, 265 in a route).
+  Three rows of a short list cannot be within 3x of their bare SQL in a Python HTTP app
+  here; a page whose SQL does some work can, and is.
+- Each read now 300 times (was 100): the bare SQL of a short list, 0.16 ms, moved by a
+  fifth between two cases of one run that read the same statement."""
 
 
 def section(result: dict[str, Any], command: str) -> str:
@@ -973,6 +993,10 @@ load.
   (101, the page's and one to know there is a next), the same total or totals and charts,
   with no visibility rule, no model and no rendering. The pages are signed in (session
   cookie); the API reads carry the person's token. Wall times.
+- The coordinator's list with no framework: the limit under it, measured alike: the same
+  application's calls in a bare ASGI function served by the same uvicorn in a process of
+  its own (bench/served_app.py `--no-framework`), its answer checked to be the app's
+  bytes.
 - The cold feed: a new app in this process (httpx over ASGI: its own process cache) and
   no label said yet, each time; its bare SQL
   the feed's rows alone, its latest overdue and soonest coming up to its bound
@@ -994,7 +1018,7 @@ def main() -> None:
         default=[10_000, 100_000],
         help="projects, comma separated",
     )
-    parser.add_argument("--reps", type=int, default=100, help="repetitions of each read")
+    parser.add_argument("--reps", type=int, default=300, help="repetitions of each read")
     parser.add_argument("--cold-reps", type=int, default=5, help="cold calendar feeds")
     parser.add_argument("--lives", type=int, default=400, help="lives played for the states")
     parser.add_argument("--cuts", type=int, default=3, help="instants each life is cut at")
