@@ -240,12 +240,13 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
 
     # a person who reaches a page's address with the wrong method, or an address that is no
     # page, reads a page in their language, not the API's JSON
-    http_pages = {404: "no_page.html", 405: "not_allowed.html"}
+    said = {404: ("no_page_title", "no_page"), 405: ("not_allowed_title", "not_allowed")}
 
     @app.exception_handler(StarletteHTTPException)
     async def not_a_page(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code in http_pages and _is_page(request):
-            page = render(request, http_pages[exc.status_code], None, exc.status_code)
+        if exc.status_code in said and _is_page(request):
+            title, text = said[exc.status_code]
+            page = render(request, "not_a_page.html", None, exc.status_code, title=title, text=text)
             if exc.headers and "allow" in {k.lower() for k in exc.headers}:
                 page.headers.update(exc.headers)
             return page
