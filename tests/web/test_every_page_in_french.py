@@ -74,6 +74,11 @@ async def test_every_page_reads_in_french_without_a_missing_label(site, browser,
         missing = await page.goto(f"{site.url}/ui/projects/IRP-nothere")
         assert missing is not None and missing.status == 404
         await no_missing_label(page, "not found")
+        nowhere = await page.goto(f"{site.url}/ui/portefeuille")
+        assert nowhere is not None and nowhere.status == 404
+        assert await page.locator("h1").inner_text() == "Il n'y a pas de page à cette adresse"
+        await no_missing_label(page, "no page")
+        assert await axe_violations(page) == [], "no page"
         bad = await page.goto(f"{site.url}/ui/deadlines?within=0")
         assert bad is not None and bad.status == 422
         await no_missing_label(page, "bad input")
