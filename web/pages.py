@@ -235,11 +235,10 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     async def refused_input(request: Request, exc: BadPageInput) -> Response:
         return bad_input_page(request, exc)
 
-    # a method a page's address does not take (a form's address typed or reloaded): a page
+    # a method a page's address does not take (a form's address typed or reloaded), or an
+    # address under /ui that is no page (mistyped, or from an older version): a page in the
+    # reader's language, not the API's JSON
     other_http_answer = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
-
-    # a person who reaches a page's address with the wrong method, or an address that is no
-    # page, reads a page in their language, not the API's JSON
     said = {404: ("no_page_title", "no_page"), 405: ("not_allowed_title", "not_allowed")}
 
     @app.exception_handler(StarletteHTTPException)
