@@ -39,13 +39,19 @@ from api.body_limit import BodyLimit
 from api.calendar import FeedCache, etag, http_date, ics, labels_in, not_modified
 from api.methods import add_options
 from api.query_string import parameters, read_by
-from api.refusals import http_error, in_askers_language, malformed_request, responses
+from api.refusals import (
+    database_away,
+    http_error,
+    in_askers_language,
+    malformed_request,
+    responses,
+)
 from application.audit import AuditReport
 from application.calls import CallView, ClosingOutcome
 from application.catalog import instruments_catalog
 from application.language import deadline_in, pick
 from application.reads import MAX_FORECAST_YEARS
-from application.refusals import Kind, Refusal
+from application.refusals import Kind, Refusal, StoreUnreachable
 from application.service import Application
 from domain.call_round import Ranking
 from domain.declarations import PERSON_STEPS, Declaration
@@ -153,6 +159,7 @@ def add_api(fastapi: FastAPI, app: Application) -> None:
     fastapi.add_middleware(BodyLimit)
     fastapi.add_exception_handler(RequestValidationError, malformed_request)
     fastapi.add_exception_handler(HTTPException, in_askers_language)
+    fastapi.add_exception_handler(StoreUnreachable, database_away)
 
     # the rows below are the read models' (returned as they are: FastAPI dumps them and
     # reads them into the declared answer, whose enums so check them on the way out); a

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from application.language import in_language, pick
-from application.refusals import HTTP_STATUS, Refusal
+from application.refusals import HTTP_STATUS, RETRY_AFTER_S, Refusal, out_of_reach
 
 
 class Problem(BaseModel):
@@ -62,8 +62,12 @@ _MEANING = {
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """The refusals an operation answers, as FastAPI's `responses`: each in RefusalBody's
-    shape (declaring 422 also keeps FastAPI from declaring its HTTPValidationError)."""
-    return {code: {"model": RefusalBody, "description": _MEANING[code]} for code in codes}
+    shape (declaring 422 also keeps FastAPI from declaring its HTTPValidationError). Every
+    operation reads the database, so may answer 503 when it is out of reach."""
+    return {
+        code: {"model": RefusalBody, "description": _MEANING[code]}
+        for code in sorted({*codes, 503})
+    }
 
 
 def refusal_body(
@@ -81,6 +85,14 @@ def http_error(refusal: Refusal) -> HTTPException:
         refusal.message, refusal.rule or refusal.kind.value, refusal.field, refusal.errors
     )
     return HTTPException(HTTP_STATUS[refusal.kind], body["detail"])
+
+
+async def database_away(request: Request, exc: Exception) -> Response:
+    """The database out of reach (StoreUnreachable, from any read or step): a 503 refusal in
+    the asker's language with when to try again, where it was a 500 with no words."""
+    answer = await in_askers_language(request, http_error(out_of_reach()))
+    answer.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return answer
 
 
 async def in_askers_language(request: Request, exc: Exception) -> Response:

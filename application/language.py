@@ -116,7 +116,7 @@ def pick(accept_language: str | None) -> str:
 
 # --- what the code says, for the catalogue's test and its maintainers --------------------
 
-SOURCES = ("domain", "application")
+SOURCES = ("domain", "application", "web")
 KEYWORDS = {"said": None, "phrase": None}
 
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
 
 from application.projects import ProjectService
-from application.refusals import Refusal
+from application.refusals import Refusal, StoreUnreachable
 from eventstore.postgres import PostgresEventStore
 from readmodels.operations import LAG_BOUND, database_answers, figures, projector_behind
 
@@ -141,7 +141,9 @@ class Operations:
             async with asyncio.timeout(self._timeout_s):
                 await database_answers(self._store)
         except Exception as err:
-            reasons["database"] = f"unreachable ({type(err).__name__})"
+            # the driver's own error says why (refused, no socket, shutting down)
+            cause = err.__cause__ if isinstance(err, StoreUnreachable) and err.__cause__ else err
+            reasons["database"] = f"unreachable ({type(cause).__name__})"
         if "database" not in reasons:
             try:
                 async with asyncio.timeout(self._timeout_s):

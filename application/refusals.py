@@ -14,6 +14,9 @@ from domain.errors import DomainError
 from domain.fields import is_project_id
 from domain.said import said
 
+# the entry points answer it with out_of_reach(): re-exported, they reach no store
+from eventstore.errors import StoreUnreachable as StoreUnreachable
+
 
 class Kind(StrEnum):
     INPUT = "input"  # malformed input: a field breaks its type or bound
@@ -115,3 +118,18 @@ def _place(part: Any) -> str | int:
     if len(text) <= 40 and text.isprintable():
         return text
     return repr(text[:40])  # escaped: a NUL or a lone surrogate shows as \x00, \ud800
+
+
+# how long a person or a program is asked to wait when the database is out of reach: a
+# restart takes seconds, a failover about half a minute
+RETRY_AFTER_S = 30
+
+
+def out_of_reach() -> Refusal:
+    """The database out of reach (eventstore.errors.StoreUnreachable, which the entry points
+    answer with this): nothing was recorded, nothing could be read."""
+    return Refusal(
+        Kind.UNAVAILABLE,
+        said("the database is out of reach: nothing was recorded; try again in a moment"),
+        "store.unreachable",
+    )

@@ -14,6 +14,7 @@ from application.language import in_language, read_back
 from collab.settings import Settings
 from domain.actors import Role
 from domain.personal_data import ERASED_EMAIL
+from eventstore.errors import StoreUnreachable
 from eventstore.postgres import PostgresEventStore
 from eventstore.tree_head import TreeHead
 from identity.people import PeopleDirectory
@@ -154,5 +155,9 @@ async def run_mailer(settings: Settings, store: PostgresEventStore, every: float
     outbox = Outbox(store)
     mailer = SmtpMailer(settings, store)
     while True:
-        await outbox.deliver_due(mailer.send, datetime.now(UTC))
+        try:
+            await outbox.deliver_due(mailer.send, datetime.now(UTC))
+        except StoreUnreachable as err:
+            # the reminders wait in the outbox until the database is back
+            log.warning("mailer: the database is out of reach", error=str(err))
         await asyncio.sleep(every)

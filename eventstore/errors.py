@@ -49,5 +49,11 @@ class IdempotencyConflict(ConcurrencyError):
         )
 
 
+class StoreUnreachable(EventStoreError, ConnectionError):
+    """The database could not be reached, or the connection to it was lost during a call
+    (a restart, a network cut, a server refusing connections). A call that wrote may have
+    committed before the loss: appends are idempotent, so retrying later is safe."""
+
+
 class MigrationError(EventStoreError):
     """The database schema cannot be brought to the version this code expects."""

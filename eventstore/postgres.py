@@ -49,6 +49,7 @@ from eventstore.errors import (
     EventStoreError,
     IdempotencyConflict,
     InvalidAppend,
+    StoreUnreachable,
 )
 from eventstore.hashing import ChainVerifier, canonical_bytes, canonical_parts, normalize_data
 from eventstore.migrations import (
@@ -160,6 +161,28 @@ class _Batch:
     args: tuple[Any, ...]
 
 
+# what the driver raises when the database cannot be reached (on connecting) or the
+# connection is lost during a call: callers see StoreUnreachable instead. Not every
+# operator intervention: a statement cancelled or timed out (57014) is the call's own.
+_LOST: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+_UNREACHABLE: tuple[type[Exception], ...] = (*_LOST, OSError, asyncpg.TooManyConnectionsError)
+
+
+def _open(conn: PoolConnectionProxy[asyncpg.Record]) -> bool:
+    """False for a connection closed, or taken back by the pool when it closed (asyncpg
+    detaches its proxy then: any call on it raises InterfaceError; releasing it again is a
+    no-op)."""
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:
+        return False
+
+
 class _Lanes:
     """Connections lent to the store's calls, kept between calls when ``keep``.
 
@@ -201,9 +224,17 @@ class _Lease:
         lanes = self._lanes
         await lanes._slots.acquire()
         try:
-            self._conn = lanes._idle.pop() if lanes._idle else await lanes._pool.acquire()
-        except BaseException:
+            conn = None
+            while conn is None and lanes._idle:
+                conn = lanes._idle.pop()
+                if not _open(conn):  # closed while it idled (a restart): a fresh one
+                    await lanes._pool.release(conn)
+                    conn = None
+            self._conn = conn or await lanes._pool.acquire()
+        except BaseException as err:
             lanes._slots.release()
+            if isinstance(err, _UNREACHABLE) and not isinstance(err, StoreUnreachable):
+                raise StoreUnreachable(f"the database is out of reach: {err!r}") from err
             raise
         return self._conn
 
@@ -216,12 +247,17 @@ class _Lease:
         lanes, conn = self._lanes, self._conn
         try:
             healthy = exc_type is None or issubclass(exc_type, asyncpg.PostgresError)
-            if lanes._keep and healthy and not conn.is_closed() and not conn.is_in_transaction():
+            if lanes._keep and healthy and _open(conn) and not conn.is_in_transaction():
                 lanes._idle.append(conn)
             else:
                 await lanes._pool.release(conn)
         finally:
             lanes._slots.release()
+        # the connection lost during the call: an OSError only if it closed the connection
+        # (a call's own timeout leaves it open)
+        lost = isinstance(exc, _LOST) or (isinstance(exc, OSError) and not _open(conn))
+        if lost and not isinstance(exc, StoreUnreachable):
+            raise StoreUnreachable(f"the connection to the database was lost: {exc!r}") from exc
 
 
 class PostgresEventStore:

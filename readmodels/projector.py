@@ -37,6 +37,7 @@ from domain.forecast import forecast_lines
 from domain.personal_data import forget
 from domain.said import as_data
 from domain.state import Phase, ProjectState, TrancheStatus
+from eventstore.errors import StoreUnreachable
 from eventstore.event_records import from_record
 from eventstore.migrations import migrate
 from eventstore.postgres import PostgresEventStore
@@ -46,6 +47,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 NAME = "read_models"
 _LOCK_KEY = int.from_bytes(b"project", "big")
 log = structlog.get_logger("collab.projector")
+# how often the projector looks for the database while it is out of reach
+_AWAY_POLL_S = 2.0
 
 
 async def migrate_read_models(owner_url: str) -> list[int]:
@@ -327,9 +330,22 @@ class Projector:
         return await self._store.read_all_documents(_EVENT_DOCUMENT, cursor, limit)
 
     async def run(self, poll_interval: float = 0.5) -> None:
-        """Follow the feed until cancelled."""
+        """Follow the feed until cancelled. The database out of reach (a restart, a
+        failover) is waited out: the projector picks up where its checkpoint is once it is
+        back, and the service it runs beside goes on meanwhile."""
+        away = False
         while True:
-            n = await self.catch_up()
+            try:
+                n = await self.catch_up()
+            except StoreUnreachable as err:
+                if not away:
+                    log.warning("projector: the database is out of reach", error=str(err))
+                away = True
+                await asyncio.sleep(max(poll_interval, _AWAY_POLL_S))
+                continue
+            if away:
+                log.info("projector: the database is back")
+                away = False
             if n:
                 log.info("projected", events=n)
             await asyncio.sleep(poll_interval)

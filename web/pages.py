@@ -8,9 +8,10 @@ import hashlib
 import inspect
 import io
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -31,7 +32,13 @@ from starlette.routing import Mount
 from application.language import deadline_in, in_language
 from application.portfolio_query import PortfolioQuery
 from application.reads import PortfolioView, ProjectView
-from application.refusals import HTTP_STATUS, Refusal
+from application.refusals import (
+    HTTP_STATUS,
+    RETRY_AFTER_S,
+    Refusal,
+    StoreUnreachable,
+    out_of_reach,
+)
 from application.service import Application
 from domain.actors import Role
 from domain.countries import country_name
@@ -40,6 +47,7 @@ from domain.events import AMENDMENT_EVENT_TYPES
 from domain.institutes import Institute
 from domain.instruments import InstrumentCode
 from domain.open_steps import OpenStep
+from domain.said import said
 from domain.state import Phase
 from identity.people import Person
 from identity.sessions import WebSession
@@ -63,6 +71,8 @@ from web.step_offers import page_offers
 from web.throttle import SignInThrottle
 
 HERE = Path(__file__).parent
+# an exception handler as Starlette takes one
+HttpAnswer = Callable[[Request, Exception], Response | Awaitable[Response]]
 STATIC = HERE / "static"
 
 
@@ -235,22 +245,51 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     async def refused_input(request: Request, exc: BadPageInput) -> Response:
         return bad_input_page(request, exc)
 
-    # a method a page's address does not take (a form's address typed or reloaded), or an
-    # address under /ui that is no page (mistyped, or from an older version): a page in the
-    # reader's language, not the API's JSON
-    other_http_answer = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
-    said = {404: ("no_page_title", "no_page"), 405: ("not_allowed_title", "not_allowed")}
+    # a page's address refused as a whole (a form sent from a page opened before the session
+    # changed, an address that is no page, a form's address typed or reloaded, the service
+    # out of reach): a page in the reader's language, with the reason, not the API's JSON
+    words = {
+        403: ("refused_title", "nothing_recorded"),
+        404: ("no_page_title", "no_page"),
+        405: ("not_allowed_title", "not_allowed"),
+        503: ("unavailable_title", "unavailable"),
+    }
 
-    @app.exception_handler(StarletteHTTPException)
-    async def not_a_page(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code in said and _is_page(request):
-            title, text = said[exc.status_code]
-            page = render(request, "not_a_page.html", None, exc.status_code, title=title, text=text)
-            if exc.headers and "allow" in {k.lower() for k in exc.headers}:
-                page.headers.update(exc.headers)
-            return page
-        answer = other_http_answer(request, exc)
-        return await answer if inspect.isawaitable(answer) else answer
+    def page_or(other: HttpAnswer) -> HttpAnswer:
+        """A handler of HTTP exceptions: a page on a page's address, `other` elsewhere."""
+
+        async def answer(request: Request, exc: Exception) -> Response:
+            refused = _as_http(exc)
+            if refused.status_code in words and _is_page(request):
+                title, text = words[refused.status_code]
+                # Starlette's own detail is the status's name, which says nothing more
+                own = refused.detail != HTTPStatus(refused.status_code).phrase
+                reason = in_language(refused.detail, language(request)) if own else None
+                page = render(
+                    request,
+                    "not_a_page.html",
+                    None,
+                    refused.status_code,
+                    title=title,
+                    text=text,
+                    reason=reason,
+                )
+                if refused.headers:  # Allow (405), Retry-After (503)
+                    page.headers.update(refused.headers)
+                return page
+            answered = other(request, exc)
+            if inspect.isawaitable(answered):
+                return await answered
+            return answered
+
+        return answer
+
+    # the API answers FastAPI's own HTTPException apart, and the database out of reach
+    # (api.refusals): each kind wrapped
+    for kind in (StarletteHTTPException, HTTPException, StoreUnreachable):
+        app.add_exception_handler(
+            kind, page_or(app.exception_handlers.get(kind, http_exception_handler))
+        )
 
     def bad_input_page(request: Request, exc: BadPageInput) -> HTMLResponse:
         given = request.query_params
@@ -306,7 +345,15 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
 
     def check_csrf(who: Viewer, token: str) -> None:
         if not secrets.compare_digest(token.encode(), who.session.csrf.encode()):
-            raise HTTPException(403, "the form's CSRF token does not match your session")
+            # the page was opened before the session it was sent with (signed in again, or
+            # out and in, in another window)
+            raise HTTPException(
+                403,
+                said(
+                    "this form was opened before you last signed in: "
+                    "reload the page and send it again"
+                ),
+            )
 
     def sign_on_link(next_page: str) -> str:
         return "/ui/signin/start?" + urlencode({"next": _local(next_page)})
@@ -372,9 +419,9 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
         next: Annotated[str, Form()] = "/ui/portfolio",
     ) -> Response:
         if not config.token_form:  # the institution's sign-on only
-            raise HTTPException(404, "sign-in with a personal token is not offered here")
+            raise HTTPException(404, said("sign-in with a personal token is not offered here"))
         if not _same_origin(request):  # no signing a victim in from another site
-            raise HTTPException(403, "sign-in is accepted from this site's own form only")
+            raise HTTPException(403, said("sign-in is accepted from this site's own form only"))
         t = translator(language(request))
         client = request.client.host if request.client else "unknown"
         wait = config.throttle.wait(client, token)
@@ -410,7 +457,7 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     async def sign_on_start(request: Request, next: str = "/ui/portfolio") -> Response:
         """To the institution's identity provider, carrying this flow in a cookie."""
         if config.sign_on is None:
-            raise HTTPException(404, "no identity provider is configured")
+            raise HTTPException(404, said("no identity provider is configured"))
         try:
             started = await config.sign_on.start(_local(next))
         except SignOnRefused as refusal:
@@ -432,7 +479,7 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
         """The provider's answer: a person of the directory signed in, or a page saying why
         not. The flow is over either way (its cookie goes)."""
         if config.sign_on is None:
-            raise HTTPException(404, "no identity provider is configured")
+            raise HTTPException(404, said("no identity provider is configured"))
         try:
             done = await config.sign_on.finish(
                 dict(request.query_params), request.cookies.get(FLOW_COOKIE)
@@ -603,14 +650,15 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
     @router.get("/projects/{project_id}/live", response_class=HTMLResponse)
     async def project_live(
         request: Request, project_id: str, who: Who, steps: str | None = None
-    ) -> HTMLResponse:
+    ) -> Response:
         """The parts that change on their own (timers fire, others act): polled by htmx.
         The steps offered are sent along only when they changed, so a form being filled
         in is left alone otherwise. The hash chain is checked by the full page only."""
         try:
             context = await project_context(who, project_id, verify=False)
-        except Refusal as refusal:
-            raise HTTPException(404, "project not found") from refusal
+        except Refusal:
+            # a poll, not a page a person reads (htmx swaps nothing on a 404): nothing to say
+            return Response(status_code=404)
         changed = steps != context["steps_key"]
         return render(
             request,
@@ -635,7 +683,7 @@ def mount_pages(app: FastAPI, application: Application, config: WebConfig) -> No
         check_csrf(who, posted.get("csrf", ""))
         form = FORMS.get(command)
         if form is None:
-            raise HTTPException(404, f"no step {command}")
+            raise HTTPException(404, said("no step {command}", command=command[:60]))
         try:
             typed = typed_fields(form, posted, datetime.now(UTC).date(), translator(who.lang))
             if report_id is not None:
@@ -806,6 +854,14 @@ async def _asked(work: Any) -> Any:
         return await work
     except Refusal as refusal:
         raise refused_query(refusal) from refusal
+
+
+def _as_http(exc: Exception) -> StarletteHTTPException:
+    if isinstance(exc, StoreUnreachable):
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        return StarletteHTTPException(503, out_of_reach().message, headers)
+    assert isinstance(exc, StarletteHTTPException)
+    return exc
 
 
 def _is_page(request: Request) -> bool:

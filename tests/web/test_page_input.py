@@ -182,3 +182,23 @@ async def test_an_address_that_is_no_page_answers_a_page_in_the_readers_language
     async with httpx.AsyncClient(base_url=site.url) as api:
         answer = await api.get("/nothing-here")
         assert answer.status_code == 404 and answer.json() == {"detail": "Not Found"}
+
+
+async def test_a_form_opened_before_signing_in_again_is_refused_by_a_page_saying_why(site):
+    token = site.api.tokens["derci_officer"]
+    async with signed_in(site.url, token) as before:
+        opened = csrf_of((await before.get("/ui/deadlines")).text)
+    async with signed_in(site.url, token) as again:  # a new session, its own CSRF token
+        refused = await again.post(
+            "/ui/calendar-link",
+            data={"csrf": opened, "confirm": "yes"},
+            headers={"Accept-Language": "fr"},
+        )
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("text/html")
+        said = html.unescape(refused.text)
+        assert "Cela ne peut pas être fait ici" in said
+        assert "ce formulaire a été ouvert avant votre dernière connexion" in said
+        assert "Rien n'a été enregistré." in said
+        # and nothing was: the calendar link is the one that session had, none new
+        assert 'id="calendar-url"' not in refused.text
